@@ -1,0 +1,537 @@
+"""The model specification: small frozen dataclasses that a YAML file maps onto one to one.
+
+A spec says *what* to model (which columns are the KPI, the channels and the controls)
+and *how* (carryover, saturation, baseline, likelihood, priors, sampler). It is data,
+not code: :func:`load_spec` reads YAML, :func:`spec_from_dict` reads a plain dict (as a
+notebook would write it), :meth:`Spec.to_dict` writes it back. Unknown keys are errors
+that name the key and the closest valid one. Keys left out take the preset of the KPI
+type (see :data:`PRESETS`).
+
+Example
+-------
+>>> spec = spec_from_dict({
+...     "date_column": "week",
+...     "kpi": {"column": "revenue", "type": "revenue"},
+...     "channels": {"tv": {"spend": "tv_spend", "role": "brand"}},
+... })
+>>> spec.model.adstock
+'geometric'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mmm.errors import SpecError, closest
+
+KPI_TYPES = ("revenue", "pipeline", "leads")
+ROLES = ("brand", "performance")
+ADSTOCKS = ("geometric", "delayed", "weibull_cdf", "weibull_pdf")
+SATURATIONS = ("hill", "logistic", "michaelis_menten")
+TRENDS = ("none", "linear", "piecewise")
+LIKELIHOODS = ("normal", "student_t", "negative_binomial")
+SAMPLERS = ("numpyro", "nutpie", "pymc", "advi")
+DISTRIBUTIONS = ("Normal", "HalfNormal", "LogNormal", "Beta", "Gamma", "StudentT", "Laplace", "TruncatedNormal")
+
+#: Defaults per KPI type. Revenue (ecommerce / D2C) responds within days, so short
+#: geometric carryover; pipeline and leads (B2B) arrive weeks after the spend, so a
+#: delayed carryover whose peak can sit several weeks after the spend, over 13 weeks.
+PRESETS: dict[str, dict[str, Any]] = {
+    "revenue": {
+        "adstock": "geometric",
+        "l_max": 8,
+        "saturation": "logistic",
+        "yearly_seasonality": 2,
+        "trend": "linear",
+        "likelihood": "normal",
+    },
+    "pipeline": {
+        "adstock": "delayed",
+        "l_max": 13,
+        "saturation": "logistic",
+        "yearly_seasonality": 2,
+        "trend": "linear",
+        "likelihood": "normal",
+    },
+    "leads": {
+        "adstock": "delayed",
+        "l_max": 13,
+        "saturation": "logistic",
+        "yearly_seasonality": 2,
+        "trend": "linear",
+        "likelihood": "negative_binomial",
+    },
+}
+
+#: Units in which each KPI type is reported, and the words used for its return metric.
+KPI_WORDS: dict[str, dict[str, str]] = {
+    "revenue": {"kpi": "revenue", "return": "ROAS", "cost_per": "cost per revenue dollar"},
+    "pipeline": {"kpi": "pipeline", "return": "pipeline ROI", "cost_per": "cost per pipeline dollar"},
+    "leads": {"kpi": "leads", "return": "leads per 1k spend", "cost_per": "cost per lead"},
+}
+
+
+def _fail(msg: str) -> None:
+    raise SpecError(msg)
+
+
+def _check_keys(where: str, given: dict, allowed: tuple[str, ...]) -> None:
+    if not isinstance(given, dict):
+        _fail(f"'{where}' must be a mapping (key: value), got {type(given).__name__}: {given!r}.")
+    for key in given:
+        if key not in allowed:
+            _fail(
+                f"Unknown key '{key}' in {where}.{closest(key, allowed)} "
+                f"Valid keys: {', '.join(allowed)}."
+            )
+
+
+def _choice(where: str, value: Any, options: tuple[str, ...]) -> str:
+    if value not in options:
+        _fail(f"'{where}' must be one of {', '.join(options)}; got '{value}'.{closest(str(value), options)}")
+    return value
+
+
+def _int(where: str, value: Any, low: int, high: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
+        _fail(f"'{where}' must be a whole number; got {value!r}.")
+    value = int(value)
+    if value < low or (high is not None and value > high):
+        rng = f"[{low}, {high}]" if high is not None else f"[{low}, inf)"
+        _fail(f"'{where}' must be an int in {rng}. Got {value} instead.")
+    return value
+
+
+@dataclass(frozen=True)
+class Prior:
+    """A prior distribution by PyMC name and parameters, e.g. ``Prior("Beta", {"alpha": 2, "beta": 3})``.
+
+    In YAML write ``{distribution: Beta, alpha: 2, beta: 3}``. A ROAS prior may also be
+    written as a two-number list ``[low, high]``: a LogNormal whose 90% interval is that range.
+    """
+
+    distribution: str
+    params: dict[str, float]
+
+    @classmethod
+    def parse(cls, where: str, value: Any) -> Prior:
+        """Parse a YAML/dict value into a :class:`Prior`, failing with a message naming ``where``."""
+        if isinstance(value, Prior):
+            return value
+        if isinstance(value, list | tuple):
+            if len(value) != 2 or not all(isinstance(v, int | float) for v in value) or not 0 < value[0] < value[1]:
+                _fail(f"'{where}' as a range must be two positive numbers [low, high] with low < high; got {value!r}.")
+            return cls.from_interval(float(value[0]), float(value[1]))
+        if not isinstance(value, dict) or "distribution" not in value:
+            _fail(f"'{where}' must be {{distribution: Name, param: value, ...}} or a [low, high] range; got {value!r}.")
+        dist = _choice(f"{where}.distribution", value["distribution"], DISTRIBUTIONS)
+        params = {}
+        for k, v in value.items():
+            if k == "distribution":
+                continue
+            if isinstance(v, bool) or not isinstance(v, int | float):
+                _fail(f"'{where}.{k}' must be a number; got {v!r}.")
+            params[k] = float(v)
+        return cls(dist, params)
+
+    @classmethod
+    def from_interval(cls, low: float, high: float) -> Prior:
+        """LogNormal prior whose central 90% interval is ``[low, high]``."""
+        z = 1.6448536269514722
+        mu = (math.log(low) + math.log(high)) / 2
+        sigma = (math.log(high) - math.log(low)) / (2 * z)
+        return cls("LogNormal", {"mu": mu, "sigma": sigma})
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict as written in YAML."""
+        return {"distribution": self.distribution, **self.params}
+
+
+#: Prior names an analyst can override in ``model.priors`` (all channels) or in a
+#: channel's ``priors`` (that channel only). Media priors are per channel.
+CHANNEL_PRIOR_NAMES = ("roas", "carryover", "peak_lag", "weibull_shape", "weibull_scale",
+                       "saturation_lambda", "half_saturation", "hill_slope")
+MODEL_PRIOR_NAMES = CHANNEL_PRIOR_NAMES + ("intercept", "trend", "changepoints", "seasonality",
+                                           "controls", "events", "noise", "student_t_nu",
+                                           "nb_alpha")
+
+
+def _parse_priors(where: str, value: Any, names: tuple[str, ...]) -> dict[str, Prior]:
+    if value is None:
+        return {}
+    _check_keys(where, value, names)
+    return {k: Prior.parse(f"{where}.{k}", v) for k, v in value.items()}
+
+
+@dataclass(frozen=True)
+class KPI:
+    """The business outcome: its column and type (``revenue``, ``pipeline`` or ``leads``)."""
+
+    column: str
+    type: str = "revenue"
+
+    KEYS = ("column", "type")
+
+    @classmethod
+    def parse(cls, value: Any) -> KPI:
+        """Parse the ``kpi:`` section."""
+        if isinstance(value, str):
+            return cls(column=value)
+        _check_keys("kpi", value, cls.KEYS)
+        if "column" not in value:
+            _fail("'kpi.column' is required: the column holding the weekly outcome (e.g. revenue or pipeline).")
+        return cls(column=str(value["column"]), type=_choice("kpi.type", value.get("type", "revenue"), KPI_TYPES))
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One paid channel: its spend column, role and optional per-channel model overrides."""
+
+    name: str
+    spend: str
+    role: str = "performance"
+    adstock: str | None = None
+    l_max: int | None = None
+    saturation: str | None = None
+    priors: dict[str, Prior] = field(default_factory=dict)
+
+    KEYS = ("spend", "role", "adstock", "l_max", "saturation", "priors")
+
+    @classmethod
+    def parse(cls, name: str, value: Any) -> Channel:
+        """Parse one entry of the ``channels:`` section."""
+        where = f"channels.{name}"
+        if isinstance(value, str):
+            value = {"spend": value}
+        _check_keys(where, value, cls.KEYS)
+        if "spend" not in value:
+            _fail(f"'{where}.spend' is required: the column holding this channel's weekly spend.")
+        return cls(
+            name=str(name),
+            spend=str(value["spend"]),
+            role=_choice(f"{where}.role", value.get("role", "performance"), ROLES),
+            adstock=_choice(f"{where}.adstock", value["adstock"], ADSTOCKS) if value.get("adstock") else None,
+            l_max=_int(f"{where}.l_max", value["l_max"], 1, 104) if value.get("l_max") is not None else None,
+            saturation=(_choice(f"{where}.saturation", value["saturation"], SATURATIONS)
+                        if value.get("saturation") else None),
+            priors=_parse_priors(f"{where}.priors", value.get("priors"), CHANNEL_PRIOR_NAMES),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict as written in YAML (only the keys that were set)."""
+        out: dict[str, Any] = {"spend": self.spend, "role": self.role}
+        for key in ("adstock", "l_max", "saturation"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        if self.priors:
+            out["priors"] = {k: p.to_dict() for k, p in self.priors.items()}
+        return out
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """The ``model:`` section: carryover, saturation, baseline, likelihood and priors."""
+
+    adstock: str = "geometric"
+    l_max: int = 8
+    saturation: str = "logistic"
+    yearly_seasonality: int = 2
+    trend: str = "linear"
+    changepoints: int = 4
+    likelihood: str = "normal"
+    priors: dict[str, Prior] = field(default_factory=dict)
+
+    KEYS = ("adstock", "l_max", "saturation", "yearly_seasonality", "trend", "changepoints",
+            "likelihood", "priors")
+
+    @classmethod
+    def parse(cls, value: Any, kpi_type: str) -> ModelSettings:
+        """Parse the ``model:`` section; omitted keys take the preset of ``kpi_type``."""
+        value = value or {}
+        _check_keys("model", value, cls.KEYS)
+        merged = {**PRESETS[kpi_type], **{k: v for k, v in value.items() if v is not None}}
+        likelihood = _choice("model.likelihood", merged["likelihood"], LIKELIHOODS)
+        if likelihood == "negative_binomial" and kpi_type != "leads":
+            _fail("'model.likelihood: negative_binomial' is a count likelihood and needs 'kpi.type: leads'; "
+                  f"this spec has kpi.type '{kpi_type}'. Use normal or student_t.")
+        return cls(
+            adstock=_choice("model.adstock", merged["adstock"], ADSTOCKS),
+            l_max=_int("model.l_max", merged["l_max"], 1, 104),
+            saturation=_choice("model.saturation", merged["saturation"], SATURATIONS),
+            yearly_seasonality=_int("model.yearly_seasonality", merged["yearly_seasonality"], 0, 10),
+            trend=_choice("model.trend", merged["trend"], TRENDS),
+            changepoints=_int("model.changepoints", merged.get("changepoints", 4), 1, 20),
+            likelihood=likelihood,
+            priors=_parse_priors("model.priors", value.get("priors"), MODEL_PRIOR_NAMES),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict as written in YAML."""
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "priors"}
+        if self.priors:
+            out["priors"] = {k: p.to_dict() for k, p in self.priors.items()}
+        return out
+
+
+@dataclass(frozen=True)
+class FitSettings:
+    """The ``fit:`` section: sampler and its sizes. ``sampler: advi`` is a fast *approximate* fit."""
+
+    draws: int = 1000
+    tune: int = 1000
+    chains: int = 4
+    sampler: str = "numpyro"
+    seed: int = 1
+    target_accept: float = 0.9
+    holdout_weeks: int = 0
+
+    KEYS = ("draws", "tune", "chains", "sampler", "seed", "target_accept", "holdout_weeks")
+
+    @classmethod
+    def parse(cls, value: Any) -> FitSettings:
+        """Parse the ``fit:`` section."""
+        value = value or {}
+        _check_keys("fit", value, cls.KEYS)
+        d = cls()
+        ta = value.get("target_accept", d.target_accept)
+        if not isinstance(ta, int | float) or not 0.5 <= ta < 1:
+            _fail(f"'fit.target_accept' must be a number in [0.5, 1); got {ta!r}.")
+        return cls(
+            draws=_int("fit.draws", value.get("draws", d.draws), 10),
+            tune=_int("fit.tune", value.get("tune", d.tune), 0),
+            chains=_int("fit.chains", value.get("chains", d.chains), 1, 64),
+            sampler=_choice("fit.sampler", value.get("sampler", d.sampler), SAMPLERS),
+            seed=_int("fit.seed", value.get("seed", d.seed), 0),
+            target_accept=float(ta),
+            holdout_weeks=_int("fit.holdout_weeks", value.get("holdout_weeks", 0), 0),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict as written in YAML."""
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class LiftTest:
+    """A lift test (geo or conversion-lift experiment) used to calibrate one channel.
+
+    During ``start``..``end`` (inclusive dates) the channel's weekly spend was changed by
+    ``spend_change`` (per week, in currency; negative for a hold-out/go-dark test), and the
+    experiment measured ``lift`` incremental KPI in total over that window, with standard
+    error ``lift_se``.
+    """
+
+    channel: str
+    start: str
+    end: str
+    spend_change: float
+    lift: float
+    lift_se: float
+
+    KEYS = ("channel", "start", "end", "spend_change", "lift", "lift_se")
+
+    @classmethod
+    def parse(cls, i: int, value: Any) -> LiftTest:
+        """Parse entry ``i`` of the ``lift_tests:`` list."""
+        where = f"lift_tests[{i}]"
+        _check_keys(where, value, cls.KEYS)
+        missing = [k for k in cls.KEYS if k not in value]
+        if missing:
+            _fail(f"'{where}' is missing {', '.join(missing)}. A lift test needs: {', '.join(cls.KEYS)}.")
+        for k in ("spend_change", "lift", "lift_se"):
+            if isinstance(value[k], bool) or not isinstance(value[k], int | float):
+                _fail(f"'{where}.{k}' must be a number; got {value[k]!r}.")
+        if value["lift_se"] <= 0:
+            _fail(f"'{where}.lift_se' must be > 0 (the experiment's standard error); got {value['lift_se']}.")
+        if value["spend_change"] == 0:
+            _fail(f"'{where}.spend_change' is 0: a lift test needs a change in spend to measure.")
+        return cls(str(value["channel"]), str(value["start"]), str(value["end"]),
+                   float(value["spend_change"]), float(value["lift"]), float(value["lift_se"]))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict as written in YAML."""
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A whole model specification. Build with :func:`spec_from_dict` or :func:`load_spec`."""
+
+    date_column: str
+    kpi: KPI
+    channels: tuple[Channel, ...]
+    controls: tuple[str, ...] = ()
+    events: tuple[str, ...] = ()
+    currency: str = "USD"
+    data: str | None = None
+    model: ModelSettings = field(default_factory=ModelSettings)
+    fit: FitSettings = field(default_factory=FitSettings)
+    lift_tests: tuple[LiftTest, ...] = ()
+    branded_search: str | None = None
+
+    KEYS = ("data", "date_column", "kpi", "currency", "channels", "controls", "events", "model",
+            "fit", "lift_tests", "branded_search")
+
+    @property
+    def channel_names(self) -> list[str]:
+        """Channel names in spec order."""
+        return [c.name for c in self.channels]
+
+    def channel(self, name: str) -> Channel:
+        """The channel called ``name``; a :class:`SpecError` naming the options if absent."""
+        for c in self.channels:
+            if c.name == name:
+                return c
+        raise SpecError(f"Unknown channel '{name}'.{closest(name, self.channel_names)} "
+                        f"Channels: {', '.join(self.channel_names)}.")
+
+    def channel_setting(self, name: str, key: str) -> Any:
+        """A channel's ``adstock`` / ``l_max`` / ``saturation``: its override, else the model's."""
+        value = getattr(self.channel(name), key)
+        return getattr(self.model, key) if value is None else value
+
+    def channel_prior(self, name: str, prior_name: str) -> Prior | None:
+        """The prior a user set for ``prior_name`` on channel ``name`` (channel first, then model)."""
+        ch = self.channel(name)
+        return ch.priors.get(prior_name) or self.model.priors.get(prior_name)
+
+    @property
+    def words(self) -> dict[str, str]:
+        """Wording for outputs that follows the KPI type (no 'revenue' on a pipeline model)."""
+        return KPI_WORDS[self.kpi.type]
+
+    def replace(self, **changes: Any) -> Spec:
+        """A copy with some fields changed (e.g. ``spec.replace(fit=FitSettings(draws=200))``)."""
+        return dataclasses.replace(self, **changes)
+
+    def with_fit(self, **changes: Any) -> Spec:
+        """A copy with some ``fit:`` settings changed, validated (``None`` values are ignored)."""
+        merged = {**self.fit.to_dict(), **{k: v for k, v in changes.items() if v is not None}}
+        return self.replace(fit=FitSettings.parse(merged))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict that :func:`spec_from_dict` maps back onto an equal spec."""
+        out: dict[str, Any] = {}
+        if self.data is not None:
+            out["data"] = self.data
+        out.update({
+            "date_column": self.date_column,
+            "kpi": {"column": self.kpi.column, "type": self.kpi.type},
+            "currency": self.currency,
+            "channels": {c.name: c.to_dict() for c in self.channels},
+            "controls": list(self.controls),
+            "events": list(self.events),
+            "model": self.model.to_dict(),
+            "fit": self.fit.to_dict(),
+        })
+        if self.lift_tests:
+            out["lift_tests"] = [t.to_dict() for t in self.lift_tests]
+        if self.branded_search:
+            out["branded_search"] = self.branded_search
+        return out
+
+    def to_yaml(self) -> str:
+        """The spec as YAML text."""
+        return yaml.safe_dump(self.to_dict(), sort_keys=False)
+
+
+def _str_list(where: str, value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list | tuple):
+        _fail(f"'{where}' must be a list of column names; got {value!r}.")
+    return tuple(str(v) for v in value)
+
+
+def spec_from_dict(raw: dict[str, Any], *, base_dir: str | Path | None = None) -> Spec:
+    """Build and validate a :class:`Spec` from a plain dict (the YAML structure).
+
+    Parameters
+    ----------
+    raw : dict
+        Keys as in the YAML file: ``data``, ``date_column``, ``kpi``, ``currency``,
+        ``channels``, ``controls``, ``events``, ``model``, ``fit``, ``lift_tests``,
+        ``branded_search``.
+    base_dir : path, optional
+        Directory a relative ``data:`` path is resolved against (the YAML file's folder).
+
+    Returns
+    -------
+    Spec
+
+    Raises
+    ------
+    SpecError
+        With the key at fault and what to do.
+    """
+    if not isinstance(raw, dict):
+        _fail(f"A spec must be a mapping of keys (date_column, kpi, channels, ...); got {type(raw).__name__}.")
+    _check_keys("the spec", raw, Spec.KEYS)
+    for required in ("date_column", "kpi", "channels"):
+        if required not in raw:
+            _fail(f"'{required}' is required in the spec.")
+    kpi = KPI.parse(raw["kpi"])
+    channels_raw = raw["channels"]
+    if not isinstance(channels_raw, dict) or not channels_raw:
+        _fail("'channels' must map each channel name to {spend: column, role: brand|performance}; "
+              "at least one channel is needed.")
+    channels = tuple(Channel.parse(name, v) for name, v in channels_raw.items())
+    spend_cols = [c.spend for c in channels]
+    dup = {s for s in spend_cols if spend_cols.count(s) > 1}
+    if dup:
+        _fail(f"Spend column(s) {sorted(dup)} are used by more than one channel; each channel needs its own.")
+    data = raw.get("data")
+    if data is not None and base_dir is not None and not Path(str(data)).is_absolute():
+        data = str((Path(base_dir) / str(data)))
+    model = ModelSettings.parse(raw.get("model"), kpi.type)
+    lift_raw = raw.get("lift_tests") or []
+    if not isinstance(lift_raw, list):
+        _fail("'lift_tests' must be a list of experiments.")
+    lift_tests = tuple(LiftTest.parse(i, t) for i, t in enumerate(lift_raw))
+    names = [c.name for c in channels]
+    for i, t in enumerate(lift_tests):
+        if t.channel not in names:
+            _fail(f"'lift_tests[{i}].channel' is '{t.channel}', not a channel of this spec."
+                  f"{closest(t.channel, names)}")
+    return Spec(
+        data=None if data is None else str(data),
+        date_column=str(raw["date_column"]),
+        kpi=kpi,
+        currency=str(raw.get("currency", "USD")),
+        channels=channels,
+        controls=_str_list("controls", raw.get("controls")),
+        events=_str_list("events", raw.get("events")),
+        model=model,
+        fit=FitSettings.parse(raw.get("fit")),
+        lift_tests=lift_tests,
+        branded_search=raw.get("branded_search"),
+    )
+
+
+def load_spec(path: str | Path) -> Spec:
+    """Read a YAML spec file; relative ``data:`` paths resolve against the file's folder.
+
+    Raises
+    ------
+    SpecError
+        If the file is missing, is not valid YAML, or breaks a spec rule.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise SpecError(f"Spec file '{path}' does not exist. Create one with `mmm init DATA.csv`.")
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise SpecError(f"'{path}' is not valid YAML{where}: {getattr(exc, 'problem', exc)}. "
+                        "Check indentation and that every 'key: value' has a space after the colon.") from None
+    return spec_from_dict(raw, base_dir=path.parent)
