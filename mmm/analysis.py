@@ -1,0 +1,134 @@
+"""What each channel contributed, and how well the model fits: tidy pandas tables.
+
+All numbers are in KPI units (currency for revenue and pipeline, counts for leads),
+computed from posterior draws; intervals are highest-density intervals (HDI).
+"""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from mmm.stats import hdi
+
+if TYPE_CHECKING:
+    from mmm.fitted import FittedModel
+
+
+def contributions_table(fitted: FittedModel) -> pd.DataFrame:
+    """Weekly decomposition over all weeks (training and holdout), posterior means.
+
+    Columns: ``date, actual, fitted, baseline``, one per channel, one per control.
+    ``baseline`` is intercept + trend + seasonality + events; columns add up to ``fitted``.
+    """
+    parts = fitted.components()
+    ds = fitted.dataset
+    out = pd.DataFrame({"date": ds.dates, "actual": ds.kpi, "fitted": parts["mean"].mean(axis=0)})
+    base = parts["intercept"] + parts["trend"] + parts["seasonality"] + parts["events"].sum(axis=-1)
+    out["baseline"] = base.mean(axis=0)
+    media = parts["media"].mean(axis=0)
+    for i, name in enumerate(fitted.spec.channel_names):
+        out[name] = media[:, i]
+    ctrl = parts["controls"].mean(axis=0)
+    for i, name in enumerate(fitted.spec.controls):
+        out[name] = ctrl[:, i]
+    return out
+
+
+def channel_table(fitted: FittedModel, prob: float = 0.9) -> pd.DataFrame:
+    """One row per channel over the training weeks.
+
+    Columns: ``channel, role, spend, contribution_mean, contribution_hdi_low,
+    contribution_hdi_high, roas_mean, roas_hdi_low, roas_hdi_high, share_of_kpi``, plus
+    ``cost_per_kpi_mean`` (spend per unit of KPI: cost per lead for leads models).
+    """
+    T = fitted.train_weeks
+    media = fitted.components(0, T)["media"]          # (S, T, C)
+    contrib = media.sum(axis=1)                        # (S, C)
+    spend = fitted.train.spend.sum(axis=0)             # (C,)
+    roas = contrib / np.where(spend > 0, spend, np.nan)
+    c_lo, c_hi = hdi(contrib, prob)
+    r_lo, r_hi = hdi(roas, prob)
+    total_kpi = float(fitted.train.kpi.sum())
+    rows = pd.DataFrame({
+        "channel": fitted.spec.channel_names,
+        "role": [c.role for c in fitted.spec.channels],
+        "spend": spend,
+        "contribution_mean": contrib.mean(axis=0),
+        "contribution_hdi_low": c_lo,
+        "contribution_hdi_high": c_hi,
+        "roas_mean": roas.mean(axis=0),
+        "roas_hdi_low": r_lo,
+        "roas_hdi_high": r_hi,
+        "share_of_kpi": contrib.mean(axis=0) / total_kpi if total_kpi else np.nan,
+    })
+    rows["cost_per_kpi_mean"] = spend / np.where(rows["contribution_mean"] > 0, rows["contribution_mean"], np.nan)
+    return rows
+
+
+def fit_table(fitted: FittedModel, prob: float = 0.9) -> pd.DataFrame:
+    """Actual vs fitted per week: ``date, actual, fitted, fitted_low, fitted_high, holdout``."""
+    parts = fitted.components()
+    pred = fitted.predictive(parts["mean"])
+    lo, hi = np.quantile(pred, [(1 - prob) / 2, (1 + prob) / 2], axis=0)
+    ds = fitted.dataset
+    return pd.DataFrame({"date": ds.dates, "actual": ds.kpi, "fitted": parts["mean"].mean(axis=0),
+                         "fitted_low": lo, "fitted_high": hi,
+                         "holdout": np.arange(ds.n_weeks) >= fitted.train_weeks})
+
+
+def total_media(fitted: FittedModel, prob: float = 0.9) -> dict[str, float]:
+    """Total media contribution over the training weeks with its HDI (KPI units)."""
+    total = fitted.components(0, fitted.train_weeks)["media"].sum(axis=(1, 2))
+    lo, hi = hdi(total, prob)
+    return {"mean": float(total.mean()), "hdi_low": float(lo), "hdi_high": float(hi)}
+
+
+def _money(x: float, currency: str) -> str:
+    sym = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency, "")
+    for div, suf in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(x) >= div:
+            return f"{sym}{x / div:,.1f}{suf}" + ("" if sym else f" {currency}")
+    return f"{sym}{x:,.0f}" + ("" if sym else f" {currency}")
+
+
+def summary_text(fitted: FittedModel) -> str:
+    """Plain-language summary: verdict, fit quality, channels by return."""
+    d = fitted.diagnostics
+    words = fitted.spec.words
+    lines = []
+    if fitted.approximate:
+        lines.append("APPROXIMATE FIT (ADVI): for iterating only, not for reporting.")
+    lines.append(f"Verdict: {d.verdict}")
+    lines.append(f"Sampler {d.sampler}: {d.chains} chains x {d.draws} draws in {d.seconds:.0f} s; "
+                 f"max R-hat {d.max_rhat:.3f}, min bulk ESS {d.min_ess_bulk:.0f}, divergences {d.divergences}.")
+    lines.append(f"Fit: R² {d.r2:.3f}, MAPE {d.mape:.1%}, 90% interval covers {d.coverage_90:.0%} of weeks.")
+    if d.holdout:
+        h = d.holdout
+        lines.append(f"Holdout ({h['weeks']} weeks): R² {h['r2']:.3f}, MAPE {h['mape']:.1%}.")
+    table = channel_table(fitted).sort_values("roas_mean", ascending=False)
+    lines.append(f"{words['return']} by channel (90% HDI):")
+    is_leads = fitted.spec.kpi.type == "leads"
+    for r in table.itertuples():
+        if is_leads:
+            lines.append(f"  {r.channel:<16} {r.role:<11} cost per lead {_money(r.cost_per_kpi_mean, fitted.spec.currency)}"
+                         f"  ({r.contribution_mean:,.0f} leads)")
+        else:
+            lines.append(f"  {r.channel:<16} {r.role:<11} {r.roas_mean:5.2f}x  [{r.roas_hdi_low:.2f}, {r.roas_hdi_high:.2f}]"
+                         f"  {_money(r.contribution_mean, fitted.spec.currency)} {words['kpi']}")
+    return "\n".join(lines)
+
+
+def summary_html(fitted: FittedModel) -> str:
+    """HTML summary for notebooks (``_repr_html_``)."""
+    d = fitted.diagnostics
+    colour = "#1b7837" if d.converged else ("#b35806" if fitted.approximate else "#b2182b")
+    table = channel_table(fitted).round(3).to_html(index=False, border=0)
+    return (f"<div><h4>mmm · {html.escape(fitted.spec.kpi.type)} model of "
+            f"'{html.escape(fitted.spec.kpi.column)}'</h4>"
+            f"<p style='color:{colour}'><b>{html.escape(d.verdict)}</b></p>"
+            f"<p>R² {d.r2:.3f} · MAPE {d.mape:.1%} · 90% coverage {d.coverage_90:.0%} · "
+            f"{d.sampler}, {d.chains}×{d.draws} draws, {d.seconds:.0f} s</p>{table}</div>")

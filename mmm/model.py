@@ -1,0 +1,348 @@
+"""The Bayesian adstock-and-saturation model: priors, the mean function, the PyMC graph.
+
+Weekly KPI (scaled by its mean) =
+    intercept + trend + yearly seasonality + events + controls
+    + sum over channels of  beta_c * saturation_c(carryover_c(spend_c / typical_spend_c))
+    + noise.
+
+Media effects are parametrised by **ROAS** (as Meridian does): the sampler draws each
+channel's return on spend over the training weeks, ``roas_c``, and the scale of its
+effect follows as ``beta_c = roas_c * spend_c / (kpi_scale * sum_t saturation_c[t])``.
+ROAS priors are therefore priors an analyst can state ("paid search returns 2-4x"),
+media effects are non-negative by construction, and the default prior is centred
+where paid media explains about a quarter of the KPI, with a wide spread.
+
+The mean function :func:`components` is written once for both PyTensor (inside the
+model) and NumPy (on posterior draws, for contributions, holdout prediction and
+budget planning): parameters always carry a leading draw axis.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+
+from mmm.design import Design
+from mmm.errors import SpecError
+from mmm.spec import Prior, Spec
+from mmm.transforms import ADSTOCK_FUNCTIONS, SATURATION_PARAMS, carryover_weights, saturation
+
+#: per-channel parameter -> the adstock/saturation kinds that use it
+PARAM_USERS: dict[str, tuple[str, ...]] = {
+    "carryover": ("geometric", "delayed"),
+    "peak_lag": ("delayed",),
+    "weibull_shape": ("weibull_cdf", "weibull_pdf"),
+    "weibull_scale": ("weibull_cdf", "weibull_pdf"),
+    "saturation_lambda": ("logistic",),
+    "half_saturation": ("hill", "michaelis_menten"),
+    "hill_slope": ("hill",),
+}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Which channel uses which carryover and saturation form, and where its parameters sit."""
+
+    channels: tuple[str, ...]
+    adstock: tuple[str, ...]
+    saturation: tuple[str, ...]
+    l_max: tuple[int, ...]
+
+    @classmethod
+    def from_spec(cls, spec: Spec) -> Layout:
+        """Resolve per-channel overrides against the model defaults."""
+        names = tuple(spec.channel_names)
+        return cls(names,
+                   tuple(spec.channel_setting(n, "adstock") for n in names),
+                   tuple(spec.channel_setting(n, "saturation") for n in names),
+                   tuple(int(spec.channel_setting(n, "l_max")) for n in names))
+
+    @property
+    def max_l(self) -> int:
+        """Longest carryover window over channels."""
+        return max(self.l_max)
+
+    def users(self, param: str) -> list[str]:
+        """Channels (in spec order) that have parameter ``param``."""
+        kinds = PARAM_USERS[param]
+        forms = self.adstock if param in ("carryover", "peak_lag", "weibull_shape", "weibull_scale") else self.saturation
+        return [c for c, k in zip(self.channels, forms, strict=True) if k in kinds]
+
+    def lag_mask(self) -> np.ndarray:
+        """(C, L) mask: 1 where a lag is within the channel's own ``l_max``."""
+        mask = np.zeros((len(self.channels), self.max_l))
+        for i, lm in enumerate(self.l_max):
+            mask[i, :lm] = 1.0
+        return mask
+
+
+# ---------------------------------------------------------------------- the mean function
+
+
+def _take(params: dict[str, Any], layout: Layout, param: str, chans: list[str]) -> Any:
+    users = layout.users(param)
+    return params[param][:, [users.index(c) for c in chans]]
+
+
+def _concat(parts: list[Any], order: list[int], axis: int, xp: Any) -> Any:
+    """Concatenate per-kind blocks and put channels back in spec order."""
+    if xp is np:
+        out = np.concatenate(parts, axis=axis)
+    else:
+        out = pt.concatenate(parts, axis=axis) if len(parts) > 1 else parts[0]
+    inverse = list(np.argsort(order))
+    if inverse == list(range(len(order))):
+        return out
+    return out[:, inverse] if axis == 1 else out[:, :, inverse]
+
+
+def carryover_matrix(params: dict[str, Any], layout: Layout, xp: Any = np) -> Any:
+    """Normalised carryover weights of every channel, shape ``(draws, C, L)``."""
+    parts, order = [], []
+    mask = layout.lag_mask()
+    for kind in ADSTOCK_FUNCTIONS:
+        chans = [c for c, k in zip(layout.channels, layout.adstock, strict=True) if k == kind]
+        if not chans:
+            continue
+        idx = [layout.channels.index(c) for c in chans]
+        names = {"geometric": ("carryover",), "delayed": ("carryover", "peak_lag"),
+                 "weibull_cdf": ("weibull_shape", "weibull_scale"),
+                 "weibull_pdf": ("weibull_shape", "weibull_scale")}[kind]
+        p = {n: _take(params, layout, n, chans) for n in names}
+        w = carryover_weights(kind, p, layout.max_l, xp) * mask[idx]
+        parts.append(w / xp.sum(w, axis=-1, keepdims=True))
+        order += idx
+    return _concat(parts, order, axis=1, xp=xp)
+
+
+def saturated_media(params: dict[str, Any], lags: np.ndarray, layout: Layout, xp: Any = np) -> Any:
+    """Saturation of carried-over scaled spend, shape ``(draws, T, C)``."""
+    weights = carryover_matrix(params, layout, xp)
+    carried = xp.einsum("tcl,scl->stc", lags, weights)
+    parts, order = [], []
+    for kind, names in SATURATION_PARAMS.items():
+        chans = [c for c, k in zip(layout.channels, layout.saturation, strict=True) if k == kind]
+        if not chans:
+            continue
+        idx = [layout.channels.index(c) for c in chans]
+        p = {n: _take(params, layout, n, chans)[:, None, :] for n in names}
+        parts.append(saturation(kind, carried[:, :, idx], p, xp))
+        order += idx
+    return _concat(parts, order, axis=2, xp=xp)
+
+
+def baseline_parts(params: dict[str, Any], design: Design, trend: str, xp: Any = np) -> dict[str, Any]:
+    """Intercept, trend, seasonality (``(draws, T)``), controls and events (``(draws, T, K)``)."""
+    S = params["intercept"].shape[0]
+    T = design.n_weeks
+    zeros = xp.zeros((S, T))
+    out = {"intercept": params["intercept"][:, None] + zeros}
+    if trend == "none":
+        out["trend"] = zeros
+    else:
+        tr = params["trend_slope"][:, None] * design.time[None, :]
+        if trend == "piecewise":
+            hinge = np.maximum(design.time[:, None] - design.changepoints[None, :], 0.0)  # (T, P)
+            tr = tr + xp.dot(params["trend_delta"], hinge.T)
+        out["trend"] = tr
+    out["seasonality"] = xp.dot(params["seasonality"], design.fourier.T) if design.fourier.shape[1] else zeros
+    out["controls"] = params["control_effect"][:, None, :] * design.controls[None] if design.controls.shape[1] \
+        else xp.zeros((S, T, 0))
+    out["events"] = params["event_effect"][:, None, :] * design.events[None] if design.events.shape[1] \
+        else xp.zeros((S, T, 0))
+    return out
+
+
+def components(params: dict[str, Any], design: Design, layout: Layout, trend: str, xp: Any = np) -> dict[str, Any]:
+    """All parts of the scaled mean: baseline parts plus ``media`` ``(draws, T, C)``.
+
+    ``params`` must hold ``media_beta`` (draws, C) besides the transform and baseline
+    parameters. Multiply by ``kpi_scale`` for KPI units.
+    """
+    out = baseline_parts(params, design, trend, xp)
+    out["media"] = saturated_media(params, design.lags, layout, xp) * params["media_beta"][:, None, :]
+    return out
+
+
+def total_mean(parts: dict[str, Any], xp: Any = np) -> Any:
+    """Sum of components, shape ``(draws, T)``."""
+    return (parts["intercept"] + parts["trend"] + parts["seasonality"]
+            + xp.sum(parts["controls"], axis=-1) + xp.sum(parts["events"], axis=-1)
+            + xp.sum(parts["media"], axis=-1))
+
+
+# ---------------------------------------------------------------------- priors
+
+
+def default_priors(spec: Spec, kpi_total: float, spend_total: float, layout: Layout) -> dict[str, Prior]:
+    """The documented default priors (before user overrides), on the scaled model.
+
+    See the README's "Priors" section for the reasoning behind each.
+    """
+    roas_median = max(0.25 * kpi_total / max(spend_total, 1e-12), 1e-9)
+    delayed = "delayed" in layout.adstock
+    mean_l = float(np.mean(layout.l_max))
+    return {
+        "roas": Prior("LogNormal", {"mu": math.log(roas_median), "sigma": 1.0}),
+        "carryover": Prior("Beta", {"alpha": 2.0, "beta": 3.0}),
+        "carryover_delayed": Prior("Beta", {"alpha": 8.0, "beta": 2.0}),
+        "peak_lag": Prior("Gamma", {"mu": 3.0, "sigma": 2.0}) if delayed else Prior("Gamma", {"mu": 1.0, "sigma": 1.0}),
+        "weibull_shape": Prior("Gamma", {"mu": 1.5, "sigma": 0.75}),
+        "weibull_scale": Prior("Gamma", {"mu": mean_l / 3, "sigma": mean_l / 6}),
+        "saturation_lambda": Prior("Gamma", {"alpha": 2.0, "beta": 2.0}),
+        "half_saturation": Prior("LogNormal", {"mu": 0.0, "sigma": 0.6}),
+        "hill_slope": Prior("Gamma", {"mu": 1.5, "sigma": 0.3}),
+        "intercept": Prior("Normal", {"mu": 0.6, "sigma": 0.5}),
+        "trend": Prior("Normal", {"mu": 0.0, "sigma": 0.5}),
+        "changepoints": Prior("Laplace", {"mu": 0.0, "b": 0.2}),
+        "seasonality": Prior("Normal", {"mu": 0.0, "sigma": 0.2}),
+        "controls": Prior("Normal", {"mu": 0.0, "sigma": 0.2}),
+        "events": Prior("Normal", {"mu": 0.0, "sigma": 0.5}),
+        "noise": Prior("HalfNormal", {"sigma": 0.3}),
+        "student_t_nu": Prior("Gamma", {"alpha": 2.0, "beta": 0.1}),
+        "nb_alpha": Prior("Gamma", {"alpha": 2.0, "beta": 0.1}),
+    }
+
+
+def _dist(name: str, prior: Prior, where: str, **kwargs: Any) -> Any:
+    try:
+        return getattr(pm, prior.distribution)(name, **prior.params, **kwargs)
+    except TypeError as exc:
+        raise SpecError(f"Prior '{where}': {prior.distribution} does not take {sorted(prior.params)} ({exc}). "
+                        "Use the parameter names of PyMC's distribution, e.g. Normal(mu, sigma), "
+                        "Beta(alpha, beta), Gamma(alpha, beta) or Gamma(mu, sigma), LogNormal(mu, sigma).") from None
+
+
+def _channel_param(name: str, chans: list[str], spec: Spec, defaults: dict[str, Prior], layout: Layout) -> Any:
+    """A per-channel vector parameter; channels with the same prior share one vector draw."""
+    priors = []
+    for c in chans:
+        user = spec.channel_prior(c, name)
+        if user is None and name == "carryover":
+            kind = layout.adstock[layout.channels.index(c)]
+            user = defaults["carryover_delayed"] if kind == "delayed" else defaults["carryover"]
+        priors.append(user or defaults[name])
+    dims = "channel" if name == "roas" else f"{name}_channel"
+    if all(p == priors[0] for p in priors):
+        return _dist(name, priors[0], name, dims=dims)
+    families = {p.distribution for p in priors}
+    if len(families) == 1 and all(set(p.params) == set(priors[0].params) for p in priors):
+        params = {k: np.array([p.params[k] for p in priors]) for k in priors[0].params}
+        return _dist(name, Prior(priors[0].distribution, params), name, dims=dims)
+    raw = [_dist(f"{name}_{c}", p, f"{c}.{name}") for c, p in zip(chans, priors, strict=True)]
+    return pm.Deterministic(name, pt.stack(raw), dims=dims)
+
+
+@dataclass(frozen=True)
+class LiftData:
+    """Arrays for one lift test inside the model (scaled)."""
+
+    channel_index: int
+    delta_lags: np.ndarray   # (T, L) scaled spend change, lagged
+    window: np.ndarray       # (T,) 1 inside the measurement window
+    lift_scaled: float
+    se_scaled: float
+
+
+def build_model(spec: Spec, design: Design, kpi_scaled: np.ndarray, scaling: Any, *,
+                dates: Any, lift: list[LiftData] | None = None, kpi_counts: np.ndarray | None = None) -> pm.Model:
+    """Build the PyMC model for the training weeks.
+
+    Parameters
+    ----------
+    spec : Spec
+        What to model.
+    design : Design
+        Scaled arrays of the training weeks (:func:`mmm.design.make_design`).
+    kpi_scaled : ndarray
+        KPI divided by ``scaling.kpi_scale``.
+    scaling : Scaling
+        Scale factors (for the ROAS parametrisation).
+    dates : DatetimeIndex
+        Training weeks (coordinates).
+    lift : list of LiftData, optional
+        Lift tests to calibrate against.
+    kpi_counts : ndarray, optional
+        Raw integer counts, for the negative-binomial likelihood.
+    """
+    layout = Layout.from_spec(spec)
+    spend_total = np.asarray(scaling.train_spend)
+    kpi_total = float(np.sum(kpi_scaled) * scaling.kpi_scale)
+    defaults = default_priors(spec, kpi_total, float(spend_total.sum()), layout)
+    pr = {**defaults, **spec.model.priors}
+    K, E = design.controls.shape[1], design.events.shape[1]
+    coords: dict[str, Any] = {"date": list(dates), "channel": list(layout.channels),
+                              "control": list(spec.controls), "event": list(spec.events),
+                              "fourier": [f"{f}_{k}" for k in range(1, spec.model.yearly_seasonality + 1)
+                                          for f in ("sin", "cos")],
+                              "changepoint": list(range(len(design.changepoints)))}
+    for param in PARAM_USERS:
+        users = layout.users(param)
+        if users:
+            coords[f"{param}_channel"] = users
+    with pm.Model(coords=coords) as model:
+        params: dict[str, Any] = {}
+        for param in PARAM_USERS:
+            users = layout.users(param)
+            if users:
+                params[param] = _channel_param(param, users, spec, defaults, layout)[None, :]
+        roas = _channel_param("roas", list(layout.channels), spec, defaults, layout)
+        sat = saturated_media(params, design.lags, layout, pt)  # (1, T, C)
+        sat_sum = pt.sum(sat[0], axis=0)
+        beta = pm.Deterministic("media_beta", roas * spend_total / (scaling.kpi_scale * sat_sum), dims="channel")
+        params["media_beta"] = beta[None, :]
+        params["intercept"] = _dist("intercept", pr["intercept"], "intercept")[None]
+        if spec.model.trend != "none":
+            params["trend_slope"] = _dist("trend_slope", pr["trend"], "trend")[None]
+        if spec.model.trend == "piecewise":
+            params["trend_delta"] = _dist("trend_delta", pr["changepoints"], "changepoints", dims="changepoint")[None, :]
+        if design.fourier.shape[1]:
+            params["seasonality"] = _dist("seasonality", pr["seasonality"], "seasonality", dims="fourier")[None, :]
+        if K:
+            params["control_effect"] = _dist("control_effect", pr["controls"], "controls", dims="control")[None, :]
+        if E:
+            params["event_effect"] = _dist("event_effect", pr["events"], "events", dims="event")[None, :]
+        parts = baseline_parts(params, design, spec.model.trend, pt)
+        parts["media"] = sat * params["media_beta"][:, None, :]
+        mu = total_mean(parts, pt)[0]
+        pm.Deterministic("mu", mu, dims="date")
+        for i, test in enumerate(lift or []):
+            c = test.channel_index
+            w = carryover_matrix(params, layout, pt)[0, c]            # (L,)
+            carried = design.lags[:, c, :] @ w
+            delta = test.delta_lags @ w
+            kind = layout.saturation[c]
+            p = {n: params[n][0, layout.users(n).index(layout.channels[c])] for n in SATURATION_PARAMS[kind]}
+            gain = saturation(kind, carried + delta, p, pt) - saturation(kind, carried, p, pt)
+            predicted = beta[c] * pt.sum(gain * test.window)
+            pm.Normal(f"lift_test_{i}", mu=predicted, sigma=test.se_scaled, observed=test.lift_scaled)
+        lik = spec.model.likelihood
+        if lik == "negative_binomial":
+            alpha = _dist("nb_alpha", pr["nb_alpha"], "nb_alpha")
+            rate = scaling.kpi_scale * pt.softplus(20 * mu) / 20
+            pm.NegativeBinomial("kpi", mu=rate, alpha=alpha, observed=kpi_counts, dims="date")
+        else:
+            sigma = _dist("sigma", pr["noise"], "noise")
+            if lik == "student_t":
+                nu = _dist("nu", pr["student_t_nu"], "student_t_nu")
+                pm.StudentT("kpi", nu=nu, mu=mu, sigma=sigma, observed=kpi_scaled, dims="date")
+            else:
+                pm.Normal("kpi", mu=mu, sigma=sigma, observed=kpi_scaled, dims="date")
+    return model
+
+
+def posterior_params(posterior: Any, layout: Layout) -> dict[str, np.ndarray]:
+    """Flatten an ArviZ posterior group into ``{name: (draws, ...)}`` NumPy arrays."""
+    out = {}
+    names = list(PARAM_USERS) + ["roas", "media_beta", "intercept", "trend_slope", "trend_delta",
+                                 "seasonality", "control_effect", "event_effect", "sigma", "nu", "nb_alpha"]
+    for name in names:
+        if name in posterior:
+            arr = np.asarray(posterior[name].values, dtype="float64")
+            out[name] = arr.reshape(arr.shape[0] * arr.shape[1], *arr.shape[2:])
+    return out

@@ -1,0 +1,86 @@
+"""Save a fitted model to one NetCDF file and load it back, without pickle.
+
+The file is ArviZ's NetCDF form of the posterior; the spec, the data, the scaling and
+the diagnostics ride along as JSON text attributes of the posterior group. Loading
+reads only arrays and JSON: no code is executed. (With ArviZ 1.x this module and
+:mod:`mmm.sampling` are the only ones to change.)
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import arviz as az
+
+from mmm.errors import FitError
+from mmm.sampling import Diagnostics
+
+if TYPE_CHECKING:
+    from mmm.fitted import FittedModel
+
+FORMAT = "mmm-fit/1"
+
+
+def save_fit(fitted: FittedModel, path: str | Path) -> Path:
+    """Write ``fitted`` to ``path`` (NetCDF). Returns the path."""
+    import mmm
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    groups = {"posterior": fitted.idata.posterior.copy()}
+    if "sample_stats" in fitted.idata.groups():
+        groups["sample_stats"] = fitted.idata.sample_stats.copy()
+    idata = az.InferenceData(**groups)
+    idata.posterior.attrs.update({
+        "mmm_format": FORMAT,
+        "mmm_version": mmm.__version__,
+        "mmm_spec": json.dumps(fitted.spec.to_dict()),
+        "mmm_data": fitted.dataset.to_json(),
+        "mmm_scaling": json.dumps(fitted.scaling.to_dict()),
+        "mmm_diagnostics": json.dumps(fitted.diagnostics.to_dict()),
+        "mmm_train_weeks": int(fitted.train_weeks),
+    })
+    idata.to_netcdf(str(path))
+    return path
+
+
+def load_fit(path: str | Path) -> FittedModel:
+    """Read a model saved by :meth:`FittedModel.save`; results are identical, no refit.
+
+    Raises
+    ------
+    FitError
+        If the file is missing, unreadable, or not an ``mmm`` model file.
+    """
+    from mmm.data import Dataset
+    from mmm.design import Scaling
+    from mmm.fitted import FittedModel
+    from mmm.spec import spec_from_dict
+
+    path = Path(path)
+    if path.is_dir():
+        path = path / "model.nc"
+    if not path.exists():
+        raise FitError(f"No saved model at '{path}'. Fit one first: `mmm fit CONFIG.yaml --out DIR`.")
+    try:
+        idata = az.from_netcdf(str(path))
+        attrs = dict(idata.posterior.attrs)
+    except Exception as exc:  # noqa: BLE001 - any reader failure means the same to the user
+        raise FitError(f"'{path}' is not a readable model file ({type(exc).__name__}). "
+                       "It may be corrupt or truncated: refit and save again.") from None
+    if attrs.get("mmm_format") != FORMAT:
+        raise FitError(f"'{path}' is a NetCDF file but not an mmm model (format tag "
+                       f"{attrs.get('mmm_format')!r}, expected '{FORMAT}').")
+    try:
+        spec = spec_from_dict(json.loads(attrs["mmm_spec"]))
+        dataset = Dataset.from_json(spec, attrs["mmm_data"])
+        scaling = Scaling.from_dict(json.loads(attrs["mmm_scaling"]))
+        diag = json.loads(attrs["mmm_diagnostics"])
+        diagnostics = Diagnostics(**diag)
+        train_weeks = int(attrs["mmm_train_weeks"])
+    except (KeyError, ValueError, TypeError) as exc:
+        raise FitError(f"'{path}' is an mmm model file but its metadata is damaged ({exc}); refit.") from None
+    return FittedModel(spec=spec, dataset=dataset, scaling=scaling, idata=idata,
+                       diagnostics=diagnostics, train_weeks=train_weeks)
