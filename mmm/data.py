@@ -1,0 +1,776 @@
+"""Reading and validating the weekly data set a model is fitted to.
+
+:func:`load_data` reads a CSV / Parquet / Excel file (or takes a DataFrame), checks it
+against a :class:`~mmm.spec.Spec` and returns a :class:`Dataset`: one row per week,
+sorted, numeric, no gaps. Every problem the model cannot work around is a
+:class:`~mmm.errors.DataError` whose message names the column and the rows (or dates) at
+fault and says what to do; legal but risky data (a channel that is rarely on, two
+channels that move together) gives a :class:`~mmm.errors.DataWarning`.
+
+Nothing is ever filled in silently: an empty cell is an error, not a zero.
+
+Row numbers in messages count data rows from 1 in the order of the input (the first row
+under the header is row 1), and are followed by the row's date, e.g. ``row 14 (2024-04-08)``.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mmm.errors import DataError, DataWarning, closest
+from mmm.spec import Spec
+
+__all__ = [
+    "Dataset",
+    "aggregate_to_weeks",
+    "load_data",
+    "min_weeks",
+    "read_table",
+]
+
+#: Most offending rows / dates listed in one message before "and N more".
+MAX_LISTED = 5
+
+#: Suffixes :func:`read_table` understands.
+SUFFIXES = (".csv", ".csv.gz", ".tsv", ".parquet", ".pq", ".xlsx", ".xls")
+
+_WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+
+#: A channel active in fewer than this share of weeks draws a warning.
+SPARSE_SHARE = 0.10
+#: Spend correlation above which two channels draw a warning.
+CORRELATION_LIMIT = 0.9
+
+
+# --------------------------------------------------------------------------------------
+# Dataset
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A validated weekly data set.
+
+    Attributes
+    ----------
+    spec : Spec
+        The specification the data was validated against.
+    frame : pandas.DataFrame
+        One row per week, sorted by date, index ``0..T-1``. Holds the date column
+        (``datetime64[ns]``), the KPI column, every channel's spend column, the control
+        and event columns and ``spec.branded_search`` if set; all numeric columns are
+        ``float64``.
+    """
+
+    spec: Spec
+    frame: pd.DataFrame
+
+    @property
+    def dates(self) -> pd.DatetimeIndex:
+        """The week dates, ``(T,)``."""
+        return pd.DatetimeIndex(self.frame[self.spec.date_column])
+
+    @property
+    def kpi(self) -> np.ndarray:
+        """The KPI, ``(T,)`` float64."""
+        return self.frame[self.spec.kpi.column].to_numpy(dtype=float)
+
+    @property
+    def spend(self) -> np.ndarray:
+        """Channel spend, ``(T, C)`` float64, columns in ``spec.channels`` order."""
+        return self._block([c.spend for c in self.spec.channels])
+
+    @property
+    def controls(self) -> np.ndarray:
+        """Control variables, ``(T, K)`` in ``spec.controls`` order (``(T, 0)`` if none)."""
+        return self._block(self.spec.controls)
+
+    @property
+    def events(self) -> np.ndarray:
+        """Event indicators / values, ``(T, E)`` in ``spec.events`` order (``(T, 0)`` if none)."""
+        return self._block(self.spec.events)
+
+    @property
+    def branded_search(self) -> np.ndarray | None:
+        """The ``spec.branded_search`` column, ``(T,)``, or ``None`` if the spec has none."""
+        if not self.spec.branded_search:
+            return None
+        return self.frame[self.spec.branded_search].to_numpy(dtype=float)
+
+    @property
+    def n_weeks(self) -> int:
+        """Number of weeks ``T``."""
+        return len(self.frame)
+
+    def _block(self, columns: Sequence[str]) -> np.ndarray:
+        if not columns:
+            return np.zeros((len(self.frame), 0), dtype=float)
+        return self.frame[list(columns)].to_numpy(dtype=float)
+
+    def subset(self, start: int, stop: int) -> Dataset:
+        """Rows ``[start, stop)`` as a new :class:`Dataset` (same spec, re-indexed, not re-validated).
+
+        Parameters
+        ----------
+        start, stop : int
+            Positional bounds, as in ``frame.iloc[start:stop]``.
+
+        Returns
+        -------
+        Dataset
+        """
+        return Dataset(self.spec, self.frame.iloc[start:stop].reset_index(drop=True).copy())
+
+    def to_json(self) -> str:
+        """Serialise the frame losslessly (ISO dates, full float precision) as JSON text.
+
+        Returns
+        -------
+        str
+            Text that :meth:`from_json` turns back into an identical frame.
+        """
+        date_col = self.spec.date_column
+        payload = {
+            "date_column": date_col,
+            "columns": list(self.frame.columns),
+            "dates": [d.isoformat() for d in pd.DatetimeIndex(self.frame[date_col])],
+            "values": {
+                c: [float(v) for v in self.frame[c].to_numpy(dtype=float)]
+                for c in self.frame.columns
+                if c != date_col
+            },
+        }
+        return json.dumps(payload)
+
+    @classmethod
+    def from_json(cls, spec: Spec, text: str) -> Dataset:
+        """Rebuild a :class:`Dataset` written by :meth:`to_json` (no re-validation).
+
+        Parameters
+        ----------
+        spec : Spec
+            The specification to attach.
+        text : str
+            Output of :meth:`to_json`.
+
+        Returns
+        -------
+        Dataset
+
+        Raises
+        ------
+        DataError
+            If ``text`` is not such output.
+        """
+        try:
+            payload = json.loads(text)
+            date_col = payload["date_column"]
+            data = {}
+            for c in payload["columns"]:
+                if c == date_col:
+                    data[c] = pd.to_datetime(pd.Series(payload["dates"], dtype=object)).astype(
+                        "datetime64[ns]"
+                    )
+                else:
+                    data[c] = pd.Series(payload["values"][c], dtype="float64")
+            frame = pd.DataFrame(data, columns=payload["columns"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise DataError(f"Saved data could not be read back ({exc}); the file may be damaged.") from None
+        if date_col != spec.date_column:
+            raise DataError(f"Saved data has date column '{date_col}' but the spec says "
+                            f"'{spec.date_column}'.")
+        return cls(spec, frame.reset_index(drop=True))
+
+
+# --------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------
+
+
+def read_table(source: str | Path | pd.DataFrame) -> pd.DataFrame:
+    """Read a table from a CSV, TSV, Parquet or Excel file, or copy a DataFrame.
+
+    Parameters
+    ----------
+    source : str, Path or pandas.DataFrame
+        A file path whose suffix picks the reader (``.csv``, ``.csv.gz``, ``.tsv``,
+        ``.parquet``/``.pq``, ``.xlsx``/``.xls``; Excel reads the first sheet), or a
+        DataFrame, which is copied.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    DataError
+        If the file does not exist, its suffix is not one of the above, or it cannot be read.
+    """
+    if isinstance(source, pd.DataFrame):
+        return source.copy()
+    if not isinstance(source, str | Path):
+        raise DataError(f"Data must be a file path or a pandas DataFrame; got {type(source).__name__}.")
+    path = Path(source)
+    if not path.exists():
+        raise DataError(f"Data file '{path}' does not exist. Check the path (relative paths are "
+                        f"read from {Path.cwd()}).")
+    if path.is_dir():
+        raise DataError(f"'{path}' is a folder, not a data file.")
+    name = path.name.lower()
+    suffix = next((s for s in sorted(SUFFIXES, key=len, reverse=True) if name.endswith(s)), None)
+    if suffix is None:
+        raise DataError(f"Cannot read '{path.name}': unknown file type '{path.suffix or '(none)'}'. "
+                        f"Save it as one of {', '.join(SUFFIXES)}.")
+    try:
+        if suffix in (".csv", ".csv.gz"):
+            return pd.read_csv(path)
+        if suffix == ".tsv":
+            return pd.read_csv(path, sep="\t")
+        if suffix in (".parquet", ".pq"):
+            return pd.read_parquet(path)
+        return pd.read_excel(path)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"Data file '{path}' is empty.") from None
+    except (ValueError, OSError, ImportError, pd.errors.ParserError) as exc:
+        raise DataError(f"Could not read '{path}' as {suffix} ({exc}). Check the file opens "
+                        "and is not password protected or corrupted.") from None
+
+
+# --------------------------------------------------------------------------------------
+# Helpers for messages
+# --------------------------------------------------------------------------------------
+
+
+def _date_text(value: object) -> str:
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        return str(value)
+    if pd.isna(ts):
+        return "no date"
+    return ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.isoformat()
+
+
+def _listing(items: Sequence[str]) -> str:
+    """``'a, b, c, d, e and 3 more'``."""
+    items = list(items)
+    shown = ", ".join(items[:MAX_LISTED])
+    rest = len(items) - MAX_LISTED
+    return f"{shown} and {rest} more" if rest > 0 else shown
+
+
+def _rows(frame: pd.DataFrame, mask: np.ndarray | pd.Series, *, column: str | None = None,
+          show_value: bool = False) -> str:
+    """Describe the rows where ``mask`` holds, e.g. ``row 3 (2024-01-15) 'abc', ...``."""
+    mask = np.asarray(mask, dtype=bool)
+    sub = frame.loc[mask]
+    items = []
+    for _, r in sub.iloc[:MAX_LISTED].iterrows():
+        text = f"row {int(r['_row'])}"
+        if "_date" in sub.columns:
+            text += f" ({_date_text(r['_date'])})"
+        if show_value and column is not None:
+            value = r[column]
+            text += f": {value:g}" if isinstance(value, float) else f": {value!r}"
+        items.append(text)
+    rest = int(mask.sum()) - len(items)
+    out = ", ".join(items)
+    return f"{out} and {rest} more" if rest > 0 else out
+
+
+def _norm_name(name: str) -> str:
+    return "".join(ch for ch in str(name).lower() if ch.isalnum())
+
+
+def _hint(name: str, options: Sequence[str]) -> str:
+    """``closest()``, but first a match ignoring case, spaces and punctuation."""
+    same = [o for o in options if _norm_name(o) == _norm_name(name)]
+    return f" Did you mean '{same[0]}'?" if same else closest(name, options)
+
+
+def _weeks_text(dates: Iterable[object]) -> str:
+    return _listing([_date_text(d) for d in dates])
+
+
+# --------------------------------------------------------------------------------------
+# Weekly aggregation
+# --------------------------------------------------------------------------------------
+
+
+def _week_start_of(dates: pd.Series, week_start: str) -> pd.Series:
+    key = str(week_start).upper()[:3]
+    if key not in _WEEKDAYS:
+        raise DataError(f"week_start must be one of {', '.join(_WEEKDAYS)}; got '{week_start}'."
+                        f"{closest(str(week_start).upper(), _WEEKDAYS)}")
+    start = _WEEKDAYS.index(key)
+    dates = pd.to_datetime(dates).dt.normalize()
+    offset = (dates.dt.dayofweek - start) % 7
+    return dates - pd.to_timedelta(offset, unit="D")
+
+
+def aggregate_to_weeks(
+    df: pd.DataFrame,
+    date_column: str,
+    *,
+    week_start: str = "MON",
+    sum_columns: Sequence[str] | None = None,
+    mean_columns: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Aggregate daily (or any finer-than-weekly) rows into weeks.
+
+    Each row goes to the week that starts on the last ``week_start`` day on or before its
+    date (with ``"MON"``, the Monday of its ISO week); that start date labels the week.
+    Only weeks with at least one row appear (no week is invented), so gaps stay visible.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Rows with a date column.
+    date_column : str
+        The date column; it becomes the week start date in the output.
+    week_start : str, default "MON"
+        First day of the week: ``MON`` .. ``SUN``.
+    sum_columns : sequence of str, optional
+        Columns summed within a week (spend, KPI, events). Default: every numeric column
+        not in ``mean_columns``.
+    mean_columns : sequence of str, optional
+        Columns averaged within a week (controls such as price or temperature).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per week, sorted, with ``date_column`` then the summed and averaged columns.
+        A week holding an empty (NaN) value gets NaN, never a silent 0.
+
+    Raises
+    ------
+    DataError
+        If a named column is absent or the dates cannot be parsed.
+    """
+    mean_columns = list(mean_columns or [])
+    if sum_columns is None:
+        sum_columns = [c for c in df.columns
+                       if c != date_column and c not in mean_columns
+                       and pd.api.types.is_numeric_dtype(df[c])]
+    sum_columns = [c for c in sum_columns if c not in mean_columns]
+    for c in [date_column, *sum_columns, *mean_columns]:
+        if c not in df.columns:
+            raise DataError(f"Column '{c}' is not in the data.{closest(c, df.columns)}")
+    dates = pd.to_datetime(df[date_column], errors="coerce")
+    if dates.isna().any():
+        bad = np.flatnonzero(dates.isna().to_numpy())
+        raise DataError(f"Column '{date_column}' has values that are not dates: "
+                        + _listing([f"row {i + 1} {df[date_column].iloc[i]!r}" for i in bad]) + ".")
+    week = _week_start_of(dates, week_start).to_numpy()
+    out = pd.DataFrame({date_column: week}).join(
+        df[[*sum_columns, *mean_columns]].reset_index(drop=True).astype(float))
+    grouped = out.groupby(date_column, sort=True)
+    parts = []
+    if sum_columns:
+        parts.append(grouped[list(sum_columns)].sum(skipna=False))
+    if mean_columns:
+        parts.append(grouped[list(mean_columns)].mean(skipna=False))
+    result = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=grouped.size().index)
+    result = result.reset_index()
+    result[date_column] = result[date_column].astype("datetime64[ns]")
+    return result
+
+
+# --------------------------------------------------------------------------------------
+# Minimum length
+# --------------------------------------------------------------------------------------
+
+
+def _n_parameters(spec: Spec) -> int:
+    trend = {"none": 0, "linear": 1, "piecewise": spec.model.changepoints + 1}[spec.model.trend]
+    return (3 * len(spec.channels)              # effect size, carryover, saturation per channel
+            + 2 * spec.model.yearly_seasonality  # a sine and a cosine per Fourier order
+            + len(spec.controls) + len(spec.events)
+            + trend
+            + 2)                                # intercept and noise
+
+
+def min_weeks(spec: Spec) -> int:
+    """Fewest weeks of data the model accepts for ``spec``.
+
+    The rule: ``max(26, 2 * L, 2 * P)`` where ``L`` is the longest carryover window
+    (``l_max``, over the model and any channel override) and ``P`` counts the main
+    parameters: 3 per channel (effect, carryover, saturation), 2 per yearly seasonality
+    order, 1 per control and event, the trend (0 none, 1 linear, changepoints + 1
+    piecewise), and 2 (intercept, noise). So: at least half a year, at least two
+    carryover windows, and at least two weeks per parameter. This is a floor, not a
+    recommendation: two to three years of weekly data is what a media mix model wants.
+
+    Examples: 3 channels, ``l_max`` 8, seasonality 2, one control and a linear trend
+    need 34 weeks; without seasonality, 26.
+
+    Parameters
+    ----------
+    spec : Spec
+
+    Returns
+    -------
+    int
+    """
+    longest = max([spec.model.l_max, *[c.l_max for c in spec.channels if c.l_max is not None]])
+    return int(max(26, 2 * longest, 2 * _n_parameters(spec)))
+
+
+# --------------------------------------------------------------------------------------
+# Validation
+# --------------------------------------------------------------------------------------
+
+
+def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
+    """The column as float64; a DataError naming the non-numeric cells otherwise."""
+    raw = frame[column]
+    if pd.api.types.is_bool_dtype(raw):
+        return raw.astype(float)
+    if pd.api.types.is_numeric_dtype(raw):
+        values = raw.astype(float)
+    else:
+        values = pd.to_numeric(raw, errors="coerce").astype(float)
+        bad = values.isna().to_numpy() & raw.notna().to_numpy()
+        if bad.any():
+            raise DataError(
+                f"Column '{column}' has values that are not numbers: "
+                f"{_rows(frame, bad, column=column, show_value=True)}. "
+                "Remove currency symbols, thousands separators and text, so each cell is a plain number."
+            )
+    inf = np.isinf(values.to_numpy())
+    if inf.any():
+        raise DataError(f"Column '{column}' has infinite values: {_rows(frame, inf)}. "
+                        "Replace them with real numbers.")
+    return values
+
+
+def _check_columns(df: pd.DataFrame, spec: Spec) -> list[str]:
+    wanted: list[tuple[str, str]] = [(spec.date_column, "date_column"), (spec.kpi.column, "kpi.column")]
+    wanted += [(c.spend, f"channels.{c.name}.spend") for c in spec.channels]
+    wanted += [(c, "controls") for c in spec.controls]
+    wanted += [(c, "events") for c in spec.events]
+    if spec.branded_search:
+        wanted.append((spec.branded_search, "branded_search"))
+    present = [str(c) for c in df.columns]
+    missing = [(col, where) for col, where in wanted if col not in df.columns]
+    if missing:
+        lines = [f"'{col}' (from {where}).{_hint(col, present)}" for col, where in missing]
+        raise DataError(
+            f"The data has no column{'s' if len(missing) > 1 else ''} "
+            + "; ".join(lines)
+            + f" Columns in the data: {', '.join(present[:20])}{', ...' if len(present) > 20 else ''}."
+            " Fix the spec or rename the column."
+        )
+    columns: list[str] = []
+    for col, _ in wanted:
+        if col not in columns:
+            columns.append(col)
+    return columns
+
+
+def _coerce_dates(raw: pd.Series) -> pd.Series:
+    """Parse a column of dates, NaT where a value cannot be read.
+
+    Tries, in order, pandas' inferred format, day-first (``31/01/2024``) and a per-value
+    format, and keeps the first that reads every non-empty value (else the first try).
+    Time zones are dropped (local wall time kept).
+    """
+    if pd.api.types.is_datetime64_any_dtype(raw):
+        dates = raw
+    else:
+        filled = raw.notna().to_numpy()
+        tries = ({}, {"dayfirst": True}, {"format": "mixed"})
+        dates = None
+        for kw in tries:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", UserWarning)
+                    parsed = pd.to_datetime(raw, errors="coerce", **kw)
+            except (ValueError, TypeError, OverflowError):
+                continue
+            if dates is None:
+                dates = parsed
+            if not (parsed.isna().to_numpy() & filled).any():
+                dates = parsed
+                break
+        if dates is None:
+            dates = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    if getattr(dates.dt, "tz", None) is not None:
+        dates = dates.dt.tz_localize(None)
+    return dates
+
+
+def _parse_dates(frame: pd.DataFrame, date_column: str) -> pd.Series:
+    raw = frame[date_column]
+    dates = _coerce_dates(raw)
+    bad = dates.isna().to_numpy()
+    if bad.any():
+        empty = raw.isna().to_numpy()
+        if (bad & ~empty).any():
+            which = bad & ~empty
+            items = [f"row {int(r)} {v!r}" for r, v in zip(frame.loc[which, "_row"], raw[which], strict=True)]
+            raise DataError(
+                f"Date column '{date_column}' has values that cannot be read as dates: "
+                f"{_listing(items)}. Use one format throughout, ideally ISO (2024-01-01)."
+            )
+        rows = [f"row {int(r)}" for r in frame.loc[bad, "_row"]]
+        raise DataError(f"Date column '{date_column}' is empty in {_listing(rows)}. "
+                        "Fill in the week's date or drop those rows.")
+    return dates.dt.normalize().astype("datetime64[ns]")
+
+
+def _check_daily_gaps(dates: pd.Series) -> None:
+    days = pd.DatetimeIndex(dates.sort_values().unique())
+    full = pd.date_range(days.min(), days.max(), freq="D")
+    missing = full.difference(days)
+    if len(missing):
+        raise DataError(
+            f"The daily data is missing {len(missing)} day{'s' if len(missing) > 1 else ''} "
+            f"({_weeks_text(missing)}); weekly totals would be too low. Add those days "
+            "(with 0 spend if there truly was none) before aggregating."
+        )
+
+
+def _check_grid(dates: pd.Series, date_column: str) -> None:
+    """Dates are sorted and unique: require a 7-day step throughout."""
+    if len(dates) < 2:
+        return
+    gaps = dates.diff().dt.days.to_numpy()[1:]
+    median = float(np.median(gaps))
+    if 27 <= median <= 31:
+        raise DataError(f"Column '{date_column}' looks monthly (median gap {median:g} days). "
+                        "The model needs weekly data: one row per week.")
+    if np.all(gaps == 7):
+        return
+    multiples = (gaps % 7 == 0) & (gaps > 7)
+    odd = gaps % 7 != 0
+    if odd.any():
+        idx = np.flatnonzero(odd)
+        pairs = [f"{_date_text(dates.iloc[i])} -> {_date_text(dates.iloc[i + 1])} ({int(gaps[i])} days)"
+                 for i in idx]
+        raise DataError(
+            f"Dates in '{date_column}' are not one week apart: {_listing(pairs)}. "
+            "Every row must be the same weekday, 7 days after the previous one "
+            "(e.g. all Mondays)."
+        )
+    if multiples.any():
+        missing: list[pd.Timestamp] = []
+        for i in np.flatnonzero(multiples):
+            missing += list(pd.date_range(dates.iloc[i], dates.iloc[i + 1], freq="7D")[1:-1])
+        raise DataError(
+            f"{len(missing)} week{'s are' if len(missing) > 1 else ' is'} missing from "
+            f"'{date_column}': {_weeks_text(missing)}. Add a row for each week "
+            "(0 spend if there was none; the KPI must be filled in)."
+        )
+
+
+def _warn_or_fail_kpi_type(frame: pd.DataFrame, spec: Spec) -> None:
+    col = spec.kpi.column
+    kpi = frame[col].to_numpy(dtype=float)
+    if spec.kpi.type == "leads":
+        neg = kpi < 0
+        if neg.any():
+            raise DataError(f"KPI column '{col}' (leads) has negative values: "
+                            f"{_rows(frame, neg, column=col, show_value=True)}. "
+                            "Leads are counts and cannot be negative.")
+        frac = np.abs(kpi - np.round(kpi)) > 1e-9
+        if frac.any():
+            raise DataError(f"KPI column '{col}' (leads) has values that are not whole numbers: "
+                            f"{_rows(frame, frac, column=col, show_value=True)}. "
+                            "Leads must be counts; use kpi.type revenue or pipeline for amounts.")
+    else:
+        neg = kpi < 0
+        if neg.any():
+            warnings.warn(
+                f"KPI column '{col}' ({spec.kpi.type}) is negative in "
+                f"{_rows(frame, neg)}. Refunds or corrections can do this, "
+                "but check these weeks are right.",
+                DataWarning, stacklevel=4,
+            )
+
+
+def load_data(
+    source: str | Path | pd.DataFrame | None,
+    spec: Spec,
+    *,
+    aggregate_daily: bool = False,
+) -> Dataset:
+    """Read and validate the data for ``spec``.
+
+    Parameters
+    ----------
+    source : str, Path, pandas.DataFrame or None
+        A CSV / TSV / Parquet / Excel file or a DataFrame; ``None`` reads ``spec.data``.
+    spec : Spec
+        The model specification naming the columns.
+    aggregate_daily : bool, default False
+        If the data is daily, sum it to Monday-starting weeks (spend, KPI, events and
+        branded search summed; controls averaged). Incomplete weeks at the start or end
+        are dropped with a :class:`DataWarning`. Without it, daily data is an error.
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    DataError
+        If the data breaks a rule the model needs: a missing column, an unreadable or
+        repeated date, a gap in the weeks, dates not one week apart, a non-numeric,
+        empty (NaN) or infinite value, negative spend, a channel with no spend, a constant
+        KPI, a leads KPI that is not whole non-negative counts, or fewer weeks than
+        :func:`min_weeks`. Messages name the column and the rows or dates.
+
+    Warns
+    -----
+    DataWarning
+        A channel with spend in fewer than 10% of weeks; two channels whose spend
+        correlates above 0.9; a negative revenue or pipeline KPI; partial weeks dropped
+        when aggregating daily data.
+    """
+    if source is None:
+        if spec.data is None:
+            raise DataError("No data given: pass a file or DataFrame, or set 'data:' in the spec "
+                            "to the data file's path.")
+        source = spec.data
+    df = read_table(source)
+    df.columns = [str(c) if not isinstance(c, str) else c for c in df.columns]
+    if len(df) == 0:
+        raise DataError("The data has no rows.")
+    columns = _check_columns(df, spec)
+    date_col = spec.date_column
+    frame = df[columns].reset_index(drop=True).copy()
+    frame["_row"] = np.arange(1, len(frame) + 1)
+    frame["_date"] = _parse_dates(frame, date_col)
+
+    # values, checked on the rows as given (before any aggregation)
+    value_columns = [c for c in columns if c != date_col]
+    for c in value_columns:
+        frame[c] = _numeric(frame, c)
+    spend_cols = [c.spend for c in spec.channels]
+    for c in value_columns:
+        nan = frame[c].isna().to_numpy()
+        if nan.any():
+            if c == spec.kpi.column:
+                what = "Fill in the KPI for those rows, or drop them if they are at the start or end."
+            elif c in spend_cols:
+                what = ("Fill them in (0 only if there truly was no spend) or drop those rows; "
+                        "empty cells are never treated as 0.")
+            else:
+                what = "Fill them in or drop those rows; empty cells are never treated as 0."
+            raise DataError(f"Column '{c}' is empty (NaN) in {_rows(frame, nan)}. {what}")
+    for c in spend_cols:
+        neg = frame[c].to_numpy() < 0
+        if neg.any():
+            raise DataError(f"Spend column '{c}' has negative values in "
+                            f"{_rows(frame, neg, column=c, show_value=True)}. "
+                            "Spend cannot be negative; fix those rows (refunds belong in a "
+                            "later week's spend, netted to >= 0).")
+    dup = frame["_date"].duplicated(keep=False).to_numpy()
+    if dup.any():
+        dates = frame.loc[dup, "_date"].drop_duplicates().sort_values()
+        rows = frame.loc[dup].sort_values(["_date", "_row"])
+        detail = _listing([f"{_date_text(d)} (rows {', '.join(str(int(r)) for r in g['_row'])})"
+                           for d, g in rows.groupby("_date")])
+        raise DataError(f"Column '{date_col}' repeats {len(dates)} date{'s' if len(dates) > 1 else ''}: "
+                        f"{detail}. Keep one row per week (sum or remove the duplicates).")
+
+    frame = frame.sort_values("_date", kind="stable").reset_index(drop=True)
+
+    # weekly grid (or daily -> weekly)
+    gaps = frame["_date"].diff().dt.days.to_numpy()[1:]
+    if len(gaps) and float(np.median(gaps)) == 1:
+        if not aggregate_daily:
+            raise DataError(
+                f"The dates in '{date_col}' look daily (one day apart). The model needs weekly "
+                "data: pass aggregate_daily=True (CLI: --aggregate-daily) to sum it into weeks, "
+                "or aggregate it yourself."
+            )
+        frame = _aggregate(frame, spec, date_col, value_columns)
+    frame = frame.reset_index(drop=True)
+    _check_grid(frame["_date"], date_col)
+
+    frame[date_col] = frame["_date"].astype("datetime64[ns]")
+    _check_content(frame, spec)
+
+    needed = min_weeks(spec)
+    if len(frame) < needed:
+        raise DataError(
+            f"The data has {len(frame)} weeks; this model needs at least {needed} "
+            f"(see mmm.data.min_weeks). Add more history, or simplify the spec (fewer channels, "
+            "controls or seasonality terms, shorter l_max)."
+        )
+
+    out = frame[columns].copy()
+    for c in value_columns:
+        out[c] = out[c].astype("float64")
+    return Dataset(spec, out.reset_index(drop=True))
+
+
+def _aggregate(frame: pd.DataFrame, spec: Spec, date_col: str, value_columns: list[str]) -> pd.DataFrame:
+    """Daily rows (already validated value by value) to whole weeks."""
+    _check_daily_gaps(frame["_date"])
+    mean_cols = [c for c in value_columns if c in spec.controls]
+    sum_cols = [c for c in value_columns if c not in mean_cols]
+    src = frame[["_date", *value_columns]]
+    weekly = aggregate_to_weeks(src, "_date", sum_columns=sum_cols, mean_columns=mean_cols)
+    counts = _week_start_of(frame["_date"], "MON").value_counts()
+    n_days = weekly["_date"].map(counts).to_numpy()
+    partial = n_days < 7
+    if partial.any():
+        dropped = [f"{_date_text(d)} ({int(n)} of 7 days)"
+                   for d, n in zip(weekly.loc[partial, "_date"], n_days[partial], strict=True)]
+        warnings.warn(f"Dropped incomplete week{'s' if partial.sum() > 1 else ''} when summing daily "
+                      f"data into weeks: {_listing(dropped)}.", DataWarning, stacklevel=3)
+        weekly = weekly.loc[~partial]
+    if len(weekly) == 0:
+        raise DataError("The daily data does not cover one whole Monday-to-Sunday week.")
+    weekly = weekly.reset_index(drop=True)
+    weekly["_row"] = np.arange(1, len(weekly) + 1)
+    return weekly
+
+
+def _check_content(frame: pd.DataFrame, spec: Spec) -> None:
+    """Checks on the weekly series: zero channels, constant KPI, KPI type; warnings."""
+    n = len(frame)
+    for ch in spec.channels:
+        s = frame[ch.spend].to_numpy()
+        if not (s != 0).any():
+            raise DataError(f"Channel '{ch.name}' (column '{ch.spend}') has zero spend in every week. "
+                            "The model cannot learn anything about it: remove it from the spec.")
+    kpi = frame[spec.kpi.column].to_numpy()
+    if n > 1 and np.ptp(kpi) == 0:
+        raise DataError(f"KPI column '{spec.kpi.column}' has the same value ({kpi[0]:g}) in every week; "
+                        "there is nothing to explain. Check the column is the right one.")
+    _warn_or_fail_kpi_type(frame, spec)
+
+    for ch in spec.channels:
+        active = int((frame[ch.spend].to_numpy() != 0).sum())
+        if active < SPARSE_SHARE * n:
+            warnings.warn(
+                f"Channel '{ch.name}' has spend in only {active} of {n} weeks. Its effect will be "
+                "uncertain; consider merging it with a similar channel.",
+                DataWarning, stacklevel=3,
+            )
+    chans = list(spec.channels)
+    spend = frame[[c.spend for c in chans]].to_numpy(dtype=float)
+    sd = spend.std(axis=0)
+    for i in range(len(chans)):
+        for j in range(i + 1, len(chans)):
+            if sd[i] == 0 or sd[j] == 0:
+                continue
+            r = float(np.corrcoef(spend[:, i], spend[:, j])[0, 1])
+            if abs(r) > CORRELATION_LIMIT:
+                warnings.warn(
+                    f"Spend of channels '{chans[i].name}' and '{chans[j].name}' is highly correlated "
+                    f"(r = {r:.2f}). The model will struggle to separate their effects; consider "
+                    "combining them, or calibrating one with a lift test.",
+                    DataWarning, stacklevel=3,
+                )

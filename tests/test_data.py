@@ -1,0 +1,444 @@
+"""Tests for :mod:`mmm.data`: reading, validating and serialising the weekly data set."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mmm.data import Dataset, aggregate_to_weeks, load_data, min_weeks, read_table
+from mmm.errors import DataError, DataWarning
+from mmm.spec import spec_from_dict
+
+
+def make_spec(**changes):
+    raw = {
+        "date_column": "week",
+        "kpi": {"column": "revenue", "type": "revenue"},
+        "channels": {
+            "tv": {"spend": "tv_spend", "role": "brand"},
+            "search": {"spend": "search_spend"},
+            "social": {"spend": "social_spend"},
+        },
+        "controls": ["price"],
+        "events": ["promo"],
+        "model": {"l_max": 8, "yearly_seasonality": 2},
+    }
+    raw.update(changes)
+    return spec_from_dict(raw)
+
+
+def make_frame(n: int = 60, seed: int = 0, start: str = "2023-01-02") -> pd.DataFrame:
+    """``n`` Monday weeks of independent random spend, a price control and a promo flag."""
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({
+        "week": pd.date_range(start, periods=n, freq="7D").strftime("%Y-%m-%d"),
+        "tv_spend": rng.uniform(0, 10_000, n).round(2),
+        "search_spend": rng.uniform(1_000, 5_000, n).round(2),
+        "social_spend": rng.uniform(0, 3_000, n).round(2),
+        "price": rng.normal(20, 1, n).round(3),
+        "promo": (rng.uniform(size=n) < 0.1).astype(int),
+        "revenue": rng.uniform(50_000, 90_000, n).round(2),
+        "notes": "x",
+    })
+    return df
+
+
+def date_of(df: pd.DataFrame, i: int) -> str:
+    return pd.Timestamp(df["week"].iloc[i]).strftime("%Y-%m-%d")
+
+
+def load_quiet(df, spec=None, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)
+        return load_data(df, spec or make_spec(), **kw)
+
+
+# ---------------------------------------------------------------- happy path and reading
+
+
+def test_happy_path_shapes_and_types():
+    df = make_frame()
+    shuffled = df.sample(frac=1, random_state=1)
+    ds = load_quiet(shuffled)
+    assert isinstance(ds, Dataset)
+    assert ds.n_weeks == 60
+    assert ds.spend.shape == (60, 3) and ds.spend.dtype == np.float64
+    assert ds.controls.shape == (60, 1)
+    assert ds.events.shape == (60, 1)
+    assert ds.kpi.shape == (60,)
+    assert isinstance(ds.dates, pd.DatetimeIndex) and ds.dates.is_monotonic_increasing
+    assert isinstance(ds.frame.index, pd.RangeIndex) and ds.frame.index[0] == 0
+    assert ds.frame["week"].dtype.kind == "M"
+    assert "notes" not in ds.frame.columns
+    assert all(ds.frame[c].dtype == np.float64 for c in ds.frame.columns if c != "week")
+    # sorted back into date order, channels in spec order
+    np.testing.assert_array_equal(ds.spend[:, 1], df["search_spend"].to_numpy())
+    np.testing.assert_array_equal(ds.kpi, df["revenue"].to_numpy())
+    assert ds.branded_search is None
+
+
+def test_no_controls_or_events_gives_empty_blocks():
+    spec = make_spec(controls=[], events=[])
+    ds = load_quiet(make_frame(), spec)
+    assert ds.controls.shape == (60, 0) and ds.events.shape == (60, 0)
+
+
+def test_branded_search_column_kept():
+    df = make_frame()
+    df["brand_queries"] = np.arange(60.0)
+    ds = load_quiet(df, make_spec(branded_search="brand_queries"))
+    np.testing.assert_array_equal(ds.branded_search, np.arange(60.0))
+    assert "brand_queries" in ds.frame.columns
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".xlsx"])
+def test_reads_files(tmp_path, suffix):
+    df = make_frame()
+    path = tmp_path / f"data{suffix}"
+    if suffix == ".csv":
+        df.to_csv(path, index=False)
+    elif suffix == ".parquet":
+        df.to_parquet(path, index=False)
+    else:
+        df.to_excel(path, index=False)
+    ds = load_quiet(path)
+    assert ds.n_weeks == 60
+    np.testing.assert_allclose(ds.spend[:, 0], df["tv_spend"].to_numpy())
+    assert len(read_table(str(path))) == 60
+
+
+def test_source_none_reads_spec_data(tmp_path):
+    path = tmp_path / "weekly.csv"
+    make_frame().to_csv(path, index=False)
+    spec = make_spec(data=str(path))
+    assert load_quiet(None, spec).n_weeks == 60
+
+
+def test_source_none_without_spec_data():
+    with pytest.raises(DataError, match="No data"):
+        load_data(None, make_spec())
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(DataError, match=r"nope\.csv.*does not exist"):
+        read_table(tmp_path / "nope.csv")
+
+
+def test_unknown_suffix(tmp_path):
+    path = tmp_path / "data.json"
+    path.write_text("{}")
+    with pytest.raises(DataError, match=r"data\.json.*\.json.*\.csv"):
+        read_table(path)
+
+
+def test_read_table_copies_frame():
+    df = make_frame(5)
+    out = read_table(df)
+    out.loc[0, "tv_spend"] = -1
+    assert df.loc[0, "tv_spend"] != -1
+
+
+# ---------------------------------------------------------------- errors
+
+
+def test_missing_columns_named_with_hint():
+    df = make_frame().rename(columns={"tv_spend": "tv_spnd", "price": "avg_price"})
+    with pytest.raises(DataError) as info:
+        load_data(df, make_spec())
+    msg = str(info.value)
+    assert "'tv_spend'" in msg and "Did you mean 'tv_spnd'" in msg
+    assert "'price'" in msg and "channels.tv.spend" in msg
+
+
+def test_missing_column_hint_ignores_case_and_spaces():
+    df = make_frame().rename(columns={"tv_spend": "TV Spend"})
+    with pytest.raises(DataError, match="Did you mean 'TV Spend'"):
+        load_data(df, make_spec())
+
+
+def test_day_first_dates_read():
+    df = make_frame()
+    df["week"] = pd.to_datetime(df["week"]).dt.strftime("%d/%m/%Y")
+    ds = load_quiet(df)
+    assert ds.dates[2] == pd.Timestamp("2023-01-16")
+
+
+def test_unparseable_date_names_row_and_value():
+    df = make_frame()
+    df.loc[13, "week"] = "2023-13-45"
+    with pytest.raises(DataError, match=r"'week'.*row 14 '2023-13-45'"):
+        load_data(df, make_spec())
+
+
+def test_empty_date_named():
+    df = make_frame()
+    df.loc[4, "week"] = None
+    with pytest.raises(DataError, match=r"'week' is empty in row 5"):
+        load_data(df, make_spec())
+
+
+def test_duplicated_weeks_named():
+    df = make_frame()
+    df.loc[10, "week"] = df.loc[9, "week"]
+    with pytest.raises(DataError) as info:
+        load_data(df, make_spec())
+    msg = str(info.value)
+    assert "repeats" in msg and date_of(df, 9) in msg and "rows 10, 11" in msg
+
+
+def test_daily_data_needs_flag():
+    df = make_frame(120)
+    df["week"] = pd.date_range("2023-01-02", periods=120, freq="D").strftime("%Y-%m-%d")
+    with pytest.raises(DataError, match=r"daily.*aggregate_daily=True.*--aggregate-daily"):
+        load_data(df, make_spec())
+
+
+def test_daily_aggregation_sums_and_averages():
+    days = pd.date_range("2023-01-04", periods=7 * 45, freq="D")  # a Wednesday: partial first week
+    rng = np.random.default_rng(3)
+    n = len(days)
+    df = pd.DataFrame({
+        "week": days, "tv_spend": rng.uniform(0, 100, n), "search_spend": rng.uniform(0, 100, n),
+        "social_spend": rng.uniform(0, 100, n), "price": rng.normal(20, 1, n),
+        "promo": (rng.uniform(size=n) < 0.1).astype(int), "revenue": rng.uniform(500, 900, n),
+    })
+    spec = make_spec(model={"l_max": 8, "yearly_seasonality": 0})
+    with pytest.warns(DataWarning, match=r"incomplete week.*2023-01-02 \(5 of 7 days\)"):
+        ds = load_data(df, spec, aggregate_daily=True)
+    assert (ds.dates.dayofweek == 0).all()
+    assert ds.dates[0] == pd.Timestamp("2023-01-09")
+    # the last week (starting 2023-11-13) has 2 of 7 days and is dropped too
+    assert ds.n_weeks == 44
+    week = days - pd.to_timedelta(days.dayofweek, unit="D")
+    mask = week == pd.Timestamp("2023-01-16")
+    row = ds.frame.loc[ds.frame["week"] == pd.Timestamp("2023-01-16")].iloc[0]
+    assert row["tv_spend"] == pytest.approx(df.loc[mask, "tv_spend"].sum())
+    assert row["revenue"] == pytest.approx(df.loc[mask, "revenue"].sum())
+    assert row["promo"] == df.loc[mask, "promo"].sum()
+    assert row["price"] == pytest.approx(df.loc[mask, "price"].mean())
+
+
+def test_daily_missing_days_named():
+    days = pd.date_range("2023-01-02", periods=7 * 40, freq="D")
+    df = make_frame(len(days))
+    df["week"] = days.strftime("%Y-%m-%d")
+    df = df.drop(index=[50]).reset_index(drop=True)
+    with pytest.raises(DataError, match=r"missing 1 day.*2023-02-21"):
+        load_data(df, make_spec(), aggregate_daily=True)
+
+
+def test_daily_nan_checked_before_summing():
+    days = pd.date_range("2023-01-02", periods=7 * 40, freq="D")
+    df = make_frame(len(days))
+    df["week"] = days.strftime("%Y-%m-%d")
+    df.loc[20, "search_spend"] = np.nan
+    with pytest.raises(DataError, match=r"'search_spend' is empty.*row 21 \(2023-01-22\)"):
+        load_data(df, make_spec(), aggregate_daily=True)
+
+
+def test_irregular_gaps_named():
+    df = make_frame()
+    df.loc[20, "week"] = (pd.Timestamp(df.loc[20, "week"]) + pd.Timedelta(days=2)).strftime("%Y-%m-%d")
+    with pytest.raises(DataError) as info:
+        load_data(df, make_spec())
+    msg = str(info.value)
+    assert "not one week apart" in msg
+    assert f"{date_of(df, 19)} -> {date_of(df, 20)} (9 days)" in msg
+
+
+def test_monthly_data_named():
+    df = make_frame(40)
+    df["week"] = pd.date_range("2020-01-01", periods=40, freq="MS").strftime("%Y-%m-%d")
+    with pytest.raises(DataError, match="monthly"):
+        load_data(df, make_spec())
+
+
+def test_missing_weeks_named():
+    df = make_frame()
+    missing = [date_of(df, 30), date_of(df, 31)]
+    df = df.drop(index=[30, 31]).reset_index(drop=True)
+    with pytest.raises(DataError) as info:
+        load_data(df, make_spec())
+    msg = str(info.value)
+    assert "2 weeks are missing" in msg and all(d in msg for d in missing)
+
+
+@pytest.mark.parametrize("column", ["revenue", "tv_spend", "price", "promo"])
+def test_non_numeric_values_named(column):
+    df = make_frame()
+    df[column] = df[column].astype(object)
+    df.loc[7, column] = "n/a"
+    with pytest.raises(DataError) as info:
+        load_data(df, make_spec())
+    msg = str(info.value)
+    assert f"'{column}'" in msg and "not numbers" in msg
+    assert f"row 8 ({date_of(df, 7)}): 'n/a'" in msg
+
+
+def test_non_numeric_from_csv(tmp_path):
+    df = make_frame()
+    df["tv_spend"] = df["tv_spend"].map(lambda v: f"{v:.2f}")
+    df.loc[2, "tv_spend"] = "$1,200.00"
+    path = tmp_path / "d.csv"
+    df.to_csv(path, index=False)
+    with pytest.raises(DataError, match=r"'tv_spend'.*row 3 \(2023-01-16\): '\$1,200\.00'.*currency"):
+        load_data(path, make_spec())
+
+
+def test_negative_spend_named():
+    df = make_frame()
+    df.loc[[4, 9], "social_spend"] = [-10.0, -2.5]
+    with pytest.raises(DataError) as info:
+        load_data(df, make_spec())
+    msg = str(info.value)
+    assert "'social_spend'" in msg and "negative" in msg
+    assert f"row 5 ({date_of(df, 4)}): -10" in msg and f"row 10 ({date_of(df, 9)}): -2.5" in msg
+
+
+@pytest.mark.parametrize("column", ["revenue", "search_spend", "price", "promo"])
+def test_nan_named_never_filled(column):
+    df = make_frame()
+    df.loc[[3, 11], column] = np.nan
+    with pytest.raises(DataError) as info:
+        load_data(df, make_spec())
+    msg = str(info.value)
+    assert f"'{column}' is empty (NaN)" in msg
+    assert f"row 4 ({date_of(df, 3)})" in msg and f"row 12 ({date_of(df, 11)})" in msg
+    assert "Fill" in msg
+
+
+def test_long_listing_truncated():
+    df = make_frame()
+    df.loc[0:19, "tv_spend"] = np.nan
+    with pytest.raises(DataError, match=r"row 5 \(2023-01-30\) and 15 more"):
+        load_data(df, make_spec())
+
+
+def test_all_zero_channel():
+    df = make_frame()
+    df["social_spend"] = 0.0
+    with pytest.raises(DataError, match=r"'social'.*'social_spend'.*zero spend.*remove it from the spec"):
+        load_data(df, make_spec())
+
+
+def test_constant_kpi():
+    df = make_frame()
+    df["revenue"] = 1000.0
+    with pytest.raises(DataError, match=r"'revenue'.*same value"):
+        load_data(df, make_spec())
+
+
+def test_too_few_weeks():
+    spec = make_spec()
+    need = min_weeks(spec)
+    with pytest.raises(DataError, match=rf"has {need - 1} weeks.*at least {need}"):
+        load_data(make_frame(need - 1), spec)
+    assert load_quiet(make_frame(need), spec).n_weeks == need
+
+
+def _leads_spec():
+    return make_spec(kpi={"column": "leads", "type": "leads"})
+
+
+def test_leads_must_be_whole_numbers():
+    df = make_frame()
+    df["leads"] = np.random.default_rng(1).integers(10, 100, len(df)).astype(float)
+    assert load_quiet(df, _leads_spec()).kpi.sum() == df["leads"].sum()
+    df.loc[6, "leads"] = 12.5
+    with pytest.raises(DataError, match=rf"'leads'.*whole numbers.*row 7 \({date_of(df, 6)}\): 12.5"):
+        load_data(df, _leads_spec())
+
+
+def test_leads_must_be_non_negative():
+    df = make_frame()
+    df["leads"] = np.random.default_rng(1).integers(10, 100, len(df)).astype(float)
+    df.loc[2, "leads"] = -3
+    with pytest.raises(DataError, match=r"'leads'.*negative.*row 3"):
+        load_data(df, _leads_spec())
+
+
+# ---------------------------------------------------------------- warnings
+
+
+def test_negative_revenue_warns():
+    df = make_frame()
+    df.loc[5, "revenue"] = -100.0
+    with pytest.warns(DataWarning, match=rf"'revenue'.*negative.*row 6 \({date_of(df, 5)}\)"):
+        load_data(df, make_spec())
+
+
+def test_sparse_channel_warns():
+    df = make_frame()
+    df["social_spend"] = 0.0
+    df.loc[[3, 40], "social_spend"] = 500.0
+    with pytest.warns(DataWarning, match=r"'social' has spend in only 2 of 60 weeks"):
+        load_data(df, make_spec())
+
+
+def test_correlated_channels_warn():
+    df = make_frame()
+    df["social_spend"] = (df["tv_spend"] * 0.3 + 5).round(2)
+    with pytest.warns(DataWarning) as record:
+        load_data(df, make_spec())
+    msgs = [str(w.message) for w in record]
+    assert any(re.search(r"'tv' and 'social'.*r = 1\.00.*struggle to separate", m) for m in msgs)
+
+
+def test_good_data_no_warnings():
+    load_quiet(make_frame())
+
+
+# ---------------------------------------------------------------- Dataset helpers
+
+
+def test_json_round_trip_exact():
+    df = make_frame()
+    df["tv_spend"] = df["tv_spend"] / 3  # full-precision floats
+    ds = load_quiet(df)
+    back = Dataset.from_json(ds.spec, ds.to_json())
+    pd.testing.assert_frame_equal(back.frame, ds.frame, check_exact=True)
+    np.testing.assert_array_equal(back.spend, ds.spend)
+    assert back.dates.equals(ds.dates)
+
+
+def test_from_json_rejects_garbage():
+    with pytest.raises(DataError):
+        Dataset.from_json(make_spec(), "not json")
+
+
+def test_subset():
+    ds = load_quiet(make_frame())
+    part = ds.subset(10, 20)
+    assert part.n_weeks == 10 and part.spec is ds.spec
+    assert isinstance(part.frame.index, pd.RangeIndex) and part.frame.index[0] == 0
+    assert part.dates[0] == ds.dates[10]
+    np.testing.assert_array_equal(part.spend, ds.spend[10:20])
+
+
+def test_aggregate_to_weeks_keeps_nan_and_week_start():
+    df = pd.DataFrame({"d": pd.date_range("2024-01-01", periods=14, freq="D"),
+                       "x": np.arange(14.0), "c": np.arange(14.0)})
+    df.loc[3, "x"] = np.nan
+    out = aggregate_to_weeks(df, "d", mean_columns=["c"])
+    assert out["d"].tolist() == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-08")]
+    assert np.isnan(out["x"].iloc[0]) and out["x"].iloc[1] == sum(range(7, 14))
+    assert out["c"].tolist() == [3.0, 10.0]
+    sun = aggregate_to_weeks(df, "d", week_start="SUN", sum_columns=["x"])
+    assert sun["d"].iloc[0] == pd.Timestamp("2023-12-31")
+    assert list(sun.columns) == ["d", "x"]
+
+
+# ---------------------------------------------------------------- min_weeks
+
+
+def test_min_weeks_bounds():
+    assert min_weeks(make_spec()) <= 60  # 3 channels, l_max 8, seasonality 2, one control
+    assert min_weeks(make_spec(controls=["price"], events=[])) == 34
+    assert min_weeks(make_spec(model={"l_max": 8, "yearly_seasonality": 0})) <= 40
+    assert min_weeks(make_spec(model={"l_max": 4, "yearly_seasonality": 0}, controls=[], events=[])) == 26
+    # a long carryover window raises the floor
+    assert min_weeks(make_spec(model={"l_max": 52, "yearly_seasonality": 0})) == 104
