@@ -15,6 +15,8 @@ Example
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,15 +92,20 @@ class Model:
         """
         spec = self.spec.with_fit(draws=draws, tune=tune, chains=chains, sampler=sampler, seed=seed,
                                   holdout_weeks=holdout_weeks, target_accept=target_accept)
+        if os.environ.get("MMM_FAST"):
+            # Fast mode for CI and quick looks at notebooks: few draws, labelled in the verdict.
+            spec = spec.with_fit(draws=min(spec.fit.draws, 200), tune=min(spec.fit.tune, 200),
+                                 chains=min(spec.fit.chains, 2))
         dataset = load_data(data, spec, aggregate_daily=aggregate_daily)
         self.spec = spec
-        import time
         t0 = time.perf_counter()
         model, scaling, _ = self.build(dataset, spec.fit.holdout_weeks)
         build_seconds = time.perf_counter() - t0
         idata, seconds = run_sampler(model, spec.fit, progressbar=progressbar)
         diagnostics = judge(idata, spec.fit, seconds)
         diagnostics.build_seconds = round(build_seconds, 2)
+        if os.environ.get("MMM_FAST"):
+            diagnostics.verdict = "FAST MODE (MMM_FAST set, few draws): " + diagnostics.verdict
         fitted = FittedModel(spec=spec, dataset=dataset, scaling=scaling, idata=idata, diagnostics=diagnostics,
                              train_weeks=dataset.n_weeks - spec.fit.holdout_weeks)
         fitted.check_fit()

@@ -182,16 +182,23 @@ def total_mean(parts: dict[str, Any], xp: Any = np) -> Any:
 def default_priors(spec: Spec, kpi_total: float, spend_total: float, layout: Layout) -> dict[str, Prior]:
     """The documented default priors (before user overrides), on the scaled model.
 
-    See the README's "Priors" section for the reasoning behind each.
+    Carryover priors depend on the channel's ``role``: brand channels build demand
+    slowly (longer, later carryover), performance channels capture it quickly. Keys
+    ending in ``@brand`` / ``@performance`` hold those role-specific defaults. See the
+    README's "Priors" section for the reasoning behind each.
     """
     roas_median = max(0.25 * kpi_total / max(spend_total, 1e-12), 1e-9)
-    delayed = "delayed" in layout.adstock
     mean_l = float(np.mean(layout.l_max))
     return {
         "roas": Prior("LogNormal", {"mu": math.log(roas_median), "sigma": 1.0}),
-        "carryover": Prior("Beta", {"alpha": 2.0, "beta": 3.0}),
-        "carryover_delayed": Prior("Beta", {"alpha": 8.0, "beta": 2.0}),
-        "peak_lag": Prior("Gamma", {"mu": 3.0, "sigma": 2.0}) if delayed else Prior("Gamma", {"mu": 1.0, "sigma": 1.0}),
+        # geometric decay per week
+        "carryover@geometric@brand": Prior("Beta", {"alpha": 3.0, "beta": 3.0}),
+        "carryover@geometric@performance": Prior("Beta", {"alpha": 2.0, "beta": 4.0}),
+        # delayed: width of the bump around its peak (near 1 = long and flat)
+        "carryover@delayed@brand": Prior("Beta", {"alpha": 8.0, "beta": 2.0}),
+        "carryover@delayed@performance": Prior("Beta", {"alpha": 4.0, "beta": 4.0}),
+        "peak_lag@brand": Prior("Gamma", {"mu": 3.5, "sigma": 1.5}),
+        "peak_lag@performance": Prior("Gamma", {"mu": 1.0, "sigma": 1.0}),
         "weibull_shape": Prior("Gamma", {"mu": 1.5, "sigma": 0.75}),
         "weibull_scale": Prior("Gamma", {"mu": mean_l / 3, "sigma": mean_l / 6}),
         "saturation_lambda": Prior("Gamma", {"alpha": 2.0, "beta": 2.0}),
@@ -209,6 +216,16 @@ def default_priors(spec: Spec, kpi_total: float, spend_total: float, layout: Lay
     }
 
 
+def channel_default(name: str, channel: str, spec: Spec, defaults: dict[str, Prior], layout: Layout) -> Prior:
+    """The default prior of parameter ``name`` for ``channel`` (role- and form-aware)."""
+    role = spec.channel(channel).role
+    kind = layout.adstock[layout.channels.index(channel)]
+    for key in (f"{name}@{kind}@{role}", f"{name}@{role}", name):
+        if key in defaults:
+            return defaults[key]
+    raise KeyError(name)
+
+
 def _dist(name: str, prior: Prior, where: str, **kwargs: Any) -> Any:
     try:
         return getattr(pm, prior.distribution)(name, **prior.params, **kwargs)
@@ -220,13 +237,7 @@ def _dist(name: str, prior: Prior, where: str, **kwargs: Any) -> Any:
 
 def _channel_param(name: str, chans: list[str], spec: Spec, defaults: dict[str, Prior], layout: Layout) -> Any:
     """A per-channel vector parameter; channels with the same prior share one vector draw."""
-    priors = []
-    for c in chans:
-        user = spec.channel_prior(c, name)
-        if user is None and name == "carryover":
-            kind = layout.adstock[layout.channels.index(c)]
-            user = defaults["carryover_delayed"] if kind == "delayed" else defaults["carryover"]
-        priors.append(user or defaults[name])
+    priors = [spec.channel_prior(c, name) or channel_default(name, c, spec, defaults, layout) for c in chans]
     dims = "channel" if name == "roas" else f"{name}_channel"
     if all(p == priors[0] for p in priors):
         return _dist(name, priors[0], name, dims=dims)

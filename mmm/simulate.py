@@ -774,7 +774,7 @@ def ecommerce_config(seed: int = 7, weeks: int = 156) -> SimulationConfig:
         _geo_logistic("tv", "brand", alpha=0.6, lam=1.0, beta=415_000.0),
         _geo_logistic("youtube", "brand", alpha=0.4, lam=1.5, beta=95_000.0),
         _geo_logistic("meta", "performance", alpha=0.3, lam=2.0, beta=240_000.0),
-        _geo_logistic("google_search", "performance", alpha=0.1, lam=2.5, beta=255_000.0),
+        _geo_logistic("google_search", "performance", alpha=0.1, lam=1.5, beta=255_000.0),
         _geo_logistic("tiktok", "performance", alpha=0.2, lam=1.2, beta=80_000.0),
     ]
     spend = {
@@ -782,7 +782,7 @@ def ecommerce_config(seed: int = 7, weeks: int = 156) -> SimulationConfig:
                            seasonal=0.2),
         "youtube": SpendPattern("always_on", level=55_000, noise=0.55, ar=0.3, zero_prob=0.15),
         "meta": SpendPattern("always_on", level=85_000, noise=0.5, ar=0.4, seasonal=0.15, growth=0.1),
-        "google_search": SpendPattern("always_on", level=60_000, noise=0.35, ar=0.4, seasonal=0.4),
+        "google_search": SpendPattern("always_on", level=60_000, noise=0.55, ar=0.4, seasonal=0.4),
         "tiktok": SpendPattern("always_on", level=45_000, noise=0.5, ar=0.3, zero_prob=0.1,
                                start_week=min(40, weeks // 3)),
     }
@@ -826,14 +826,14 @@ def b2b_config(seed: int = 11, weeks: int = 156) -> SimulationConfig:
         _delayed_logistic("linkedin", "brand", alpha=0.85, peak=4.0, lam=1.2, beta=130_000.0),
         _delayed_logistic("display", "brand", alpha=0.7, peak=3.0, lam=1.0, beta=61_000.0),
         _delayed_logistic("webinars", "performance", alpha=0.6, peak=2.0, lam=1.5, beta=59_000.0),
-        _delayed_logistic("google_search", "performance", alpha=0.5, peak=1.0, lam=2.0, beta=90_000.0),
+        _delayed_logistic("google_search", "performance", alpha=0.5, peak=1.0, lam=1.4, beta=90_000.0),
         _delayed_logistic("capterra", "performance", alpha=0.3, peak=0.0, lam=1.8, beta=19_000.0),
     ]
     spend = {
         "linkedin": SpendPattern("always_on", level=16_000, noise=0.45, ar=0.6, growth=0.3, seasonal=0.15),
         "display": SpendPattern("flighted", level=11_000, noise=0.25, ar=0.4, burst=(4, 10), gap=(2, 6)),
         "webinars": SpendPattern("always_on", level=6_000, noise=0.4, ar=0.2, zero_prob=0.3),
-        "google_search": SpendPattern("always_on", level=9_000, noise=0.25, ar=0.6, seasonal=0.3),
+        "google_search": SpendPattern("always_on", level=9_000, noise=0.5, ar=0.6, seasonal=0.3),
         "capterra": SpendPattern("always_on", level=4_500, noise=0.3, ar=0.6, zero_prob=0.1,
                                  start_week=min(20, weeks // 4)),
     }

@@ -1,0 +1,74 @@
+"""Spec validation: unknown keys, presets, priors, YAML round trip."""
+
+from __future__ import annotations
+
+import pytest
+
+from mmm import SpecError, load_spec, spec_from_dict
+from mmm.spec import PRESETS, Prior
+
+BASE = {"date_column": "week", "kpi": {"column": "pipeline", "type": "pipeline"},
+        "channels": {"linkedin": {"spend": "linkedin_spend", "role": "brand"},
+                     "google_search": {"spend": "google_search_spend", "role": "performance"}},
+        "controls": ["sdr_headcount"]}
+
+
+def test_pipeline_preset_is_delayed_and_long():
+    spec = spec_from_dict(BASE)
+    assert spec.model.adstock == "delayed" and spec.model.l_max >= 13
+    assert spec_from_dict({**BASE, "kpi": {"column": "r", "type": "revenue"}}).model.adstock == "geometric"
+    assert PRESETS["leads"]["likelihood"] == "negative_binomial"
+
+
+@pytest.mark.parametrize("raw,fragment", [
+    ({**BASE, "chanels": {}}, "Unknown key 'chanels' in the spec. Did you mean 'channels'?"),
+    ({**BASE, "model": {"adstok": "geometric"}}, "Did you mean 'adstock'?"),
+    ({**BASE, "model": {"adstock": "geometrik"}}, "Did you mean 'geometric'?"),
+    ({**BASE, "fit": {"draw": 10}}, "Did you mean 'draws'?"),
+    ({**BASE, "channels": {"tv": {"spend": "tv", "role": "brnd"}}}, "channels.tv.role"),
+    ({**BASE, "model": {"l_max": 0}}, "'model.l_max' must be an int in [1, 104]. Got 0 instead."),
+    ({**BASE, "kpi": {"column": "x", "type": "sales"}}, "'kpi.type' must be one of revenue, pipeline, leads"),
+    ({**BASE, "model": {"likelihood": "negative_binomial"}}, "needs 'kpi.type: leads'"),
+    ({k: v for k, v in BASE.items() if k != "channels"}, "'channels' is required"),
+    ({**BASE, "channels": {"a": {"spend": "x"}, "b": {"spend": "x"}}}, "used by more than one channel"),
+    ({**BASE, "lift_tests": [{"channel": "tiktok", "start": "2024-01-01", "end": "2024-02-01",
+                              "spend_change": 100, "lift": 5, "lift_se": 1}]}, "not a channel"),
+])
+def test_bad_specs_name_the_fault(raw, fragment):
+    with pytest.raises(SpecError) as err:
+        spec_from_dict(raw)
+    assert fragment in str(err.value)
+
+
+def test_roas_range_prior_has_that_90_percent_interval():
+    from scipy import stats
+
+    spec = spec_from_dict({**BASE, "channels": {"google_search": {"spend": "s", "priors": {"roas": [2, 4]}}}})
+    p = spec.channel_prior("google_search", "roas")
+    assert p.distribution == "LogNormal"
+    dist = stats.lognorm(s=p.params["sigma"], scale=__import__("math").exp(p.params["mu"]))
+    assert dist.ppf(0.05) == pytest.approx(2.0) and dist.ppf(0.95) == pytest.approx(4.0)
+
+
+def test_yaml_round_trip(tmp_path):
+    raw = {**BASE, "model": {"l_max": 10, "priors": {"noise": {"distribution": "HalfNormal", "sigma": 0.2}}},
+           "channels": {"linkedin": {"spend": "linkedin_spend", "role": "brand", "adstock": "weibull_pdf"}}}
+    spec = spec_from_dict(raw)
+    path = tmp_path / "mmm.yaml"
+    path.write_text(spec.to_yaml())
+    again = load_spec(path)
+    assert again == spec
+    assert again.channel_setting("linkedin", "adstock") == "weibull_pdf"
+    assert again.model.priors["noise"] == Prior("HalfNormal", {"sigma": 0.2})
+
+
+def test_bad_yaml_names_the_line(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("kpi: {column: x\nchannels: [\n")
+    with pytest.raises(SpecError, match="not valid YAML at line"):
+        load_spec(path)
+
+
+def test_missing_spec_file_says_how_to_make_one(tmp_path):
+    with pytest.raises(SpecError, match="mmm init"):
+        load_spec(tmp_path / "nope.yaml")

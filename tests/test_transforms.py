@@ -1,0 +1,98 @@
+"""Transforms against hand-computed values, and invariants over every form."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytensor.tensor as pt
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mmm import transforms as T
+
+
+def test_geometric_weights_hand_computed():
+    w = T.carryover_weights("geometric", {"carryover": 0.5}, 3)
+    np.testing.assert_allclose(w, np.array([1, 0.5, 0.25]) / 1.75)
+
+
+def test_delayed_weights_peak_at_lag():
+    w = T.carryover_weights("delayed", {"carryover": 0.5, "peak_lag": 2.0}, 5)
+    raw = 0.5 ** (np.array([0, 1, 2, 3, 4]) - 2.0) ** 2
+    np.testing.assert_allclose(w, raw / raw.sum())
+    assert np.argmax(w) == 2
+
+
+def test_weibull_cdf_is_survival_function():
+    w = T.weibull_cdf_weights(2.0, 3.0, 4)
+    np.testing.assert_allclose(w, np.exp(-(np.arange(4) / 3.0) ** 2))
+
+
+def test_weibull_pdf_peaks_after_a_lag():
+    w = T.carryover_weights("weibull_pdf", {"weibull_shape": 3.0, "weibull_scale": 4.0}, 10)
+    assert 1 <= np.argmax(w) <= 4
+
+
+def test_adstock_of_impulse_equals_weights():
+    w = T.carryover_weights("geometric", {"carryover": 0.3}, 6)
+    impulse = np.zeros(10)
+    impulse[2] = 1.0
+    out = T.adstock(impulse, w)
+    np.testing.assert_allclose(out[2:8], w)
+    np.testing.assert_allclose(out[:2], 0)
+
+
+def test_adstock_uses_history_for_carry_in():
+    w = T.carryover_weights("geometric", {"carryover": 0.5}, 3)
+    out = T.adstock(np.zeros(3), w, history=np.array([0.0, 2.0]))
+    np.testing.assert_allclose(out, [2 * w[1] + 0 * w[2], 2 * w[2], 0.0])
+
+
+def test_hill_half_saturation_point_is_half():
+    assert T.hill_saturation(2.0, 2.0, 3.0) == pytest.approx(0.5)
+    assert T.michaelis_menten_saturation(1.5, 1.5) == pytest.approx(0.5)
+
+
+def test_logistic_hand_computed():
+    x, lam = 1.0, 2.0
+    assert T.logistic_saturation(x, lam) == pytest.approx((1 - np.exp(-2)) / (1 + np.exp(-2)))
+
+
+FORMS = [("geometric", {"carryover": 0.6}), ("delayed", {"carryover": 0.8, "peak_lag": 3.0}),
+         ("weibull_cdf", {"weibull_shape": 1.5, "weibull_scale": 3.0}),
+         ("weibull_pdf", {"weibull_shape": 2.0, "weibull_scale": 3.0})]
+
+
+@pytest.mark.parametrize("kind,params", FORMS)
+def test_every_carryover_form_preserves_spend_and_matches_pytensor(kind, params):
+    w = T.carryover_weights(kind, params, 13)
+    assert w.sum() == pytest.approx(1.0)
+    assert np.all(w >= 0)
+    sym = {k: pt.vector(k) for k in params}
+    w_pt = T.carryover_weights(kind, sym, 13, xp=pt).eval({sym[k]: np.array([v]) for k, v in params.items()})
+    np.testing.assert_allclose(w_pt[0], w, rtol=1e-10)
+    spend = np.r_[np.random.default_rng(1).gamma(2, 1, 30), np.zeros(13)]
+    assert T.adstock(spend, w).sum() == pytest.approx(spend.sum())
+
+
+SATS = [("logistic", {"saturation_lambda": 1.3}), ("hill", {"half_saturation": 0.8, "hill_slope": 1.5}),
+        ("michaelis_menten", {"half_saturation": 1.2})]
+
+
+@pytest.mark.parametrize("kind,params", SATS)
+@settings(max_examples=40, deadline=None)
+@given(x=st.lists(st.floats(0, 50), min_size=2, max_size=20))
+def test_saturation_zero_stays_zero_monotone_bounded(kind, params, x):
+    x = np.sort(np.asarray(x))
+    y = T.saturation(kind, x, params)
+    assert T.saturation(kind, 0.0, params) == pytest.approx(0.0)
+    assert np.all(np.diff(y) >= -1e-12)
+    assert np.all((y >= 0) & (y < 1 + 1e-12))
+    assert not np.any(np.isnan(y))
+
+
+def test_lag_matrix_layout():
+    x = np.arange(1.0, 5.0)
+    lags = T.lag_matrix(x, 3)
+    np.testing.assert_array_equal(lags[3], [4, 3, 2])
+    np.testing.assert_array_equal(lags[0], [1, 0, 0])
