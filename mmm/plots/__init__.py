@@ -1,0 +1,45 @@
+"""Deck-ready charts for a fitted media mix model.
+
+Every function returns a matplotlib :class:`~matplotlib.figure.Figure` (never shown, never
+registered with pyplot), 16:9 at slide size with fonts of 14 pt and up, a takeaway title
+(``title=None`` writes one from the numbers, a string replaces it, ``False`` drops it), a
+fixed colour per channel (brand channels cool, performance channels warm) and units that
+follow the KPI type (ROAS for revenue, pipeline ROI for pipeline, cost per lead for leads).
+
+Each chart takes the table it draws (so it works from CSVs and planning outputs) or the
+fitted model itself; pass ``units=spec`` (or the fitted model) with a table to get the
+spec's units, wording and channel colours. Charts of an approximate (ADVI) fit are marked
+APPROXIMATE. Most accept ``ax=`` to draw into an existing axes.
+
+=========================  ==========================================================
+``plot_fit``               actual vs fitted KPI, 90% band, holdout shaded
+``plot_contributions``     stacked weekly contribution: baseline, controls, channels
+``plot_waterfall``         decomposition of a period (baseline -> channels -> total)
+``plot_roas``              ROAS / pipeline ROI / cost per lead with 90% intervals
+``plot_marginal_roas``     return on the next unit of spend, at current spend
+``plot_response_curves``   response curves, current and recommended spend marked
+``plot_carryover``         how many weeks each channel's effect lasts
+``plot_plan``              budget plan: current vs recommended, expected KPI
+``plot_split``             brand vs performance split curve, range, current, norms
+``plot_diagnostics``       trace / rank plots for the analyst
+``plot_onepager``          fit, decomposition, ROAS, response curves and plan on one image
+=========================  ==========================================================
+"""
+
+from mmm.plots.carryover import carryover_table, effect_weeks, plot_carryover
+from mmm.plots.contributions import plot_contributions, plot_waterfall, waterfall_table
+from mmm.plots.diagnostics import plot_diagnostics
+from mmm.plots.fit import plot_fit
+from mmm.plots.onepager import plot_onepager
+from mmm.plots.plan import plan_totals, plot_plan
+from mmm.plots.response import plot_response_curves
+from mmm.plots.roas import plot_marginal_roas, plot_roas, return_table
+from mmm.plots.split import plot_split, split_summary
+from mmm.plots.style import FIGSIZE, Units, channel_colors, house_style, takeaway_of, units_of
+
+__all__ = [
+    "FIGSIZE", "Units", "carryover_table", "channel_colors", "effect_weeks", "house_style", "plan_totals",
+    "plot_carryover", "plot_contributions", "plot_diagnostics", "plot_fit", "plot_marginal_roas",
+    "plot_onepager", "plot_plan", "plot_response_curves", "plot_roas", "plot_split", "plot_waterfall",
+    "return_table", "split_summary", "takeaway_of", "units_of", "waterfall_table",
+]

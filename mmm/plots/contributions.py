@@ -1,0 +1,263 @@
+"""What drove the KPI: stacked contributions over time and a waterfall for a period."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from mmm.plots.style import (
+    ACTUAL_COLOR,
+    BASELINE_COLOR,
+    CONTROLS_COLOR,
+    FONT,
+    MODEL_COLOR,
+    channel_colors,
+    date_axis,
+    finish,
+    house_style,
+    kpi_formatter,
+    label,
+    panel,
+    pct,
+    subtitle,
+    text_color_on,
+    units_of,
+    wrap_label,
+)
+
+FIXED = ("date", "actual", "fitted", "baseline")
+
+
+def split_columns(table: pd.DataFrame, units: Any = None, channels: list[str] | None = None,
+                  controls: list[str] | None = None) -> tuple[list[str], list[str]]:
+    """``(channels, controls)`` columns of a contributions table.
+
+    From the spec when ``units`` is a spec or fitted model; else ``channels`` / ``controls``
+    as given; else every column other than date/actual/fitted/baseline and ``controls`` is a
+    channel.
+    """
+    spec = getattr(units, "spec", units)
+    if channels is None and hasattr(spec, "channel_names"):
+        channels = [c for c in spec.channel_names if c in table.columns]
+        if controls is None:
+            controls = [c for c in spec.controls if c in table.columns]
+    controls = list(controls or [])
+    if channels is None:
+        channels = [c for c in table.columns if c not in FIXED and c not in controls]
+    if not controls:
+        controls = [c for c in table.columns if c not in FIXED and c not in channels]
+    return list(channels), controls
+
+
+def _roles(units: Any, channels: list[str], roles: dict[str, str] | None) -> dict[str, str]:
+    spec = getattr(units, "spec", units)
+    if roles is None and hasattr(spec, "channels") and hasattr(spec, "kpi"):
+        roles = {c.name: c.role for c in spec.channels}
+    roles = roles or {}
+    return {c: roles.get(c, "performance") for c in channels}
+
+
+def _colors(units: Any, channels: list[str], roles: dict[str, str], colors: dict[str, str] | None) -> dict[str, str]:
+    if colors is not None:
+        return colors
+    spec = getattr(units, "spec", units)
+    if hasattr(spec, "channels") and hasattr(spec, "kpi"):
+        return channel_colors(spec)
+    return channel_colors(channels, [roles[c] for c in channels])
+
+
+def _ordered(channels: list[str], roles: dict[str, str], colors: dict[str, str]) -> list[str]:
+    pos = {n: i for i, n in enumerate(colors)}
+    return sorted(channels, key=lambda c: (roles[c] != "brand", pos.get(c, 1e9)))
+
+
+def period_text(dates: pd.Series) -> str:
+    """``"Jan 2023 - Dec 2025"`` for a run of weekly dates."""
+    d = pd.to_datetime(pd.Series(dates))
+    a, b = d.min(), d.max()
+    if a.year == b.year and a.month == b.month:
+        return a.strftime("%b %Y")
+    if a.year == b.year:
+        return f"{a.strftime('%b')}-{b.strftime('%b %Y')}"
+    return f"{a.strftime('%b %Y')}-{b.strftime('%b %Y')}"
+
+
+def _controls_label(controls: list[str]) -> str:
+    if not controls:
+        return "Controls"
+    if len(controls) <= 2:
+        return "Controls (" + ", ".join(label(c).lower() for c in controls) + ")"
+    return "Controls"
+
+
+def plot_contributions(data: Any, *, units: Any = None, title: str | bool | None = None,
+                       approximate: bool | None = None, ax: Any = None, channels: list[str] | None = None,
+                       controls: list[str] | None = None, roles: dict[str, str] | None = None,
+                       colors: dict[str, str] | None = None) -> Figure:
+    """Stacked weekly contribution: baseline, controls and each channel, with the actual KPI on top.
+
+    Parameters
+    ----------
+    data : DataFrame or FittedModel
+        :meth:`FittedModel.contributions` (``date, actual, fitted, baseline``, one column
+        per channel and per control) or the fitted model.
+    units : Spec, FittedModel, Units or KPI type, optional
+        Units, wording, and (spec / model) which columns are channels, their roles and colours.
+    channels, controls, roles, colors : optional
+        Override what the spec would say (for tables without a spec).
+    """
+    if hasattr(data, "contributions"):
+        units = data if units is None else units
+        approximate = data.approximate if approximate is None else approximate
+        data = data.contributions()
+    u = units_of(units)
+    t = data
+    chans, ctrls = split_columns(t, units, channels, controls)
+    rl = _roles(units, chans, roles)
+    col = _colors(units, chans, rl, colors)
+    order = _ordered(chans, rl, col)
+    fig, ax, standalone = panel(ax)
+    dates = pd.to_datetime(t["date"])
+    with house_style():
+        layers = [t["baseline"].to_numpy(float)]
+        names = ["Baseline"]
+        cols = [BASELINE_COLOR]
+        if ctrls:
+            layers.append(t[ctrls].sum(axis=1).to_numpy(float))
+            names.append(_controls_label(ctrls))
+            cols.append(CONTROLS_COLOR)
+        for c in order:
+            layers.append(t[c].to_numpy(float))
+            names.append(label(c) + (" (brand)" if rl[c] == "brand" else ""))
+            cols.append(col[c])
+        bottom = np.zeros(len(t))
+        handles = []
+        for y, name, c in zip(layers, names, cols, strict=True):
+            ax.fill_between(dates, bottom, bottom + y, color=c, lw=0, step=None)
+            bottom = bottom + y
+            handles.append(Patch(color=c, label=name))
+        line = ax.plot(dates, t["actual"], color=ACTUAL_COLOR, lw=1.3, marker="o", ms=3, label="Actual")[0]
+        ax.yaxis.set_major_formatter(kpi_formatter(u))
+        ax.set_ylabel(f"Weekly {u.kpi_label[0].lower() + u.kpi_label[1:]}")
+        date_axis(ax)
+        ax.set_xlim(dates.iloc[0], dates.iloc[-1])
+        top = float(max(np.nanmax(bottom), t["actual"].max()))
+        low = float(min(0.0, np.nanmin(t["baseline"])))
+        ax.set_ylim(low, top * 1.05)
+        ax.legend(handles=[line] + handles[::-1], loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                  fontsize=FONT["legend"], borderaxespad=0)
+        subtitle(ax, f"Weekly {u.kpi_word} by source, stacked (model means); {period_text(dates)}",
+                 standalone=standalone)
+    media = float(t[chans].to_numpy(float).sum()) if chans else 0.0
+    total = float(t["fitted"].sum())
+    share = media / total if total else float("nan")
+    top_ch = max(chans, key=lambda c: float(t[c].sum())) if chans else None
+    auto = (f"Paid media drives {pct(share)} of {u.kpi_word}; {label(top_ch)} contributes the most"
+            if top_ch else f"Baseline drives all {u.kpi_word}")
+    return finish(fig, title=title, auto=auto, approximate=bool(approximate), ax=ax, standalone=standalone)
+
+
+def waterfall_table(data: pd.DataFrame, *, units: Any = None, start: Any = None, end: Any = None,
+                    channels: list[str] | None = None, controls: list[str] | None = None,
+                    roles: dict[str, str] | None = None) -> pd.DataFrame:
+    """The decomposition of a period: one row per step (baseline, controls, channels) and a total.
+
+    Columns: ``name, kind (baseline|controls|brand|performance|total), value, share``.
+    ``start`` / ``end``: dates (inclusive) bounding the period (default: all weeks).
+    """
+    t = data
+    dates = pd.to_datetime(t["date"])
+    keep = np.ones(len(t), bool)
+    if start is not None:
+        keep &= dates >= pd.Timestamp(start)
+    if end is not None:
+        keep &= dates <= pd.Timestamp(end)
+    if not keep.any():
+        raise ValueError(f"No weeks between {start} and {end}; the data run {dates.min().date()}..{dates.max().date()}.")
+    t = t.loc[keep]
+    chans, ctrls = split_columns(t, units, channels, controls)
+    rl = _roles(units, chans, roles)
+    rows = [("baseline", "baseline", float(t["baseline"].sum()))]
+    scale = abs(float(t["fitted"].sum())) or 1.0
+    if ctrls and abs(float(t[ctrls].to_numpy(float).sum())) > 0.001 * scale:
+        rows.append(("controls", "controls", float(t[ctrls].to_numpy(float).sum())))
+    for role in ("brand", "performance"):
+        group = sorted((c for c in chans if rl[c] == role), key=lambda c: -float(t[c].sum()))
+        rows += [(c, role, float(t[c].sum())) for c in group]
+    total = float(sum(r[2] for r in rows))
+    rows.append(("total", "total", total))
+    out = pd.DataFrame(rows, columns=["name", "kind", "value"])
+    out["share"] = out["value"] / total if total else np.nan
+    out.attrs["period"] = period_text(dates[keep])
+    out.attrs["controls"] = ctrls
+    return out
+
+
+def plot_waterfall(data: Any, *, units: Any = None, start: Any = None, end: Any = None,
+                   title: str | bool | None = None, approximate: bool | None = None, ax: Any = None,
+                   channels: list[str] | None = None, controls: list[str] | None = None,
+                   roles: dict[str, str] | None = None, colors: dict[str, str] | None = None) -> Figure:
+    """Waterfall of the KPI over a period: baseline, controls, each channel, and the total.
+
+    Parameters
+    ----------
+    data : DataFrame or FittedModel
+        :meth:`FittedModel.contributions` or the fitted model.
+    start, end : date-like, optional
+        The period (inclusive); default all weeks.
+    """
+    if hasattr(data, "contributions"):
+        units = data if units is None else units
+        approximate = data.approximate if approximate is None else approximate
+        data = data.contributions()
+    u = units_of(units)
+    w = waterfall_table(data, units=units, start=start, end=end, channels=channels, controls=controls, roles=roles)
+    chans = [n for n, k in zip(w["name"], w["kind"], strict=True) if k in ("brand", "performance")]
+    rl = {n: k for n, k in zip(w["name"], w["kind"], strict=True) if k in ("brand", "performance")}
+    col = _colors(units, chans, rl, colors)
+    fig, ax, standalone = panel(ax)
+    with house_style():
+        running = 0.0
+        x = np.arange(len(w))
+        ticks = []
+        total = float(w["value"].iloc[-1])
+        for i, r in enumerate(w.itertuples()):
+            if r.kind == "total":
+                bottom, height, c = 0.0, r.value, MODEL_COLOR
+                ticks.append(f"Total\n{u.kpi_word}")
+            else:
+                bottom, height = running, r.value
+                running += r.value
+                c = {"baseline": BASELINE_COLOR, "controls": CONTROLS_COLOR}.get(r.kind, col.get(r.name, "#888888"))
+                ticks.append({"baseline": "Baseline", "controls": "Controls"}.get(r.kind, wrap_label(r.name, 9)))
+            ax.bar(i, height, bottom=bottom, color=c, width=0.72, edgecolor="white", lw=0.8)
+            if r.kind != "total" and i + 1 < len(w):
+                ax.plot([i + 0.36, i + 0.64], [running, running], color="#999999", lw=1, ls=":")
+            text = f"{u.kpi(r.value, unit=False)}\n{pct(r.share)}"
+            big = abs(height) > 0.12 * abs(total) and (standalone or r.kind in ("baseline", "total"))
+            y = bottom + height / 2 if big else max(bottom, bottom + height)
+            ax.text(i, y, text if standalone or big else pct(r.share), ha="center", va="center" if big else "bottom",
+                    fontsize=FONT["legend"],
+                    color=text_color_on(c) if big else "#222222", fontweight="bold", linespacing=1.1)
+        ax.set_xticks(x, ticks)
+        ax.tick_params(axis="x", length=0)
+        ax.yaxis.set_major_formatter(kpi_formatter(u))
+        ax.set_ylabel(u.kpi_label)
+        ax.set_xlim(-0.6, len(w) - 0.4)
+        ax.set_ylim(min(0.0, float(np.cumsum(w["value"].iloc[:-1]).min())), total * 1.1)
+        subtitle(ax, f"Where {u.kpi_word} came from: baseline, controls and each channel (model means, share of total)",
+                 standalone=standalone)
+        brand = [c for c in chans if rl[c] == "brand"]
+        perf = [c for c in chans if rl[c] != "brand"]
+        if brand and perf and standalone:
+            ax.legend(handles=[Patch(color=col[brand[0]], label="Brand channels"),
+                               Patch(color=col[perf[0]], label="Performance channels")],
+                      loc="upper left", fontsize=FONT["legend"])
+    media = float(w.loc[w["kind"].isin(["brand", "performance"]), "value"].sum())
+    share = media / total if total else float("nan")
+    auto = f"Paid media added {u.kpi(media)} ({pct(share)}) of {u.kpi_word}, {w.attrs['period']}"
+    return finish(fig, title=title, auto=auto, approximate=bool(approximate), ax=ax, standalone=standalone)

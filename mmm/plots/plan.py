@@ -1,0 +1,231 @@
+"""Budget plan: current vs recommended weekly spend per channel, and the expected KPI of both plans."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from mmm.plots.style import (
+    CURRENT_COLOR,
+    FIGSIZE,
+    FONT,
+    RECOMMENDED_COLOR,
+    TEXT_GREY,
+    colors_for,
+    finish,
+    house_style,
+    kpi_formatter,
+    label,
+    lighten,
+    money_formatter,
+    new_figure,
+    pct,
+    root_figure,
+    units_of,
+)
+
+
+def _interval(d: Any) -> tuple[float, float, float] | None:
+    """``(mean, low, high)`` from the many shapes a summary entry can take."""
+    if d is None:
+        return None
+    if isinstance(d, int | float | np.floating):
+        return float(d), float("nan"), float("nan")
+    if isinstance(d, list | tuple) and len(d) == 3:
+        return tuple(float(v) for v in d)  # type: ignore[return-value]
+    if isinstance(d, dict):
+        mean = d.get("mean")
+        if mean is not None:
+            lo, hi = d.get("hdi_low"), d.get("hdi_high")
+            return (float(mean), float("nan") if lo is None else float(lo),
+                    float("nan") if hi is None else float(hi))
+    return None
+
+
+def plan_totals(plan: Any) -> dict[str, Any]:
+    """Expected KPI of the current and recommended plans and the uplift, from a plan's summary.
+
+    Reads :attr:`mmm.planning.PlanResult.summary` (``current.expected_kpi``,
+    ``recommended.expected_kpi``, ``uplift.abs``, ``uplift.pct`` in percent) or a plain dict
+    ``{"current": {mean, hdi_low, hdi_high}, "recommended": ..., "uplift": ...}``.
+
+    Returns ``{"current": (mean, low, high) | None, "recommended": ..., "uplift": ...,
+    "uplift_pct": share (0.042 = +4.2%) or NaN, "budget": float | NaN, "weeks": int | None}``.
+    """
+    summary = getattr(plan, "summary", None)
+    if summary is None and isinstance(plan, dict):
+        summary = plan
+    s = dict(summary or {})
+
+    def block(name: str) -> tuple[float, float, float] | None:
+        d = s.get(name)
+        if isinstance(d, dict) and isinstance(d.get("expected_kpi"), dict):
+            d = d["expected_kpi"]
+        return _interval(d)
+
+    cur, rec = block("current"), block("recommended")
+    up_raw = s.get("uplift")
+    upl, upct = None, float("nan")
+    if isinstance(up_raw, dict) and ("abs" in up_raw or "pct" in up_raw):
+        upl = _interval(up_raw.get("abs"))
+        p = _interval(up_raw.get("pct"))
+        if p is not None and p[0] is not None and np.isfinite(p[0]):
+            upct = p[0] / 100.0
+    else:
+        upl = _interval(up_raw)
+    if upl is None and cur is not None and rec is not None:
+        upl = (rec[0] - cur[0], float("nan"), float("nan"))
+    if not np.isfinite(upct) and upl is not None and cur is not None and cur[0]:
+        upct = upl[0] / cur[0]
+    budget = s.get("budget")
+    return {"current": cur, "recommended": rec, "uplift": upl, "uplift_pct": upct,
+            "budget": float(budget) if budget is not None else float("nan"), "weeks": s.get("weeks")}
+
+
+def plan_takeaway(table: pd.DataFrame, totals: dict[str, Any], units: Any = None) -> str:
+    """ "Shifting budget to Meta and Search adds +4% revenue (+$1.1M) at the same spend"."""
+    u = units_of(units)
+    t = table.copy()
+    t["delta"] = t["recommended_weekly"] - t["current_weekly"]
+    ups = [label(c) for c in t.sort_values("delta", ascending=False)["channel"] if
+           float(t.loc[t["channel"] == c, "delta"].iloc[0]) > 0][:2]
+    where = f"to {' and '.join(ups)}" if ups else "between channels"
+    up = totals.get("uplift")
+    upct = totals.get("uplift_pct", float("nan"))
+    if up is not None and np.isfinite(up[0]):
+        amount = u.kpi(abs(up[0]))
+        share = f"{pct(abs(upct), 1 if abs(upct) < 0.1 else 0)} " if np.isfinite(upct) else ""
+        if up[0] >= 0:
+            return f"Shifting budget {where} adds {share}more {u.kpi_word} ({amount}) at the same spend"
+        return f"The recommended plan loses {share}{u.kpi_word} ({amount}): check the bounds"
+    return f"Recommended plan shifts budget {where}"
+
+
+def plot_plan(plan: Any, *, units: Any = None, weeks: int | None = None, title: str | bool | None = None,
+              approximate: bool | None = None, ax: Any = None, colors: dict[str, str] | None = None) -> Figure:
+    """Current vs recommended weekly spend per channel, and expected KPI of both plans with 90% intervals.
+
+    Parameters
+    ----------
+    plan : PlanResult or DataFrame
+        :func:`mmm.planning.optimize_budget` result (its ``table``: ``channel, role,
+        current_weekly, recommended_weekly, change_pct, expected_kpi_mean, ...``; its
+        ``summary`` gives the plan totals), or the table alone (then the right-hand panel
+        shows expected KPI per channel under the recommended plan).
+    ax : Axes, optional
+        Draw only the spend comparison into ``ax`` (for the one-pager).
+    """
+    u = units_of(units)
+    table = getattr(plan, "table", plan)
+    totals = plan_totals(plan)
+    weeks = weeks or totals.get("weeks") or getattr(plan, "weeks", None) or 13
+    col = colors_for(table, colors, units)
+    names = list(table["channel"])
+    roles = dict(zip(table["channel"], table.get("role", pd.Series(["performance"] * len(table))), strict=False))
+    order = [c for c in col if c in names] + [c for c in names if c not in col]
+    order = sorted(order, key=lambda c: (roles.get(c) != "brand", order.index(c)))
+    t = table.set_index("channel").loc[order]
+    auto = plan_takeaway(table, totals, u)
+    if ax is not None:
+        fig = root_figure(ax)
+        with house_style():
+            _spend_bars(ax, t, col, u, compact=True)
+        return finish(fig, title=title, auto=auto, approximate=bool(approximate), ax=ax, standalone=False)
+
+    fig, (a1, a2) = new_figure(1, 2, figsize=FIGSIZE, width_ratios=[1.9, 1])
+    with house_style():
+        _spend_bars(a1, t, col, u)
+        a1.set_title("Weekly spend by channel: current vs recommended", loc="left",
+                     color=TEXT_GREY, fontsize=FONT["panel_title"])
+        if totals["current"] is not None and totals["recommended"] is not None:
+            _totals_panel(a2, totals, u)
+            a2.set_title(f"Expected {u.kpi_word}", loc="left", color=TEXT_GREY,
+                         fontsize=FONT["panel_title"])
+        else:
+            _per_channel_kpi(a2, t, col, u)
+            a2.set_title(f"Expected {u.kpi_word} per channel", loc="left", color=TEXT_GREY,
+                         fontsize=FONT["panel_title"])
+    return finish(fig, title=title, auto=auto, approximate=bool(approximate), standalone=True)
+
+
+def _spend_bars(ax: Any, t: pd.DataFrame, col: dict[str, str], u: Any, compact: bool = False) -> None:
+    n = len(t)
+    y = np.arange(n)[::-1].astype(float)
+    h = 0.38
+    cur = t["current_weekly"].to_numpy(float)
+    rec = t["recommended_weekly"].to_numpy(float)
+    top = float(np.nanmax(np.r_[cur, rec])) if n else 1.0
+    for yi, c, cv, rv in zip(y, t.index, cur, rec, strict=True):
+        color = col.get(c, "#888888")
+        ax.barh(yi + h / 2, cv, height=h, color=lighten(color, 0.6), edgecolor=color, lw=1.2, hatch="//")
+        ax.barh(yi - h / 2, rv, height=h, color=color)
+        change = (rv - cv) / cv if cv > 0 else float("nan")
+        txt = f"{u.money(rv)}/wk"
+        if np.isfinite(change):
+            txt += f"  ({'+' if change >= 0 else '-'}{pct(abs(change))})"
+        ax.text(max(cv, rv) + 0.015 * top, yi - h / 2 if not compact else yi, txt, va="center", ha="left",
+                fontsize=FONT["legend"] if not compact else FONT["legend"] - 1,
+                color=RECOMMENDED_COLOR if change > 0.005 else ("#B23B2E" if change < -0.005 else "#333333"),
+                fontweight="bold")
+    ax.set_yticks(y, [label(c) for c in t.index])
+    ax.tick_params(axis="y", length=0, labelsize=FONT["base"])
+    ax.xaxis.set_major_formatter(money_formatter(u))
+    ax.set_xlim(0, top * (1.42 if not compact else 1.55))
+    ax.set_xlabel("Weekly spend")
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", visible=True)
+    ax.spines["left"].set_visible(False)
+    ax.legend(handles=[Patch(facecolor="#DDDDDD", edgecolor="#666666", hatch="//", label="Current"),
+                       Patch(facecolor="#666666", label="Recommended")], loc="lower right",
+              fontsize=FONT["legend"])
+
+
+def _totals_panel(ax: Any, totals: dict[str, Any], u: Any) -> None:
+    cur, rec = totals["current"], totals["recommended"]
+    xs = [0, 1]
+    for x, (m, lo, hi), c, _name in ((0, cur, CURRENT_COLOR, "Current"), (1, rec, RECOMMENDED_COLOR, "Recommended")):
+        if np.isfinite(lo) and np.isfinite(hi):
+            ax.errorbar(x, m, yerr=[[m - lo], [hi - m]], fmt="o", color=c, ms=16, elinewidth=3, capsize=10,
+                        capthick=3)
+        else:
+            ax.plot(x, m, "o", color=c, ms=16)
+        ax.text(x + 0.14, m, u.kpi(m), va="center", ha="left", fontsize=FONT["base"], fontweight="bold", color=c)
+    weeks = totals.get("weeks")
+    ax.set_xticks(xs, ["Current", "Recommended"])
+    ax.set_xlabel(f"Plan over {weeks} weeks" if weeks else "Plan")
+    ax.set_xlim(-0.45, 1.8)
+    lows = [v for v in (cur[1], rec[1]) if np.isfinite(v)] or [min(cur[0], rec[0])]
+    highs = [v for v in (cur[2], rec[2]) if np.isfinite(v)] or [max(cur[0], rec[0])]
+    span = max(highs) - min(lows) or abs(cur[0]) * 0.1 or 1.0
+    ax.set_ylim(min(lows) - 0.15 * span, max(highs) + 0.35 * span)
+    ax.yaxis.set_major_formatter(kpi_formatter(u))
+    ax.tick_params(axis="x", length=0)
+    up, upct = totals.get("uplift"), totals.get("uplift_pct", float("nan"))
+    if up is not None:
+        sign = "+" if up[0] >= 0 else "-"
+        text = f"{sign}{u.kpi(abs(up[0]))}"
+        if np.isfinite(upct):
+            text += f"\n({sign}{pct(abs(upct), 1)})"
+        if np.isfinite(up[1]) and np.isfinite(up[2]):
+            text += f"\n90%: {u.kpi(up[1])} to {u.kpi(up[2])}"
+        ax.text(0.5, 0.97, text, transform=ax.transAxes, ha="center", va="top", fontsize=FONT["base"],
+                fontweight="bold", color=RECOMMENDED_COLOR if up[0] >= 0 else "#B23B2E")
+
+
+def _per_channel_kpi(ax: Any, t: pd.DataFrame, col: dict[str, str], u: Any) -> None:
+    n = len(t)
+    y = np.arange(n)[::-1]
+    m = t["expected_kpi_mean"].to_numpy(float)
+    lo = t.get("expected_kpi_hdi_low", pd.Series(m, index=t.index)).to_numpy(float)
+    hi = t.get("expected_kpi_hdi_high", pd.Series(m, index=t.index)).to_numpy(float)
+    for yi, c, mv, lv, hv in zip(y, t.index, m, lo, hi, strict=True):
+        ax.errorbar(mv, yi, xerr=[[mv - lv], [hv - mv]], fmt="o", color=col.get(c, "#888888"), ms=12, elinewidth=3,
+                    capsize=6)
+    ax.set_yticks(y, [label(c) for c in t.index])
+    ax.xaxis.set_major_formatter(kpi_formatter(u))
+    ax.set_xlim(left=0)
+    ax.grid(axis="x", visible=True)

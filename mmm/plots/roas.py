@@ -1,0 +1,182 @@
+"""Return per channel: ROAS (revenue), pipeline ROI (pipeline) or cost per lead (leads), with 90%
+intervals, best channel on top; and the marginal return on the next dollar at current spend."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from mmm.plots.style import (
+    FONT,
+    NORM_COLOR,
+    TEXT_GREY,
+    colors_for,
+    finish,
+    house_style,
+    label,
+    money_formatter,
+    panel,
+    ratio_formatter,
+    subtitle,
+    units_of,
+)
+
+
+def return_table(summary: pd.DataFrame, units: Any = None, *, mean: str = "roas_mean", low: str = "roas_hdi_low",
+                 high: str = "roas_hdi_high") -> pd.DataFrame:
+    """The return metric per channel, best first: ``channel, role, value, low, high``.
+
+    ROAS / pipeline ROI are KPI per currency unit (higher is better); for leads models the
+    metric is cost per lead (``1 / leads per currency unit``, lower is better), and the
+    interval is the inverted interval of leads per currency unit.
+    """
+    u = units_of(units)
+    df = summary.copy()
+    if "role" not in df.columns:
+        df["role"] = "performance"
+    r, lo, hi = (df[c].to_numpy(float) for c in (mean, low, high))
+    if u.return_is_cost:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = np.where(r > 0, 1.0 / r, np.nan)
+            if mean == "roas_mean" and "cost_per_kpi_mean" in df.columns:
+                value = df["cost_per_kpi_mean"].to_numpy(float)
+            v_lo = np.where(hi > 0, 1.0 / hi, np.nan)
+            v_hi = np.where(lo > 0, 1.0 / lo, np.inf)
+        out = pd.DataFrame({"channel": df["channel"], "role": df["role"], "value": value, "low": v_lo, "high": v_hi})
+        return out.sort_values("value", ascending=True, na_position="last").reset_index(drop=True)
+    out = pd.DataFrame({"channel": df["channel"], "role": df["role"], "value": r, "low": lo, "high": hi})
+    return out.sort_values("value", ascending=False).reset_index(drop=True)
+
+
+def _ranked_bars(ax: Any, tab: pd.DataFrame, colors: dict[str, str], fmt: Any, *, cap: float | None = None) -> None:
+    n = len(tab)
+    y = np.arange(n)[::-1]
+    for yi, r in zip(y, tab.itertuples(), strict=True):
+        c = colors.get(r.channel, "#888888")
+        ax.barh(yi, r.value, height=0.62, color=c, edgecolor="none")
+        hi = min(r.high, cap) if cap is not None else r.high
+        ax.errorbar(r.value, yi, xerr=[[max(r.value - r.low, 0)], [max(hi - r.value, 0)]], fmt="none",
+                    ecolor="#222222", elinewidth=2, capsize=6, capthick=2)
+        ax.text(max(hi, r.value) + 0.015 * (ax.get_xlim()[1] or 1), yi, "  " + fmt(r.value), va="center", ha="left",
+                fontsize=FONT["base"], fontweight="bold", color="#222222")
+    names = [label(c) + (" (brand)" if role == "brand" else "") for c, role in zip(tab["channel"], tab["role"],
+                                                                                   strict=True)]
+    ax.set_yticks(y, names)
+    ax.tick_params(axis="y", length=0, labelsize=FONT["base"])
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", visible=True, color="#E6E6E6")
+    ax.spines["left"].set_visible(False)
+
+
+def plot_roas(data: Any, *, units: Any = None, title: str | bool | None = None, approximate: bool | None = None,
+              ax: Any = None, colors: dict[str, str] | None = None, breakeven: float | None = None) -> Figure:
+    """Return per channel with its 90% interval, sorted best first (one bar per channel).
+
+    Revenue models show ROAS, pipeline models pipeline ROI (pipeline per currency unit),
+    leads models cost per lead (lowest first).
+
+    Parameters
+    ----------
+    data : DataFrame or FittedModel
+        :meth:`FittedModel.channel_summary` (``channel, role, roas_mean, roas_hdi_low,
+        roas_hdi_high``, and ``cost_per_kpi_mean`` for leads) or the fitted model.
+    breakeven : float, optional
+        Where to draw a break-even line (default 1.0 for revenue ROAS, none otherwise).
+    """
+    if hasattr(data, "channel_summary"):
+        units = data if units is None else units
+        approximate = data.approximate if approximate is None else approximate
+        data = data.channel_summary()
+    u = units_of(units)
+    tab = return_table(data, u)
+    col = colors_for(data, colors, units)
+    fig, ax, standalone = panel(ax)
+    with house_style():
+        finite_hi = tab["high"].replace(np.inf, np.nan)
+        top = float(np.nanmax(np.r_[finite_hi.to_numpy(float), tab["value"].to_numpy(float), 0.0]))
+        cap = None
+        if u.return_is_cost:
+            cap = float(np.nanmax(tab["value"])) * 3 if np.isfinite(tab["value"]).any() else None
+            top = min(top, cap) if cap else top
+        ax.set_xlim(0, top * 1.18 if top > 0 else 1)
+        _ranked_bars(ax, tab, col, (lambda v: u.money(v, 1)) if u.return_is_cost else u.ratio, cap=cap)
+        be = breakeven if breakeven is not None else (1.0 if u.kpi_type == "revenue" else None)
+        handles = [Line2D([], [], color="#222222", lw=2, marker="|", ms=12, label="90% interval")]
+        if be is not None and not u.return_is_cost:
+            ax.axvline(be, color=NORM_COLOR, ls="--", lw=2)
+            handles.append(Line2D([], [], color=NORM_COLOR, ls="--", lw=2, label=f"Break-even ({u.ratio(be)})"))
+        if u.return_is_cost:
+            ax.xaxis.set_major_formatter(money_formatter(u))
+            ax.set_xlabel(f"Cost per lead ({u.symbol.strip()}); lower is better")
+            sub = "Cost per lead by channel over the data period, with 90% interval; cheapest first"
+        elif u.kpi_type == "pipeline":
+            ax.xaxis.set_major_formatter(ratio_formatter())
+            ax.set_xlabel(f"Pipeline per {u.per_unit} spent (pipeline ROI)")
+            sub = "Pipeline ROI by channel over the data period, with 90% interval; best first"
+        else:
+            ax.xaxis.set_major_formatter(ratio_formatter())
+            ax.set_xlabel(f"{u.kpi_word.capitalize()} per {u.per_unit} spent ({u.return_name})")
+            sub = f"{u.return_name} by channel over the data period, with 90% interval; best first"
+        ax.legend(handles=handles, loc="lower right", fontsize=FONT["legend"])
+        subtitle(ax, sub, standalone=standalone)
+        ax.xaxis.label.set_color(TEXT_GREY)
+    best = tab.iloc[0]
+    if u.return_is_cost:
+        auto = f"{label(best.channel)} has the lowest cost per lead: {u.money(best.value, 1)}"
+    elif u.kpi_type == "pipeline":
+        auto = f"{label(best.channel)} returns the most pipeline per {u.per_unit}: {u.ratio(best.value)}"
+    else:
+        auto = f"{label(best.channel)} returns the most per {u.per_unit}: {u.ratio(best.value)} {u.return_name}"
+    return finish(fig, title=title, auto=auto, approximate=bool(approximate), ax=ax, standalone=standalone)
+
+
+def plot_marginal_roas(curves: Any, *, units: Any = None, title: str | bool | None = None,
+                       approximate: bool | None = None, ax: Any = None, colors: dict[str, str] | None = None,
+                       breakeven: float | None = None) -> Figure:
+    """Marginal return (the return on the next currency unit) at current spend, per channel.
+
+    Parameters
+    ----------
+    curves : DataFrame
+        Response curves (``channel, role, marginal_roas_mean, marginal_roas_hdi_low,
+        marginal_roas_hdi_high, is_current``); the ``is_current`` rows are used.
+    """
+    if hasattr(curves, "spec"):
+        from mmm.plots.response import response_curves_of
+        units = curves if units is None else units
+        approximate = curves.approximate if approximate is None else approximate
+        curves = response_curves_of(curves)
+    u = units_of(units)
+    cur = curves[curves["is_current"].astype(bool)].drop_duplicates("channel")
+    tab = return_table(cur, u, mean="marginal_roas_mean", low="marginal_roas_hdi_low", high="marginal_roas_hdi_high")
+    col = colors_for(curves, colors, units)
+    fig, ax, standalone = panel(ax)
+    with house_style():
+        vals = tab[["value", "low", "high"]].replace(np.inf, np.nan).to_numpy(float)
+        top = float(np.nanmax(np.r_[vals.ravel(), 0.0]))
+        cap = float(np.nanmax(tab["value"])) * 3 if u.return_is_cost and np.isfinite(tab["value"]).any() else None
+        top = min(top, cap) if cap else top
+        ax.set_xlim(0, top * 1.18 if top > 0 else 1)
+        _ranked_bars(ax, tab, col, (lambda v: u.money(v, 1)) if u.return_is_cost else u.ratio, cap=cap)
+        be = breakeven if breakeven is not None else (1.0 if u.kpi_type == "revenue" else None)
+        if be is not None and not u.return_is_cost:
+            ax.axvline(be, color=NORM_COLOR, ls="--", lw=2, label=f"Break-even ({u.ratio(be)})")
+            ax.legend(loc="lower right")
+        if u.return_is_cost:
+            ax.xaxis.set_major_formatter(money_formatter(u))
+            ax.set_xlabel(f"Cost of the next lead ({u.symbol.strip()})")
+        else:
+            ax.xaxis.set_major_formatter(ratio_formatter())
+            ax.set_xlabel(f"{u.kpi_word.capitalize()} from the next {u.per_unit} spent")
+        ax.xaxis.label.set_color(TEXT_GREY)
+        subtitle(ax, "Marginal return at current spend, with 90% interval", standalone=standalone)
+    best = tab.iloc[0]
+    if u.return_is_cost:
+        auto = f"The next lead is cheapest on {label(best.channel)}: {u.money(best.value, 1)}"
+    else:
+        auto = f"The next {u.per_unit} works hardest on {label(best.channel)}: {u.ratio(best.value)} {u.kpi_word}"
+    return finish(fig, title=title, auto=auto, approximate=bool(approximate), ax=ax, standalone=standalone)

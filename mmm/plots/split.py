@@ -1,0 +1,159 @@
+"""Brand vs performance split: expected KPI over the brand share of the budget, with the
+recommended range, the current split and the published norms marked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from mmm.plots.style import (
+    CURRENT_COLOR,
+    FONT,
+    MODEL_COLOR,
+    NORM_COLOR,
+    finish,
+    house_style,
+    kpi_formatter,
+    lighten,
+    panel,
+    pct,
+    percent_formatter,
+    subtitle,
+    units_of,
+)
+
+#: One-line form of the split caveat written under the chart (the full text goes in the deck notes).
+SHORT_CAVEAT = ("A weekly model does not see brand's long-term effect: read the best share as a lower bound "
+                "for brand, and the norms as the long-term benchmark.")
+
+#: Published brand-share norms: LinkedIn B2B Institute (B2B), Binet & Field (B2C).
+DEFAULT_NORMS = {"B2B norm": 0.46, "B2C norm": 0.60}
+
+
+def split_summary(split: Any) -> dict[str, Any]:
+    """Normalised summary of a brand split: ``best_share``, ``share_range`` (low, high),
+    ``current_share``, ``norms`` {label: share}, ``caveat`` (text)."""
+    s = dict(getattr(split, "summary", None) or (split if isinstance(split, dict) else {}) or {})
+    norms_raw = s.get("norms")
+    if norms_raw is None:
+        norms_raw = s.get("norm")
+    norms: dict[str, float] = {}
+    if isinstance(norms_raw, dict) and "brand" in norms_raw and not isinstance(norms_raw["brand"], dict):
+        norms_raw = {norms_raw.get("name", "norm"): norms_raw}
+    if isinstance(norms_raw, dict):
+        for k, v in norms_raw.items():
+            val = next((v[n] for n in ("brand", "brand_share", "share") if n in v), None) if isinstance(v, dict) else v
+            if val is None:
+                continue
+            norms[{"b2b": "B2B norm", "b2c": "B2C norm"}.get(str(k).lower(), str(k))] = float(val)
+    elif isinstance(norms_raw, int | float):
+        norms["Norm"] = float(norms_raw)
+    main = s.get("norm")
+    main_name = None
+    if isinstance(main, dict) and main.get("name"):
+        main_name = {"b2b": "B2B norm", "b2c": "B2C norm"}.get(str(main["name"]).lower(), str(main["name"]))
+    rng = s.get("share_range") or s.get("range")
+    if isinstance(rng, dict):
+        rng = (rng.get("low"), rng.get("high"))
+    return {"best_share": _f(s.get("best_share", s.get("recommended_share"))),
+            "share_range": tuple(float(v) for v in rng) if rng is not None else None,
+            "current_share": _f(s.get("current_share")),
+            "norms": norms or dict(DEFAULT_NORMS), "main_norm": main_name,
+            "caveat": s.get("caveat")}
+
+
+def _f(v: Any) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def split_takeaway(table: pd.DataFrame, summary: dict[str, Any], units: Any = None) -> str:
+    """ "Best brand share: 40-55% of budget (now 30%)"."""
+    best = summary.get("best_share", float("nan"))
+    if not np.isfinite(best):
+        best = float(table.loc[table["expected_kpi_mean"].idxmax(), "brand_share"])
+    rng = summary.get("share_range")
+    cur = summary.get("current_share", float("nan"))
+    text = f"Best brand share of budget: {pct(best)}"
+    if rng and rng[0] != rng[1]:
+        text += f" (good range {pct(rng[0])}-{pct(rng[1])})"
+    if np.isfinite(cur):
+        text += f"; brand gets {pct(cur)} today"
+    return text
+
+
+def plot_split(split: Any, *, units: Any = None, title: str | bool | None = None, approximate: bool | None = None,
+               ax: Any = None, caveat: bool = True) -> Figure:
+    """Expected KPI against the brand share of the budget, with its 90% band.
+
+    The recommended range is shaded green, the best share a green line, the current split a
+    dark dotted line and the published norms (B2B 46%, B2C 60% brand) grey dashed lines.
+
+    Parameters
+    ----------
+    split : SplitResult or DataFrame
+        :func:`mmm.split.brand_split` result (``table``: ``brand_share, expected_kpi_mean,
+        expected_kpi_hdi_low, expected_kpi_hdi_high``; ``summary``: ``best_share,
+        share_range, current_share, norms, caveat``) or the table alone.
+    caveat : bool
+        Write the summary's caveat (what a weekly model cannot see) under the chart.
+    """
+    u = units_of(units)
+    table = getattr(split, "table", split)
+    s = split_summary(split)
+    t = table.sort_values("brand_share")
+    x = t["brand_share"].to_numpy(float)
+    fig, ax, standalone = panel(ax)
+    with house_style():
+        rng = s["share_range"]
+        if rng is not None:
+            ax.axvspan(rng[0], rng[1], color=lighten(MODEL_COLOR, 0.82), lw=0, zorder=0,
+                       label=f"Recommended range {pct(rng[0])}-{pct(rng[1])}")
+        ax.fill_between(x, t["expected_kpi_hdi_low"], t["expected_kpi_hdi_high"], color="#BBBBBB", alpha=0.45, lw=0,
+                        label="90% interval")
+        ax.plot(x, t["expected_kpi_mean"], color=MODEL_COLOR, lw=3.2, label=f"Expected {u.kpi_word}")
+        ymin = float(np.nanmin(t["expected_kpi_hdi_low"]))
+        ymax = float(np.nanmax(t["expected_kpi_hdi_high"]))
+        span = ymax - ymin or abs(ymax) * 0.1 or 1.0
+        ax.set_ylim(ymin - 0.22 * span, ymax + 0.34 * span)
+        y_text = ymax + 0.31 * span
+        box = {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9}
+
+        def side(v: float, text: str) -> tuple[str, str]:
+            return ("right", text.strip() + " ") if v > 0.78 else ("left", text)
+
+        best = s["best_share"]
+        if np.isfinite(best):
+            ax.axvline(best, color=MODEL_COLOR, lw=2.5)
+            ha, txt = side(best, f" Best {pct(best)}")
+            ax.text(best, y_text, txt, color=MODEL_COLOR, fontweight="bold", ha=ha, va="top",
+                    fontsize=FONT["legend"], bbox=box, zorder=10)
+        cur = s["current_share"]
+        if np.isfinite(cur):
+            ax.axvline(cur, color=CURRENT_COLOR, lw=2.5, ls=":")
+            ha, txt = side(cur, f" Now {pct(cur)}")
+            ax.text(cur, y_text - 0.09 * span, txt, color=CURRENT_COLOR, fontweight="bold",
+                    ha=ha, va="top", fontsize=FONT["legend"], bbox=box, zorder=10)
+        for i, (name, v) in enumerate(sorted(s["norms"].items(), key=lambda kv: kv[1])):
+            main = name == s.get("main_norm")
+            ax.axvline(v, color=NORM_COLOR, lw=2.4 if main else 1.6, ls="--")
+            ha, txt = side(v, f" {name} {pct(v)}")
+            ax.text(v, y_text - (0.18 + 0.09 * (i % 2)) * span, txt, color=NORM_COLOR, ha=ha,
+                    va="top", fontsize=FONT["legend"], fontweight="bold" if main else "normal", bbox=box, zorder=10)
+        ax.set_xlim(0, 1)
+        ax.xaxis.set_major_formatter(percent_formatter())
+        ax.set_xlabel("Brand share of the budget  (rest: performance)")
+        ax.yaxis.set_major_formatter(kpi_formatter(u))
+        ax.set_ylabel(f"Expected {u.kpi_word}")
+        ax.legend(loc="lower center", ncols=3, fontsize=FONT["legend"])
+        ax.tick_params(axis="x", colors="#333333")
+        subtitle(ax, f"Expected {u.kpi_word} of the budget at each brand / performance split (90% band)",
+                 standalone=standalone)
+    note = SHORT_CAVEAT if caveat and standalone and s.get("caveat") else None
+    return finish(fig, title=title, auto=split_takeaway(t, s, u), approximate=bool(approximate), ax=ax,
+                  standalone=standalone, note=note)

@@ -1,0 +1,491 @@
+"""House style shared by every chart: sizes, fonts, channel colours, unit formatters, titles.
+
+Charts are built for slides: a 16:9 figure (13.33 x 7.5 in, the size of a widescreen
+PowerPoint slide) with fonts of 14 pt and up, a short *takeaway* title in bold at the top
+left ("Search returns the most per dollar: 3.1x"), and the descriptive title of each
+panel underneath it in grey.
+
+Colours are fixed per channel across all charts: brand channels take cool colours (blues
+and purples), performance channels warm ones (oranges, reds, golds), so the two groups
+read as groups on every chart. The colour of a channel depends only on its role and its
+position among the channels of that role in the spec, so pass the spec (``units=spec``)
+or the fitted model to every chart to get matching colours.
+
+Units follow the KPI type: revenue and pipeline are money ("$1.2M"), leads are counts
+("1.2k leads"); the return metric is ROAS for revenue, pipeline ROI for pipeline and cost
+per lead for leads. Never "revenue" on a pipeline model.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import Formatter
+
+#: Widescreen slide size in inches (16:9).
+FIGSIZE = (13.33, 7.5)
+#: The size of the one-pager image in inches (16:9, printed larger).
+ONEPAGER_SIZE = (24.0, 13.5)
+
+#: Base font sizes in points; nothing on a chart is smaller than 14 pt.
+FONT = {"base": 16, "tick": 15, "legend": 14, "panel_title": 17, "takeaway": 24, "note": 14}
+
+#: Cool colours for brand channels, in the order brand channels appear in the spec.
+BRAND_COLORS = ("#1F4E9A", "#6FA8DC", "#6A3D9A", "#A48AD3", "#0B2545", "#4F7CAC")
+#: Warm colours for performance channels, in the order they appear in the spec.
+PERFORMANCE_COLORS = ("#E8702A", "#C23B22", "#F2B134", "#8C4A2F", "#F49A8B", "#B8860B")
+
+#: Colours of the non-media parts and of model lines.
+BASELINE_COLOR = "#CFCFCF"
+CONTROLS_COLOR = "#9E9E9E"
+ACTUAL_COLOR = "#1A1A1A"
+MODEL_COLOR = "#2E7D32"      # fitted line, expected KPI, the recommended choice
+CURRENT_COLOR = "#444444"    # the current plan / current spend
+RECOMMENDED_COLOR = MODEL_COLOR
+NORM_COLOR = "#7A7A7A"
+APPROX_COLOR = "#C62828"
+GRID_COLOR = "#E6E6E6"
+TEXT_GREY = "#555555"
+
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "AUD": "A$",
+                    "CAD": "C$", "NZD": "NZ$", "CHF": "CHF ", "SEK": "SEK ", "NOK": "NOK ",
+                    "DKK": "DKK ", "BRL": "R$", "MXN": "MX$", "KRW": "₩", "CNY": "CN¥"}
+
+#: Channel names written the way marketers write them (anything else: underscores to
+#: spaces, short names upper-cased, the first letter capitalised).
+KNOWN_LABELS = {"tiktok": "TikTok", "youtube": "YouTube", "linkedin": "LinkedIn", "facebook": "Facebook",
+                "google_search": "Google Search", "bing": "Bing", "meta": "Meta", "capterra": "Capterra",
+                "g2": "G2", "dv360": "DV360", "ctv": "CTV", "ooh": "OOH", "seo": "SEO", "sem": "SEM",
+                "tv": "TV", "podcast": "Podcast", "display": "Display", "webinars": "Webinars",
+                "affiliate": "Affiliate", "email": "Email", "radio": "Radio", "print": "Print"}
+
+RC = {
+    "font.family": "DejaVu Sans",
+    "font.size": FONT["base"],
+    "axes.titlesize": FONT["panel_title"],
+    "axes.titlelocation": "left",
+    "axes.titlecolor": TEXT_GREY,
+    "axes.titlepad": 10,
+    "axes.labelsize": FONT["base"],
+    "axes.labelcolor": "#333333",
+    "axes.edgecolor": "#888888",
+    "axes.linewidth": 1.0,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.grid.axis": "y",
+    "axes.axisbelow": True,
+    "grid.color": GRID_COLOR,
+    "grid.linewidth": 1.0,
+    "xtick.labelsize": FONT["tick"],
+    "ytick.labelsize": FONT["tick"],
+    "xtick.color": "#333333",
+    "ytick.color": "#333333",
+    "legend.fontsize": FONT["legend"],
+    "legend.frameon": False,
+    "figure.titlesize": FONT["takeaway"],
+    "figure.titleweight": "bold",
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
+    "lines.linewidth": 2.5,
+    "svg.fonttype": "none",
+    "text.parse_math": False,
+}
+
+
+@contextmanager
+def house_style():
+    """Context in which charts are drawn with the house style (fonts, spines, grid)."""
+    with mpl.rc_context(RC):
+        yield
+
+
+# ---------------------------------------------------------------------- units and wording
+
+
+@dataclass(frozen=True)
+class Units:
+    """How to write the KPI and money on a chart, following the KPI type.
+
+    Build with :func:`units_of` from a spec, a fitted model or a KPI type name.
+    """
+
+    kpi_type: str = "revenue"
+    currency: str = "USD"
+
+    @property
+    def symbol(self) -> str:
+        """Currency symbol prefix ("$") or code with a space ("CHF ")."""
+        return CURRENCY_SYMBOLS.get(self.currency, f"{self.currency} ")
+
+    @property
+    def per_unit(self) -> str:
+        """The currency unit in words, for "per dollar" phrases."""
+        return {"USD": "dollar", "AUD": "dollar", "CAD": "dollar", "NZD": "dollar", "EUR": "euro",
+                "GBP": "pound", "JPY": "yen", "INR": "rupee"}.get(self.currency, self.currency)
+
+    @property
+    def is_money_kpi(self) -> bool:
+        """True when the KPI is an amount of money (revenue, pipeline)."""
+        return self.kpi_type != "leads"
+
+    @property
+    def kpi_word(self) -> str:
+        """The KPI in words, lower case: "revenue", "pipeline", "leads"."""
+        return {"revenue": "revenue", "pipeline": "pipeline", "leads": "leads"}.get(self.kpi_type, "KPI")
+
+    @property
+    def kpi_label(self) -> str:
+        """Axis label of the KPI with its unit, e.g. "Revenue ($)" or "Leads"."""
+        word = self.kpi_word.capitalize()
+        return f"{word} ({self.symbol.strip()})" if self.is_money_kpi else word
+
+    @property
+    def return_name(self) -> str:
+        """Name of the return metric: "ROAS", "pipeline ROI", or "cost per lead"."""
+        return {"revenue": "ROAS", "pipeline": "pipeline ROI", "leads": "cost per lead"}.get(self.kpi_type, "ROI")
+
+    @property
+    def return_is_cost(self) -> bool:
+        """True when the return metric is a cost per outcome (lower is better)."""
+        return self.kpi_type == "leads"
+
+    def money(self, x: float, digits: int = 1) -> str:
+        """Compact money: ``$1.2M``, ``$45k``, ``$950``."""
+        return f"{'-' if x < 0 else ''}{self.symbol}{compact(abs(x), digits)}"
+
+    def kpi(self, x: float, digits: int = 1, unit: bool = True) -> str:
+        """A KPI amount: money for revenue/pipeline, ``1.2k leads`` for leads."""
+        if self.is_money_kpi:
+            return self.money(x, digits)
+        return compact(x, digits) + (" leads" if unit else "")
+
+    def ratio(self, r: float) -> str:
+        """A return ratio (KPI per currency unit), as written on charts: ``3.1x``."""
+        if not np.isfinite(r):
+            return "n/a"
+        if abs(r) < 1:
+            return f"{r:.2f}x"
+        return f"{r:.1f}x" if abs(r) < 100 else f"{r:,.0f}x"
+
+    def ret(self, roas: float) -> str:
+        """The return metric as text: ``3.1x`` (ROAS / pipeline ROI) or ``$85`` (cost per lead)."""
+        if self.return_is_cost:
+            return self.money(1.0 / roas, 1) if roas > 0 else "n/a"
+        return self.ratio(roas)
+
+
+def units_of(obj: Any = None) -> Units:
+    """Units from a :class:`Units`, a spec, a fitted model, a KPI type name or ``None`` (revenue, USD)."""
+    if obj is None:
+        return Units()
+    if isinstance(obj, Units):
+        return obj
+    if isinstance(obj, str):
+        return Units(kpi_type=obj)
+    spec = getattr(obj, "spec", obj)
+    kpi = getattr(spec, "kpi", None)
+    if kpi is not None:
+        return Units(kpi_type=kpi.type, currency=getattr(spec, "currency", "USD"))
+    raise TypeError(f"units: expected a Spec, FittedModel, Units or KPI type name; got {type(obj).__name__}.")
+
+
+def compact(x: float, digits: int = 1) -> str:
+    """``1234567 -> "1.2M"``, ``45000 -> "45k"``, ``12.5 -> "12.5"``; trailing ``.0`` dropped."""
+    if x is None or not np.isfinite(x):
+        return "n/a"
+    sign = "-" if x < 0 else ""
+    a = abs(float(x))
+    for div, suf in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if a >= div * 0.9995:
+            return sign + _trim(f"{a / div:.{digits}f}") + suf
+    if a >= 100:
+        return sign + f"{a:,.0f}"
+    if a >= 1:
+        return sign + _trim(f"{a:.{digits}f}")
+    if a < 0.005:
+        return "0"
+    return sign + _trim(f"{a:.2f}")
+
+
+def pct(x: float, decimals: int = 0) -> str:
+    """A share as a percentage, never "-0%": ``0.456 -> "46%"``."""
+    if x is None or not np.isfinite(x):
+        return "n/a"
+    v = round(float(x) * 100, decimals)
+    return f"{v + 0.0:.{decimals}f}%"
+
+
+def _trim(s: str) -> str:
+    return s[:-2] if s.endswith(".0") else (s.rstrip("0").rstrip(".") if "." in s else s)
+
+
+class CompactFormatter(Formatter):
+    """Tick formatter writing ``$1.2M`` / ``45k`` with as many decimals as the ticks need."""
+
+    def __init__(self, prefix: str = "", suffix: str = ""):
+        self.prefix, self.suffix = prefix, suffix
+
+    def _digits(self) -> int:
+        locs = [v for v in getattr(self, "locs", []) if np.isfinite(v)]
+        if not locs:
+            return 1
+        top = max(abs(v) for v in locs)
+        div = next((d for d in (1e9, 1e6, 1e3) if top >= d), 1.0)
+        for d in range(4):
+            if all(abs(round(v / div, d) - v / div) < 1e-6 * max(1.0, abs(v / div)) for v in locs):
+                return d
+        return 3
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        if x == 0:
+            return f"{self.prefix}0{self.suffix}"
+        sign = "-" if x < 0 else ""
+        a = abs(x)
+        digits = self._digits()
+        for div, suf in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+            if a >= div * 0.9995 or (self._top() >= div and div > 1):
+                return f"{sign}{self.prefix}{_trim(f'{a / div:.{digits}f}')}{suf}{self.suffix}"
+        return f"{sign}{self.prefix}{_trim(f'{a:,.{digits}f}')}{self.suffix}"
+
+    def _top(self) -> float:
+        locs = [abs(v) for v in getattr(self, "locs", []) if np.isfinite(v)]
+        return max(locs) if locs else 0.0
+
+
+def money_formatter(units: Units) -> Formatter:
+    """Axis formatter for currency amounts."""
+    return CompactFormatter(prefix=units.symbol)
+
+
+def kpi_formatter(units: Units) -> Formatter:
+    """Axis formatter for KPI amounts (money for revenue/pipeline, counts for leads)."""
+    return CompactFormatter(prefix=units.symbol if units.is_money_kpi else "")
+
+
+def ratio_formatter() -> Formatter:
+    """Axis formatter for return ratios: ``2x``, ``2.5x``."""
+    return CompactFormatter(suffix="x")
+
+
+def percent_formatter(decimals: int = 0) -> Formatter:
+    """Axis formatter for shares in [0, 1]: ``46%``."""
+    from matplotlib.ticker import PercentFormatter
+    return PercentFormatter(1.0, decimals=decimals)
+
+
+# ---------------------------------------------------------------------- channels and colours
+
+
+def label(name: str) -> str:
+    """A channel or component name as marketers write it: ``google_search -> "Google Search"``."""
+    key = str(name).lower()
+    if key in KNOWN_LABELS:
+        return KNOWN_LABELS[key]
+    text = str(name).replace("_", " ").strip()
+    if len(text) <= 3:
+        return text.upper()
+    return text[0].upper() + text[1:]
+
+
+def wrap_label(name: str, width: int = 10) -> str:
+    """:func:`label` wrapped over lines of about ``width`` characters (for bar tick labels)."""
+    return "\n".join(textwrap.wrap(label(name), width=width, break_long_words=False)) or label(name)
+
+
+def _palette(base: Sequence[str], n: int, cmap: str) -> list[str]:
+    if n <= len(base):
+        return list(base[:n])
+    extra = mpl.colormaps[cmap](np.linspace(0.35, 0.9, n - len(base)))
+    return list(base) + [mpl.colors.to_hex(c) for c in extra]
+
+
+def channel_colors(channels: Any, roles: Iterable[str] | None = None) -> dict[str, str]:
+    """Fixed colour per channel: brand channels cool, performance channels warm.
+
+    Parameters
+    ----------
+    channels : Spec, FittedModel, DataFrame with ``channel``/``role`` columns, or list of names
+        The spec (or fitted model) gives the canonical order; with a table or a list the
+        channels are ordered by name within each role, so any ordering of rows gives the
+        same colours.
+    roles : list of str, optional
+        Roles of ``channels`` when it is a list of names (default: performance).
+    """
+    spec = getattr(channels, "spec", channels)
+    if hasattr(spec, "channels") and hasattr(spec, "kpi"):
+        pairs = [(c.name, c.role) for c in spec.channels]
+    elif hasattr(channels, "columns") and "channel" in channels.columns:
+        df = channels.drop_duplicates("channel")
+        roles_col = df["role"] if "role" in df.columns else ["performance"] * len(df)
+        pairs = sorted(zip(df["channel"], roles_col, strict=True), key=lambda p: str(p[0]))
+    else:
+        names = list(channels)
+        rl = list(roles) if roles is not None else ["performance"] * len(names)
+        pairs = sorted(zip(names, rl, strict=True), key=lambda p: str(p[0]))
+    brand = [n for n, r in pairs if r == "brand"]
+    perf = [n for n, r in pairs if r != "brand"]
+    out = dict(zip(brand, _palette(BRAND_COLORS, len(brand), "Blues"), strict=True))
+    out.update(zip(perf, _palette(PERFORMANCE_COLORS, len(perf), "Oranges"), strict=True))
+    out.setdefault("baseline", BASELINE_COLOR)
+    out.setdefault("controls", CONTROLS_COLOR)
+    return out
+
+
+def colors_for(df: Any, colors: dict[str, str] | None, units_source: Any = None) -> dict[str, str]:
+    """The colour map to use: ``colors`` if given, else from the spec in ``units_source``, else from ``df``."""
+    if colors is not None:
+        return colors
+    spec = getattr(units_source, "spec", units_source)
+    if hasattr(spec, "channels") and hasattr(spec, "kpi"):
+        return channel_colors(spec)
+    return channel_colors(df)
+
+
+def role_order(df: Any, colors: dict[str, str] | None = None) -> list[str]:
+    """Channels of a table grouped brand first then performance, in colour-map order."""
+    names = list(dict.fromkeys(df["channel"]))
+    roles = dict(zip(df["channel"], df["role"], strict=False)) if "role" in df.columns else {}
+    order = list(colors) if colors else sorted(names)
+    pos = {n: i for i, n in enumerate(order)}
+    return sorted(names, key=lambda n: (roles.get(n, "performance") != "brand", pos.get(n, 1e9), n))
+
+
+def lighten(color: str, amount: float = 0.55) -> str:
+    """``color`` mixed with white (``amount`` = share of white)."""
+    r, g, b = mpl.colors.to_rgb(color)
+    return mpl.colors.to_hex((r + (1 - r) * amount, g + (1 - g) * amount, b + (1 - b) * amount))
+
+
+def text_color_on(color: str) -> str:
+    """Black or white, whichever reads better on ``color``."""
+    r, g, b = mpl.colors.to_rgb(color)
+    return "#1A1A1A" if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else "white"
+
+
+# ---------------------------------------------------------------------- figures and titles
+
+
+def new_figure(nrows: int = 1, ncols: int = 1, *, figsize: tuple[float, float] = FIGSIZE,
+               **subplot_kw: Any) -> tuple[Figure, Any]:
+    """A house-style figure (not attached to pyplot: it never pops up, never leaks) and its axes."""
+    with house_style():
+        fig = Figure(figsize=figsize, layout="constrained")
+        fig.get_layout_engine().set(h_pad=0.12, w_pad=0.12, hspace=0.06, wspace=0.04)
+        axes = fig.subplots(nrows, ncols, squeeze=True, **subplot_kw)
+    return fig, axes
+
+
+def wrap_title(text: str, width: int = 58) -> str:
+    """Wrap a takeaway title over at most two lines."""
+    lines = textwrap.wrap(text, width=width)
+    if len(lines) > 2:
+        lines = textwrap.wrap(text, width=int(width * 1.15))
+    return "\n".join(lines)
+
+
+def finish(fig: Figure, *, title: str | bool | None, auto: str, approximate: bool = False,
+           ax: Any = None, standalone: bool = True, note: str | None = None) -> Figure:
+    """Put the takeaway title on a chart and the APPROXIMATE marks on an ADVI fit.
+
+    ``title``: ``None`` -> the automatic takeaway ``auto``; a string -> that title;
+    ``False`` or ``""`` -> no takeaway. On a figure the chart drew itself (``standalone``)
+    the takeaway is the figure's title (read it back with ``fig.get_suptitle()``); on an
+    ``ax`` the caller passed in it is the panel title.
+    """
+    text = auto if title is None else (title or "")
+    with house_style():
+        if standalone:
+            if text:
+                fig.suptitle(wrap_title(text, 58 if fig.get_figwidth() < 15 else 110),
+                             x=0.01, ha="left", fontsize=FONT["takeaway"], fontweight="bold",
+                             color="#111111")
+            footer = []
+            if approximate:
+                footer.append("APPROXIMATE FIT (ADVI): for iterating only; refit with NUTS before reporting.")
+            if note:
+                footer.append(note)
+            if footer:
+                width = 115 if fig.get_figwidth() < 15 else 200
+                fig.supxlabel("\n".join(textwrap.fill(f, width) for f in footer), x=0.01, ha="left", fontsize=FONT["note"],
+                              color=APPROX_COLOR if approximate else TEXT_GREY,
+                              fontweight="bold" if approximate else "normal")
+            if approximate:
+                watermark(fig)
+        elif ax is not None:
+            if text:
+                size = FONT["panel_title"] + 1
+                width_in = ax.get_position().width * fig.get_figwidth()
+                chars = max(24, int(width_in * 72 / (0.64 * size)))
+                ax.set_title(wrap_title(text, chars), loc="left", fontsize=size, fontweight="bold",
+                             color="#111111")
+            if approximate:
+                ax.text(0.99, 0.98, "APPROXIMATE", transform=ax.transAxes, ha="right", va="top",
+                        color=APPROX_COLOR, fontsize=FONT["note"], fontweight="bold")
+    fig.mmm_takeaway = text  # read by the exporter (slide titles)
+    return fig
+
+
+def watermark(fig: Figure, text: str = "APPROXIMATE") -> None:
+    """A large faint diagonal mark across the figure."""
+    fig.text(0.5, 0.5, text, ha="center", va="center", rotation=25, fontsize=110, fontweight="bold",
+             color=APPROX_COLOR, alpha=0.10, zorder=0, in_layout=False)
+
+
+def takeaway_of(fig: Figure) -> str:
+    """The takeaway title of a chart made by :mod:`mmm.plots` (one line), or ``""``."""
+    text = getattr(fig, "mmm_takeaway", None)
+    if text is None:
+        text = fig.get_suptitle() if hasattr(fig, "get_suptitle") else ""
+    return " ".join(str(text).split())
+
+
+def hide_takeaway(fig: Figure) -> None:
+    """Remove the figure title (the slide carries it instead) and free its space."""
+    st = getattr(fig, "_suptitle", None)
+    if st is not None:
+        st.set_visible(False)
+        st.set_in_layout(False)
+
+
+def root_figure(ax: Any) -> Figure:
+    """The top-level figure of ``ax`` (also inside a subfigure)."""
+    try:
+        return ax.get_figure(root=True)
+    except TypeError:  # matplotlib < 3.10
+        fig = ax.figure
+        while hasattr(fig, "figure") and fig.figure is not fig and fig.figure is not None:
+            fig = fig.figure
+        return fig
+
+
+def panel(ax: Any, figsize: tuple[float, float] = FIGSIZE) -> tuple[Figure, Any, bool]:
+    """``(figure, axes, standalone)``: the caller's ``ax`` or a new house-style figure."""
+    if ax is not None:
+        return root_figure(ax), ax, False
+    fig, new_ax = new_figure(figsize=figsize)
+    return fig, new_ax, True
+
+
+def subtitle(ax: Any, text: str, *, standalone: bool) -> None:
+    """The grey descriptive title of a panel (skipped on a caller's ``ax``, which gets the takeaway)."""
+    if standalone and text:
+        with house_style():
+            ax.set_title(text, loc="left", color=TEXT_GREY, fontsize=FONT["panel_title"])
+
+
+def date_axis(ax: Any) -> None:
+    """Readable month/year ticks on a weekly date axis."""
+    import matplotlib.dates as mdates
+    loc = mdates.AutoDateLocator(minticks=4, maxticks=8)
+    ax.xaxis.set_major_locator(loc)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc, show_offset=False))
+    for t in ax.get_xticklabels():
+        t.set_fontsize(FONT["tick"])
