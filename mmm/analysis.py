@@ -132,3 +132,29 @@ def summary_html(fitted: FittedModel) -> str:
             f"<p style='color:{colour}'><b>{html.escape(d.verdict)}</b></p>"
             f"<p>R² {d.r2:.3f} · MAPE {d.mape:.1%} · 90% coverage {d.coverage_90:.0%} · "
             f"{d.sampler}, {d.chains}×{d.draws} draws, {d.seconds:.0f} s</p>{table}</div>")
+
+
+def predicted_lift(fitted: FittedModel, channel: str, start: str, end: str, spend_change: float,
+                   prob: float = 0.9) -> dict[str, float]:
+    """What the model says an experiment should measure: extra KPI inside ``start``..``end``
+    when ``channel``'s weekly spend changes by ``spend_change`` in that window.
+
+    Use it to compare a lift test with the model before and after calibration.
+    """
+    from mmm.model import saturated_media
+
+    ds = fitted.dataset
+    c = fitted.spec.channel_names.index(channel)
+    inside = (ds.dates >= pd.Timestamp(start)) & (ds.dates <= pd.Timestamp(end))
+    base = fitted.design()
+    spend = ds.spend.copy()
+    spend[:, c] = spend[:, c] + np.where(inside, spend_change, 0.0)
+    lags = base.lags.copy()
+    from mmm.transforms import lag_matrix
+    lags[:, c, :] = lag_matrix(spend[:, c] / fitted.scaling.spend_scale[c], fitted.layout.max_l)
+    beta = fitted.params["media_beta"][:, c] * fitted.scaling.kpi_scale
+    before = saturated_media(fitted.params, base.lags, fitted.layout)[:, :, c]
+    after = saturated_media(fitted.params, lags, fitted.layout)[:, :, c]
+    lift = beta * ((after - before) * inside).sum(axis=1)
+    lo, hi = hdi(lift, prob)
+    return {"mean": float(lift.mean()), "hdi_low": float(lo), "hdi_high": float(hi)}

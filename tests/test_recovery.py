@@ -1,0 +1,33 @@
+"""Recovery of known truth on both bundled sample sets (issue 3's acceptance bar).
+
+Fitted exactly as `mmm fit` does by default (4 chains x 1000 tune x 1000 draws,
+numpyro, seed 1): about a minute per set on a 2-core machine. Bar: the true ROAS of at least 80% of channels inside
+its 90% HDI, total media contribution within 15% of truth, and a converged verdict.
+Timings of the same fits are in benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+from mmm import Model, sample_spec, sample_truth
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["ecommerce", "b2b"])
+def test_sample_set_recovery(name):
+    spec = sample_spec(name)
+    truth = sample_truth(name)["channels"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = Model(spec).fit(progressbar=False)
+    d = fitted.diagnostics
+    assert d.converged, d.verdict
+    table = fitted.channel_summary().set_index("channel")
+    inside = [table.loc[c, "roas_hdi_low"] <= truth[c]["roas"] <= table.loc[c, "roas_hdi_high"] for c in truth]
+    assert sum(inside) / len(inside) >= 0.8, table[["roas_mean", "roas_hdi_low", "roas_hdi_high"]]
+    true_media = sum(truth[c]["contribution"] for c in truth)
+    assert table["contribution_mean"].sum() == pytest.approx(true_media, rel=0.15)
+    assert d.r2 > 0.7 and 0.75 <= d.coverage_90 <= 1.0
