@@ -43,14 +43,22 @@ def _quiet_warnings() -> None:
     warnings.filterwarnings("ignore", message=".*BLAS.*")
 
 
+def _short(x: float) -> str:
+    for div, suf in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(x) >= div:
+            return f"{x / div:,.1f}{suf}"
+    return f"{x:,.0f}"
+
+
 def _channel_table(df, fitted) -> Table:
     words = fitted.spec.words
-    table = Table(title=f"{words['return']} by channel (90% HDI)", show_lines=False)
-    for col in ("channel", "role", "spend", "contribution", words["return"], "share"):
-        table.add_column(col, justify="right" if col not in ("channel", "role") else "left")
+    cur = fitted.spec.currency
+    table = Table(title=f"{words['return']} by channel (90% HDI)")
+    for col in ("channel", "role", f"spend {cur}", words["kpi"], words["return"], "share"):
+        table.add_column(col, justify="left" if col in ("channel", "role") else "right", no_wrap=True)
     for r in df.sort_values("roas_mean", ascending=False).itertuples():
-        table.add_row(r.channel, r.role, f"{r.spend:,.0f}", f"{r.contribution_mean:,.0f}",
-                      f"{r.roas_mean:.2f} [{r.roas_hdi_low:.2f}, {r.roas_hdi_high:.2f}]", f"{r.share_of_kpi:.1%}")
+        table.add_row(r.channel, r.role, _short(r.spend), _short(r.contribution_mean),
+                      f"{r.roas_mean:.2f} [{r.roas_hdi_low:.2f}-{r.roas_hdi_high:.2f}]", f"{r.share_of_kpi:.1%}")
     return table
 
 
@@ -121,7 +129,7 @@ def fit(
     except MMMError as exc:
         _fail(exc)
     out_console.print(_channel_table(fitted.channel_summary(), fitted))
-    out_console.print(fitted.summary_text().split("\n")[0:4] and "\n".join(fitted.summary_text().split("\n")[:4]))
+    out_console.print("\n".join(fitted.summary_text().split("\n")[:4]))
     out_console.print(f"Wrote {', '.join(str(p) for p in paths.values())}")
     if not fitted.diagnostics.converged:
         console.print(f"[bold yellow]Not converged:[/bold yellow] {fitted.diagnostics.verdict}")
@@ -181,6 +189,130 @@ def init(
         _fail(exc)
     out.write_text(text)
     out_console.print(f"Wrote {out}. Check the guessed KPI, channels and roles, then run `mmm validate {out}`.")
+
+
+def _parse_bounds(bounds: str):
+    """``30%`` stays a string; anything else is a CSV path with channel,min,max columns."""
+    if bounds.strip().endswith("%"):
+        return bounds.strip()
+    path = Path(bounds)
+    if not path.exists():
+        raise MMMError(f"--bounds '{bounds}' is neither a percentage like 30% nor an existing CSV file "
+                       "with columns channel,min,max (weekly spend).")
+    import pandas as pd
+    return pd.read_csv(path)
+
+
+@app.command()
+def plan(
+    outdir: Annotated[Path, typer.Argument(help="Folder holding a fitted model.nc (from `mmm fit`).")],
+    budget: Annotated[float | None, typer.Option(help="TOTAL budget for the period in the spec's currency "
+                                                 "(default: current spend over the period).")] = None,
+    weeks: Annotated[int, typer.Option(help="Planning period in weeks (13 = a quarter).")] = 13,
+    bounds: Annotated[str, typer.Option(help="'30%' keeps every channel within +/-30% of its current weekly "
+                                        "spend; or a CSV with columns channel,min,max (weekly spend).")] = "30%",
+    objective: Annotated[str, typer.Option(help="mean (expected KPI) | risk (mean minus 1 sd: prefers "
+                                           "channels the model is sure about).")] = "mean",
+    horizon: Annotated[str, typer.Option(help="period+tail (count the carryover after the period) | period.")]
+    = "period+tail",
+    win_rate: Annotated[float | None, typer.Option("--win-rate", help="Pipeline models: expected win rate "
+                                                   "(0-1), for revenue and break-even.")] = None,
+    avg_deal_size: Annotated[float | None, typer.Option("--avg-deal-size", help="Pipeline models: average deal "
+                                                        "size, for cost per opportunity.")] = None,
+) -> None:
+    """Recommend a budget plan and a brand vs performance split; writes plan.csv, split.csv, plan.json."""
+    _quiet_warnings()
+    from mmm.persist import load_fit
+    from mmm.planning import write_plan_outputs
+
+    try:
+        fitted = load_fit(outdir)
+        if budget is None:
+            from mmm.export import default_budget
+            budget = default_budget(fitted, weeks)
+        extra = {k: v for k, v in (("win_rate", win_rate), ("avg_deal_size", avg_deal_size)) if v is not None}
+        paths = write_plan_outputs(fitted, outdir, budget=budget, weeks=weeks, bounds=_parse_bounds(bounds),
+                                   objective=objective, horizon=horizon, **extra)
+    except MMMError as exc:
+        _fail(exc)
+    summary = json.loads(Path(paths["json"]).read_text())
+    import pandas as pd
+    table = pd.read_csv(outdir / "plan.csv")
+    t = Table(title=f"Recommended weekly spend ({weeks} weeks, {fitted.spec.currency})")
+    for col in ("channel", "role", "current", "recommended", "change"):
+        t.add_column(col, justify="left" if col in ("channel", "role") else "right")
+    for r in table.itertuples():
+        t.add_row(r.channel, r.role, f"{r.current_weekly:,.0f}", f"{r.recommended_weekly:,.0f}", f"{r.change_pct:+.1f}%")
+    out_console.print(t)
+    up, split = summary["plan"]["uplift"], summary["split"]
+    out_console.print(f"Expected {fitted.spec.words['kpi']} uplift vs current mix at the same budget: "
+                      f"{up['pct']['mean']:+.1f}% (90% HDI {up['pct']['hdi_low']:+.1f}% to {up['pct']['hdi_high']:+.1f}%), "
+                      f"{_short(up['abs']['mean'])} {fitted.spec.currency}.")
+    if split.get("best_share") is not None:
+        lo, hi = split["share_range"]
+        out_console.print(f"Brand share: best {split['best_share']:.0%} (range {lo:.0%}-{hi:.0%}); current "
+                          f"{split['current_share']:.0%}; norm {split['norm']['brand']:.0%} ({split['norm']['name'].upper()}).")
+    out_console.print(f"Wrote {', '.join(str(p) for p in paths.values())}")
+
+
+@app.command()
+def report(
+    outdir: Annotated[Path, typer.Argument(help="Folder holding a fitted model.nc; the report is written here.")],
+    format: Annotated[str, typer.Option("--format", help="Comma-separated: pptx,png,svg,html.")] = "pptx,png,svg",
+    budget: Annotated[float | None, typer.Option(help="TOTAL budget for the plan slides (default: current).")]
+    = None,
+    weeks: Annotated[int, typer.Option(help="Planning period in weeks.")] = 13,
+    bounds: Annotated[str, typer.Option(help="Plan bounds: '30%' or a CSV channel,min,max.")] = "30%",
+) -> None:
+    """Write every chart (PNG 300 dpi + SVG) to OUTDIR/charts/, OUTDIR/report.pptx and a one-pager."""
+    _quiet_warnings()
+    from mmm.export import write_report
+    from mmm.persist import load_fit
+
+    try:
+        fitted = load_fit(outdir)
+        with console.status("Rendering charts and the deck ..."):
+            result = write_report(fitted, outdir, formats=format, budget=budget, weeks=weeks,
+                                  bounds=_parse_bounds(bounds))
+    except MMMError as exc:
+        _fail(exc)
+    n = len(result.get("charts", {}))
+    out_console.print(f"Wrote {n} charts to {outdir / 'charts'}"
+                      + (f", deck {result['pptx']}" if result.get("pptx") else "")
+                      + (f", one-pager {result['onepager']}" if result.get("onepager") else "")
+                      + (f", {result['html']}" if result.get("html") else ""))
+    for part, why in (result.get("skipped") or {}).items():
+        console.print(f"[yellow]Skipped {part}:[/yellow] {why}")
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("mmm-demo"),
+    sample: Annotated[str, typer.Option(help="ecommerce (D2C revenue) | b2b (lead-gen pipeline).")] = "ecommerce",
+    draws: Annotated[int | None, typer.Option(help="Draws per chain (default 1000; fewer is faster).")] = None,
+    chains: Annotated[int | None, typer.Option(help="Chains (default 4).")] = None,
+) -> None:
+    """Run the whole flow on a bundled sample: validate, fit, plan, report, into --out."""
+    _quiet_warnings()
+    from mmm.samples import sample_path
+
+    try:
+        config = sample_path(sample)
+    except MMMError as exc:
+        _fail(exc)
+    out_console.print(f"[bold]mmm demo[/bold] on the {sample} sample ({config}) -> {out}/")
+    validate(config, aggregate_daily=False, data=None)
+    try:
+        fitted, _ = _run_fit(config, out, draws=draws, tune=None, chains=chains, seed=None, sampler=None,
+                             holdout_weeks=None, aggregate_daily=False)
+    except MMMError as exc:
+        _fail(exc)
+    out_console.print(_channel_table(fitted.channel_summary(), fitted))
+    out_console.print(fitted.diagnostics.verdict)
+    plan(out, budget=None, weeks=13, bounds="30%", objective="mean", horizon="period+tail",
+         win_rate=None, avg_deal_size=None)
+    report(out, format="pptx,png,svg,html", budget=None, weeks=13, bounds="30%")
+    out_console.print(f"[green]Done.[/green] Open {out / 'report.pptx'} or {out / 'onepager.png'}.")
 
 
 def main() -> None:  # pragma: no cover - console-script entry
