@@ -204,7 +204,7 @@ def default_priors(spec: Spec, kpi_total: float, spend_total: float, layout: Lay
         "saturation_lambda": Prior("Gamma", {"alpha": 2.0, "beta": 2.0}),
         "half_saturation": Prior("LogNormal", {"mu": 0.0, "sigma": 0.6}),
         "hill_slope": Prior("Gamma", {"mu": 1.5, "sigma": 0.3}),
-        "intercept": Prior("Normal", {"mu": 0.6, "sigma": 0.5}),
+        "level": Prior("Normal", {"mu": 1.0, "sigma": 0.25}),
         "trend": Prior("Normal", {"mu": 0.0, "sigma": 0.5}),
         "changepoints": Prior("Laplace", {"mu": 0.0, "b": 0.2}),
         "seasonality": Prior("Normal", {"mu": 0.0, "sigma": 0.2}),
@@ -307,7 +307,11 @@ def build_model(spec: Spec, design: Design, kpi_scaled: np.ndarray, scaling: Any
         sat_sum = pt.sum(sat[0], axis=0)
         beta = pm.Deterministic("media_beta", roas * spend_total / (scaling.kpi_scale * sat_sum), dims="channel")
         params["media_beta"] = beta[None, :]
-        params["intercept"] = _dist("intercept", pr["intercept"], "intercept")[None]
+        # The sampler draws the average weekly KPI level (1 on the scaled KPI by construction)
+        # and the intercept follows from it. Sampling the intercept directly makes it trade off
+        # against every channel's near-constant media level (correlation about -0.9): slow mixing.
+        level = _dist("level", pr["level"], "level")
+        params["intercept"] = pt.zeros(1)
         if spec.model.trend != "none":
             params["trend_slope"] = _dist("trend_slope", pr["trend"], "trend")[None]
         if spec.model.trend == "piecewise":
@@ -320,7 +324,10 @@ def build_model(spec: Spec, design: Design, kpi_scaled: np.ndarray, scaling: Any
             params["event_effect"] = _dist("event_effect", pr["events"], "events", dims="event")[None, :]
         parts = baseline_parts(params, design, spec.model.trend, pt)
         parts["media"] = sat * params["media_beta"][:, None, :]
-        mu = total_mean(parts, pt)[0]
+        rest = total_mean(parts, pt)[0]
+        intercept = pm.Deterministic("intercept", level - pt.mean(rest))
+        params["intercept"] = intercept[None]
+        mu = rest + intercept
         pm.Deterministic("mu", mu, dims="date")
         for i, test in enumerate(lift or []):
             c = test.channel_index

@@ -157,7 +157,7 @@ class Prior:
 #: channel's ``priors`` (that channel only). Media priors are per channel.
 CHANNEL_PRIOR_NAMES = ("roas", "carryover", "peak_lag", "weibull_shape", "weibull_scale",
                        "saturation_lambda", "half_saturation", "hill_slope")
-MODEL_PRIOR_NAMES = CHANNEL_PRIOR_NAMES + ("intercept", "trend", "changepoints", "seasonality",
+MODEL_PRIOR_NAMES = CHANNEL_PRIOR_NAMES + ("level", "trend", "changepoints", "seasonality",
                                            "controls", "events", "noise", "student_t_nu",
                                            "nb_alpha")
 

@@ -1,0 +1,150 @@
+"""The command line through typer's runner: each command's happy path and its errors."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from mmm.cli import EXIT_INPUT, EXIT_NOT_CONVERGED, app
+from tests.conftest import small_frame, small_spec
+
+runner = CliRunner()
+
+
+def _write_case(tmp_path, **fit):
+    df, _ = small_frame()
+    df.to_csv(tmp_path / "weekly.csv", index=False)
+    raw = small_spec().to_dict()
+    raw["data"] = "weekly.csv"
+    raw["fit"].update(fit)
+    (tmp_path / "mmm.yaml").write_text(yaml.safe_dump(raw))
+    return tmp_path / "mmm.yaml"
+
+
+@pytest.fixture(scope="module")
+def fitted_dir(tmp_path_factory):
+    """One converged CLI fit, reused by the plan and report tests."""
+    tmp = tmp_path_factory.mktemp("cli")
+    config = _write_case(tmp)
+    result = runner.invoke(app, ["fit", str(config), "--out", str(tmp / "out"), "--draws", "400", "--tune", "400",
+                                 "--chains", "2", "--seed", "3"])
+    return tmp / "out", result
+
+
+def test_fit_writes_the_contract_files(fitted_dir):
+    out, result = fitted_dir
+    assert result.exit_code == 0, result.output
+    channels = pd.read_csv(out / "channels.csv")
+    assert list(channels.columns) == ["channel", "role", "spend", "contribution_mean", "contribution_hdi_low",
+                                      "contribution_hdi_high", "roas_mean", "roas_hdi_low", "roas_hdi_high",
+                                      "share_of_kpi"]
+    assert set(channels["channel"]) == {"tv", "search"}
+    contrib = pd.read_csv(out / "contributions.csv")
+    assert list(contrib.columns[:4]) == ["date", "actual", "fitted", "baseline"]
+    assert {"tv", "search", "promo"} <= set(contrib.columns)
+    diag = json.loads((out / "diagnostics.json").read_text())
+    for key in ("sampler", "draws", "chains", "seconds", "max_rhat", "min_ess_bulk", "divergences", "verdict",
+                "r2", "mape"):
+        assert key in diag
+    assert diag["verdict"] == "converged" and diag["draws"] == 400
+    assert (out / "model.nc").exists()
+
+
+def test_plan_writes_plan_split_and_json(fitted_dir):
+    out, _ = fitted_dir
+    result = runner.invoke(app, ["plan", str(out), "--budget", "400000", "--weeks", "13", "--bounds", "30%"])
+    assert result.exit_code == 0, result.output
+    plan = pd.read_csv(out / "plan.csv")
+    assert list(plan.columns) == ["channel", "role", "current_weekly", "recommended_weekly", "change_pct",
+                                  "expected_kpi_mean", "expected_kpi_hdi_low", "expected_kpi_hdi_high"]
+    assert plan["recommended_weekly"].sum() * 13 == pytest.approx(400000, rel=1e-6)
+    split = pd.read_csv(out / "split.csv")
+    assert list(split.columns) == ["brand_share", "expected_kpi_mean", "expected_kpi_hdi_low", "expected_kpi_hdi_high"]
+    assert "uplift" in json.loads((out / "plan.json").read_text())["plan"]
+
+
+def test_plan_errors_are_clear(fitted_dir, tmp_path):
+    out, _ = fitted_dir
+    bad = runner.invoke(app, ["plan", str(out), "--budget", "-5"])
+    assert bad.exit_code == EXIT_INPUT and "budget" in bad.output.lower()
+    bounds = tmp_path / "b.csv"
+    pd.DataFrame({"channel": ["tv", "search"], "min": [50000, 50000], "max": [60000, 60000]}).to_csv(bounds)
+    infeasible = runner.invoke(app, ["plan", str(out), "--budget", "130000", "--bounds", str(bounds)])
+    assert infeasible.exit_code == EXIT_INPUT
+    missing = runner.invoke(app, ["plan", str(tmp_path / "nowhere")])
+    assert missing.exit_code == EXIT_INPUT and "mmm fit" in missing.output
+
+
+def test_report_writes_deck_and_charts(fitted_dir):
+    out, _ = fitted_dir
+    result = runner.invoke(app, ["report", str(out), "--format", "pptx,png"])
+    assert result.exit_code == 0, result.output
+    assert (out / "report.pptx").exists()
+    assert len(list((out / "charts").glob("*.png"))) >= 8
+
+
+def test_fit_that_does_not_converge_exits_3_and_still_writes(tmp_path):
+    config = _write_case(tmp_path)
+    result = runner.invoke(app, ["fit", str(config), "--out", str(tmp_path / "o"), "--draws", "15", "--tune", "10",
+                                 "--chains", "2"])
+    assert result.exit_code == EXIT_NOT_CONVERGED, result.output
+    assert "do not trust" in result.output
+    assert (tmp_path / "o" / "channels.csv").exists()
+
+
+@pytest.mark.parametrize("text,fragment", [
+    (None, "does not exist"),
+    ("date_column: week\nkpi: {column: revenue\n", "not valid YAML"),
+    ("date_column: week\nkpi: revenue\nchanels: {}\n", "Did you mean 'channels'"),
+])
+def test_validate_and_fit_report_spec_errors(tmp_path, text, fragment):
+    path = tmp_path / "mmm.yaml"
+    if text is not None:
+        path.write_text(text)
+    for cmd in (["validate", str(path)], ["fit", str(path), "--out", str(tmp_path / "o")]):
+        result = runner.invoke(app, cmd)
+        assert result.exit_code == EXIT_INPUT, result.output
+        assert fragment in result.output.replace("\n", " ")
+
+
+def test_validate_reports_data_problem_with_column_and_row(tmp_path):
+    config = _write_case(tmp_path)
+    df = pd.read_csv(tmp_path / "weekly.csv")
+    df.loc[13, "tv_spend"] = -5
+    df.to_csv(tmp_path / "weekly.csv", index=False)
+    result = runner.invoke(app, ["validate", str(config)])
+    assert result.exit_code == EXIT_INPUT
+    assert "tv_spend" in result.output and "negative" in result.output.lower()
+
+
+def test_validate_happy_path(tmp_path):
+    config = _write_case(tmp_path)
+    result = runner.invoke(app, ["validate", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "OK" in result.output and "104 weeks" in result.output
+
+
+def test_init_guesses_channels_and_roles(tmp_path):
+    df = pd.DataFrame({"week": pd.date_range("2024-01-01", periods=5, freq="W-MON"), "revenue": range(5),
+                       "TV Spend": range(5), "google_search_spend": range(5), "price": range(5)})
+    df.to_csv(tmp_path / "d.csv", index=False)
+    out = tmp_path / "mmm.yaml"
+    result = runner.invoke(app, ["init", str(tmp_path / "d.csv"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    spec = yaml.safe_load(out.read_text())
+    assert spec["kpi"]["column"] == "revenue" and spec["date_column"] == "week"
+    assert spec["channels"]["tv"]["role"] == "brand"
+    assert spec["channels"]["google_search"]["role"] == "performance"
+    assert spec["controls"] == ["price"]
+    again = runner.invoke(app, ["init", str(tmp_path / "d.csv"), "--out", str(out)])
+    assert again.exit_code == EXIT_INPUT and "--force" in again.output
+
+
+def test_every_command_has_help():
+    for cmd in ("fit", "plan", "report", "validate", "init", "demo"):
+        result = runner.invoke(app, [cmd, "--help"])
+        assert result.exit_code == 0 and "Usage" in result.output
