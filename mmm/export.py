@@ -265,7 +265,7 @@ def write_report(fitted: Any, outdir: str | Path, *, formats: Iterable[str] | st
             hide_takeaway(fig)
             w, h = fig.get_size_inches()
             box_w, box_h = CHART_BOX[2], CHART_BOX[3]
-            if h <= 7.6:
+            if h <= 9.8:
                 fig.set_size_inches(box_w, box_h)
             buf = io.BytesIO()
             fig.savefig(buf, format="png", dpi=DECK_DPI, pil_kwargs={"compress_level": 3})
@@ -444,7 +444,9 @@ def _write_deck(fitted: Any, path: Path, images: list, *, plan: Any, split: Any,
     sub.left, sub.top, sub.width, sub.height = Inches(0.8), Inches(3.7), Inches(11.7), Inches(1.6)
     sub.text_frame.clear()
     verdict = "approximate (ADVI)" if fitted.approximate else ("converged" if d.converged else "not converged")
-    info = [f"{fitted.spec.kpi.column} ({u.kpi_word}), weekly, {period}; {len(fitted.spec.channels)} channels",
+    column = fitted.spec.kpi.column
+    what = column if column.lower() == u.kpi_word else f"{column} ({u.kpi_word})"
+    info = [f"Weekly {what}, {period}; {len(fitted.spec.channels)} channels",
             f"Bayesian MMM, {d.sampler} sampler {d.chains} x {d.draws} draws: {verdict}",
             f"Generated {_dt.date.today().isoformat()}"]
     from pptx.enum.text import PP_ALIGN

@@ -86,7 +86,8 @@ def test_html_is_self_contained(report):
     assert "Executive summary" in text
 
 
-def test_pipeline_deck_never_says_revenue_or_roas(small_fit, report, tmp_path):
+def test_pipeline_deck_never_says_revenue_or_roas(small_fit, report, tmp_path, monkeypatch):
+    monkeypatch.setattr("mmm.export.DECK_DPI", 40)  # wording only: small images are enough
     spec = small_fit.spec.replace(kpi=dataclasses.replace(small_fit.spec.kpi, type="pipeline"))
     pipe = dataclasses.replace(small_fit, spec=spec)
     res = write_report(pipe, tmp_path, formats="pptx", plan=report["plan"], split=report["split"],
@@ -101,7 +102,8 @@ def test_pipeline_deck_never_says_revenue_or_roas(small_fit, report, tmp_path):
     assert "pipeline roi" in summary and "revenue" not in summary and "roas" not in summary
 
 
-def test_approximate_fit_is_marked(small_fit, report, tmp_path):
+def test_approximate_fit_is_marked(small_fit, report, tmp_path, monkeypatch):
+    monkeypatch.setattr("mmm.export.DECK_DPI", 40)
     approx = dataclasses.replace(small_fit, diagnostics=dataclasses.replace(small_fit.diagnostics, approximate=True))
     res = write_report(approx, tmp_path, formats=["pptx"], plan=report["plan"], split=report["split"],
                        curves=report["curves"])

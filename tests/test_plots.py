@@ -100,7 +100,10 @@ def test_units_and_formatters():
     f.set_locs([0, 250_000, 500_000, 750_000, 1_000_000])
     assert [f(v) for v in (0, 250_000, 1_000_000)] == ["$0", "$0.25M", "$1M"]
     f.set_locs([0, 500, 1000, 1500])
-    assert [f(v) for v in (500, 1500)] == ["$0.5k", "$1.5k"]
+    assert [f(v) for v in (500, 1500)] == ["$500", "$1,500"]  # no "k" below 10k on axes
+    f.set_locs([0, 5000, 10000, 15000])
+    assert [f(v) for v in (5000, 15000)] == ["$5k", "$15k"]
+    assert u.money(1040) == "$1.04k"
     assert style.label("google_search") == "Google Search" and style.label("tv") == "TV"
 
 

@@ -144,7 +144,7 @@ def plot_contributions(data: Any, *, units: Any = None, title: str | bool | None
         ax.yaxis.set_major_formatter(kpi_formatter(u))
         ax.set_ylabel(f"Weekly {u.kpi_label[0].lower() + u.kpi_label[1:]}")
         date_axis(ax)
-        ax.set_xlim(dates.iloc[0], dates.iloc[-1])
+        ax.set_xlim(dates.iloc[0] - pd.Timedelta(days=4), dates.iloc[-1] + pd.Timedelta(days=1))
         top = float(max(np.nanmax(bottom), t["actual"].max()))
         low = float(min(0.0, np.nanmin(t["baseline"])))
         ax.set_ylim(low, top * 1.05)
@@ -156,7 +156,7 @@ def plot_contributions(data: Any, *, units: Any = None, title: str | bool | None
     total = float(t["fitted"].sum())
     share = media / total if total else float("nan")
     top_ch = max(chans, key=lambda c: float(t[c].sum())) if chans else None
-    auto = (f"Paid media drives {pct(share)} of {u.kpi_word}; {label(top_ch)} contributes the most"
+    auto = (f"Paid media drives {pct(share)} of {u.kpi_word}, led by {label(top_ch)}"
             if top_ch else f"Baseline drives all {u.kpi_word}")
     return finish(fig, title=title, auto=auto, approximate=bool(approximate), ax=ax, standalone=standalone)
 

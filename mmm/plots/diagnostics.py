@@ -74,7 +74,7 @@ def plot_diagnostics(data: Any, *, kind: str = "trace", var_names: list[str] | N
     with house_style(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if kind == "trace":
-            fig, axes = new_figure(len(names), 2, figsize=(FIGSIZE[0], max(FIGSIZE[1], 1.5 * len(names) + 1.5)),
+            fig, axes = new_figure(len(names), 2, figsize=(FIGSIZE[0], max(FIGSIZE[1], 1.15 * len(names) + 1.8)),
                                    width_ratios=[1, 2.2])
             axes = np.atleast_2d(axes)
             for i, v in enumerate(names):

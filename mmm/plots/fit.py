@@ -41,7 +41,7 @@ def fit_takeaway(table: pd.DataFrame, units: Any = None) -> str:
     hold = table["holdout"].to_numpy(bool) if "holdout" in table else np.zeros(len(table), bool)
     a, f = table["actual"].to_numpy(float), table["fitted"].to_numpy(float)
     r2, mp = _r2(a[~hold], f[~hold]), _mape(a[~hold], f[~hold])
-    how = "closely" if r2 >= 0.8 else ("reasonably" if r2 >= 0.6 else "loosely")
+    how = "closely" if r2 >= 0.9 else ("well" if r2 >= 0.75 else ("reasonably" if r2 >= 0.5 else "loosely"))
     text = f"Model tracks weekly {u.kpi_word} {how}: R² {r2:.2f}, {pct(mp)} typical error"
     if hold.any():
         text += f"; {pct(_mape(a[hold], f[hold]))} on {int(hold.sum())} unseen weeks"

@@ -106,7 +106,8 @@ def plan_takeaway(table: pd.DataFrame, totals: dict[str, Any], units: Any = None
 
 
 def plot_plan(plan: Any, *, units: Any = None, weeks: int | None = None, title: str | bool | None = None,
-              approximate: bool | None = None, ax: Any = None, colors: dict[str, str] | None = None) -> Figure:
+              approximate: bool | None = None, ax: Any = None, colors: dict[str, str] | None = None,
+              budget: float | None = None, bounds: Any = "30%") -> Figure:
     """Current vs recommended weekly spend per channel, and expected KPI of both plans with 90% intervals.
 
     Parameters
@@ -116,9 +117,19 @@ def plot_plan(plan: Any, *, units: Any = None, weeks: int | None = None, title: 
         current_weekly, recommended_weekly, change_pct, expected_kpi_mean, ...``; its
         ``summary`` gives the plan totals), or the table alone (then the right-hand panel
         shows expected KPI per channel under the recommended plan).
+        A fitted model works too: the plan is then optimised here for ``budget`` (default:
+        current spend over ``weeks``) within ``bounds``.
     ax : Axes, optional
         Draw only the spend comparison into ``ax`` (for the one-pager).
     """
+    if hasattr(plan, "spec"):
+        from mmm.planning import current_weekly_spend, optimize_budget
+        units = plan if units is None else units
+        approximate = plan.approximate if approximate is None else approximate
+        weeks = weeks or 13
+        if budget is None:
+            budget = float(current_weekly_spend(plan, weeks).sum() * weeks)
+        plan = optimize_budget(plan, budget, weeks=weeks, bounds=bounds)
     u = units_of(units)
     table = getattr(plan, "table", plan)
     totals = plan_totals(plan)
@@ -139,7 +150,7 @@ def plot_plan(plan: Any, *, units: Any = None, weeks: int | None = None, title: 
     fig, (a1, a2) = new_figure(1, 2, figsize=FIGSIZE, width_ratios=[1.9, 1])
     with house_style():
         _spend_bars(a1, t, col, u)
-        a1.set_title("Weekly spend by channel: current vs recommended", loc="left",
+        a1.set_title("Weekly spend: current (hatched) vs recommended", loc="left",
                      color=TEXT_GREY, fontsize=FONT["panel_title"])
         if totals["current"] is not None and totals["recommended"] is not None:
             _totals_panel(a2, totals, u)
@@ -179,21 +190,25 @@ def _spend_bars(ax: Any, t: pd.DataFrame, col: dict[str, str], u: Any, compact: 
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
     ax.spines["left"].set_visible(False)
-    ax.legend(handles=[Patch(facecolor="#DDDDDD", edgecolor="#666666", hatch="//", label="Current"),
-                       Patch(facecolor="#666666", label="Recommended")], loc="lower right",
-              fontsize=FONT["legend"])
+    pad = max(0.7, (4 - n) / 2)
+    ax.set_ylim(-pad, n - 1 + pad)
+    if compact:
+        ax.legend(handles=[Patch(facecolor="#DDDDDD", edgecolor="#666666", hatch="//", label="Current"),
+                           Patch(facecolor="#666666", label="Recommended")], loc="lower right",
+                  fontsize=FONT["legend"] - 1)
 
 
 def _totals_panel(ax: Any, totals: dict[str, Any], u: Any) -> None:
     cur, rec = totals["current"], totals["recommended"]
     xs = [0, 1]
+    digits = next((d for d in (1, 2, 3) if u.kpi(cur[0], d) != u.kpi(rec[0], d)), 1)
     for x, (m, lo, hi), c, _name in ((0, cur, CURRENT_COLOR, "Current"), (1, rec, RECOMMENDED_COLOR, "Recommended")):
         if np.isfinite(lo) and np.isfinite(hi):
             ax.errorbar(x, m, yerr=[[m - lo], [hi - m]], fmt="o", color=c, ms=16, elinewidth=3, capsize=10,
                         capthick=3)
         else:
             ax.plot(x, m, "o", color=c, ms=16)
-        ax.text(x + 0.14, m, u.kpi(m), va="center", ha="left", fontsize=FONT["base"], fontweight="bold", color=c)
+        ax.text(x + 0.14, m, u.kpi(m, digits), va="center", ha="left", fontsize=FONT["base"], fontweight="bold", color=c)
     weeks = totals.get("weeks")
     ax.set_xticks(xs, ["Current", "Recommended"])
     ax.set_xlabel(f"Plan over {weeks} weeks" if weeks else "Plan")
@@ -211,7 +226,7 @@ def _totals_panel(ax: Any, totals: dict[str, Any], u: Any) -> None:
         if np.isfinite(upct):
             text += f"\n({sign}{pct(abs(upct), 1)})"
         if np.isfinite(up[1]) and np.isfinite(up[2]):
-            text += f"\n90%: {u.kpi(up[1])} to {u.kpi(up[2])}"
+            text += f"\n90%: {u.kpi(up[1], unit=False)} to {u.kpi(up[2])}"
         ax.text(0.5, 0.97, text, transform=ax.transAxes, ha="center", va="top", fontsize=FONT["base"],
                 fontweight="bold", color=RECOMMENDED_COLOR if up[0] >= 0 else "#B23B2E")
 

@@ -71,7 +71,7 @@ def response_takeaway(curves: pd.DataFrame, units: Any = None, breakeven: float 
     if u.return_is_cost:
         text = f"{label(best)} has the most headroom: the next lead costs {u.money(1 / m[best], 1)}"
     else:
-        text = f"{label(best)} has the most headroom: the next {u.per_unit} returns {u.ratio(m[best])}"
+        text = f"{label(best)} has the most headroom: {u.ratio(m[best])} {u.kpi_word} per extra {u.per_unit}"
     if be is not None:
         below = [label(c) for c in m.index if m[c] < be]
         if below and len(below) < len(m):

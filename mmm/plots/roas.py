@@ -62,10 +62,13 @@ def _ranked_bars(ax: Any, tab: pd.DataFrame, colors: dict[str, str], fmt: Any, *
         ax.errorbar(r.value, yi, xerr=[[max(r.value - r.low, 0)], [max(hi - r.value, 0)]], fmt="none",
                     ecolor="#222222", elinewidth=2, capsize=6, capthick=2)
         ax.text(max(hi, r.value) + 0.015 * (ax.get_xlim()[1] or 1), yi, "  " + fmt(r.value), va="center", ha="left",
-                fontsize=FONT["base"], fontweight="bold", color="#222222")
+                fontsize=FONT["base"], fontweight="bold", color="#222222", zorder=5,
+                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85})
     names = [label(c) + (" (brand)" if role == "brand" else "") for c, role in zip(tab["channel"], tab["role"],
                                                                                    strict=True)]
     ax.set_yticks(y, names)
+    pad = max(0.7, (4 - n) / 2)
+    ax.set_ylim(-pad, n - 1 + pad)
     ax.tick_params(axis="y", length=0, labelsize=FONT["base"])
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True, color="#E6E6E6")
@@ -173,7 +176,9 @@ def plot_marginal_roas(curves: Any, *, units: Any = None, title: str | bool | No
             ax.xaxis.set_major_formatter(ratio_formatter())
             ax.set_xlabel(f"{u.kpi_word.capitalize()} from the next {u.per_unit} spent")
         ax.xaxis.label.set_color(TEXT_GREY)
-        subtitle(ax, "Marginal return at current spend, with 90% interval", standalone=standalone)
+        subtitle(ax, ("Cost of the next lead at current spend, with 90% interval" if u.return_is_cost else
+                      "Marginal return at current spend: the next unit of spend, with 90% interval"),
+                 standalone=standalone)
     best = tab.iloc[0]
     if u.return_is_cost:
         auto = f"The next lead is cheapest on {label(best.channel)}: {u.money(best.value, 1)}"

@@ -88,7 +88,7 @@ def split_takeaway(table: pd.DataFrame, summary: dict[str, Any], units: Any = No
 
 
 def plot_split(split: Any, *, units: Any = None, title: str | bool | None = None, approximate: bool | None = None,
-               ax: Any = None, caveat: bool = True) -> Figure:
+               ax: Any = None, caveat: bool = True, budget: float | None = None, weeks: int = 13) -> Figure:
     """Expected KPI against the brand share of the budget, with its 90% band.
 
     The recommended range is shaded green, the best share a green line, the current split a
@@ -100,9 +100,19 @@ def plot_split(split: Any, *, units: Any = None, title: str | bool | None = None
         :func:`mmm.split.brand_split` result (``table``: ``brand_share, expected_kpi_mean,
         expected_kpi_hdi_low, expected_kpi_hdi_high``; ``summary``: ``best_share,
         share_range, current_share, norms, caveat``) or the table alone.
+        A fitted model works too: the sweep is then run here for ``budget`` (default:
+        current spend over ``weeks``).
     caveat : bool
         Write the summary's caveat (what a weekly model cannot see) under the chart.
     """
+    if hasattr(split, "spec"):
+        from mmm.planning import current_weekly_spend
+        from mmm.split import brand_split
+        units = split if units is None else units
+        approximate = split.approximate if approximate is None else approximate
+        if budget is None:
+            budget = float(current_weekly_spend(split, weeks).sum() * weeks)
+        split = brand_split(split, budget, weeks=weeks)
     u = units_of(units)
     table = getattr(split, "table", split)
     s = split_summary(split)
@@ -125,7 +135,7 @@ def plot_split(split: Any, *, units: Any = None, title: str | bool | None = None
         box = {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9}
 
         def side(v: float, text: str) -> tuple[str, str]:
-            return ("right", text.strip() + " ") if v > 0.78 else ("left", text)
+            return ("right", text.strip() + " ") if v > 0.86 else ("left", text)
 
         best = s["best_share"]
         if np.isfinite(best):

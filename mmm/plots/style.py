@@ -18,6 +18,7 @@ per lead for leads. Never "revenue" on a pipeline model.
 
 from __future__ import annotations
 
+import math
 import textwrap
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
@@ -205,7 +206,8 @@ def compact(x: float, digits: int = 1) -> str:
     a = abs(float(x))
     for div, suf in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if a >= div * 0.9995:
-            return sign + _trim(f"{a / div:.{digits}f}") + suf
+            d = digits + 1 if div == 1e3 and a < 1e4 else digits
+            return sign + _trim(f"{a / div:.{d}f}") + suf
     if a >= 100:
         return sign + f"{a:,.0f}"
     if a >= 1:
@@ -233,12 +235,16 @@ class CompactFormatter(Formatter):
     def __init__(self, prefix: str = "", suffix: str = ""):
         self.prefix, self.suffix = prefix, suffix
 
+    @staticmethod
+    def _div(top: float) -> float:
+        return next((d for d in (1e9, 1e6, 1e3) if top >= (d if d > 1e3 else 1e4)), 1.0)
+
     def _digits(self) -> int:
         locs = [v for v in getattr(self, "locs", []) if np.isfinite(v)]
         if not locs:
             return 1
         top = max(abs(v) for v in locs)
-        div = next((d for d in (1e9, 1e6, 1e3) if top >= d), 1.0)
+        div = self._div(top)
         for d in range(4):
             if all(abs(round(v / div, d) - v / div) < 1e-6 * max(1.0, abs(v / div)) for v in locs):
                 return d
@@ -250,10 +256,9 @@ class CompactFormatter(Formatter):
         sign = "-" if x < 0 else ""
         a = abs(x)
         digits = self._digits()
-        for div, suf in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-            if a >= div * 0.9995 or (self._top() >= div and div > 1):
-                return f"{sign}{self.prefix}{_trim(f'{a / div:.{digits}f}')}{suf}{self.suffix}"
-        return f"{sign}{self.prefix}{_trim(f'{a:,.{digits}f}')}{self.suffix}"
+        div = self._div(max(self._top(), a))
+        suf = {1e9: "B", 1e6: "M", 1e3: "k"}.get(div, "")
+        return f"{sign}{self.prefix}{_trim(f'{a / div:,.{digits}f}')}{suf}{self.suffix}"
 
     def _top(self) -> float:
         locs = [abs(v) for v in getattr(self, "locs", []) if np.isfinite(v)]
@@ -383,12 +388,15 @@ def new_figure(nrows: int = 1, ncols: int = 1, *, figsize: tuple[float, float] =
     return fig, axes
 
 
-def wrap_title(text: str, width: int = 58) -> str:
-    """Wrap a takeaway title over at most two lines."""
-    lines = textwrap.wrap(text, width=width)
-    if len(lines) > 2:
-        lines = textwrap.wrap(text, width=int(width * 1.15))
-    return "\n".join(lines)
+def wrap_title(text: str, width: int = 62) -> str:
+    """Wrap a takeaway title over at most two balanced lines (no one-word orphan line)."""
+    if len(text) <= width:
+        return text
+    for w in range(math.ceil(len(text) / 2), width + 1):
+        lines = textwrap.wrap(text, width=w)
+        if len(lines) <= 2:
+            return "\n".join(lines)
+    return "\n".join(textwrap.wrap(text, width=int(width * 1.15)))
 
 
 def finish(fig: Figure, *, title: str | bool | None, auto: str, approximate: bool = False,
@@ -404,7 +412,7 @@ def finish(fig: Figure, *, title: str | bool | None, auto: str, approximate: boo
     with house_style():
         if standalone:
             if text:
-                fig.suptitle(wrap_title(text, 58 if fig.get_figwidth() < 15 else 110),
+                fig.suptitle(wrap_title(text, 62 if fig.get_figwidth() < 15 else 110),
                              x=0.01, ha="left", fontsize=FONT["takeaway"], fontweight="bold",
                              color="#111111")
             footer = []
