@@ -17,7 +17,7 @@ def small_frame(n: int = 104, seed: int = 0) -> tuple[pd.DataFrame, dict]:
     rng = np.random.default_rng(seed)
     dates = pd.date_range("2023-01-02", periods=n, freq="W-MON")
     tv = np.where(rng.random(n) < 0.7, rng.gamma(4, 250, n), 0.0)
-    search = rng.gamma(6, 200, n)
+    search = rng.gamma(2.5, 480, n)  # CV ~0.6: enough spend variation to measure search
     promo = rng.random(n)
     truth = {}
     contrib = {}
