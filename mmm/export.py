@@ -419,6 +419,16 @@ def _textbox(slide: Any, box: tuple[float, float, float, float], lines: list[tup
     return tb
 
 
+def _accent(slide: Any, x: float, y: float, w: float = 1.4) -> None:
+    """A short green bar (the house accent) above a title."""
+    from pptx.enum.shapes import MSO_SHAPE
+    from pptx.util import Inches
+    bar = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Inches(x), Inches(y), Inches(w), Inches(0.09))
+    bar.fill.solid()
+    bar.fill.fore_color.rgb = _rgb(GREEN)
+    bar.line.fill.background()
+
+
 def _approx_flag(slide: Any) -> None:
     _textbox(slide, (8.3, 7.05, 4.9, 0.4), [("APPROXIMATE FIT (ADVI): not for reporting",
                                             {"size": 14, "bold": True, "color": APPROX_RED})])
@@ -440,6 +450,7 @@ def _write_deck(fitted: Any, path: Path, images: list, *, plan: Any, split: Any,
     s = prs.slides.add_slide(prs.slide_layouts[0])
     main = title or f"Media mix model: {u.kpi_word}"
     _style_title(s.shapes.title, main, size=40, box=(0.8, 2.2, 11.7, 1.4))
+    _accent(s, 0.8, 2.05)
     sub = s.placeholders[1]
     sub.left, sub.top, sub.width, sub.height = Inches(0.8), Inches(3.7), Inches(11.7), Inches(1.6)
     sub.text_frame.clear()
@@ -506,6 +517,7 @@ def _write_deck(fitted: Any, path: Path, images: list, *, plan: Any, split: Any,
     # 4. appendix
     s = prs.slides.add_slide(prs.slide_layouts[2])
     _style_title(s.shapes.title, "Appendix", size=40, box=(0.8, 2.6, 11.7, 1.2))
+    _accent(s, 0.8, 2.45)
     body = s.placeholders[1]
     body.left, body.top, body.width, body.height = Inches(0.8), Inches(3.9), Inches(11.7), Inches(1.2)
     body.text = "Sampler diagnostics and model settings, for the analyst"

@@ -240,7 +240,7 @@ def plot_waterfall(data: Any, *, units: Any = None, start: Any = None, end: Any 
             text = f"{u.kpi(r.value, unit=False)}\n{pct(r.share)}"
             big = abs(height) > 0.12 * abs(total) and (standalone or r.kind in ("baseline", "total"))
             y = bottom + height / 2 if big else max(bottom, bottom + height)
-            ax.text(i, y, text if standalone or big else pct(r.share), ha="center", va="center" if big else "bottom",
+            ax.text(i, y, text if standalone else pct(r.share), ha="center", va="center" if big else "bottom",
                     fontsize=FONT["legend"],
                     color=text_color_on(c) if big else "#222222", fontweight="bold", linespacing=1.1)
         ax.set_xticks(x, ticks)

@@ -36,8 +36,9 @@ def diagnostics_takeaway(d: Any) -> str:
         return "Sampler diagnostics"
     if getattr(d, "approximate", False):
         return "Approximate fit (ADVI): no convergence checks; refit with NUTS before reporting"
-    msg = f"max R-hat {d.max_rhat:.3f}, min ESS {d.min_ess_bulk:.0f}, {d.divergences} divergences"
-    return f"Sampler converged: {msg}" if d.converged else f"Do not trust yet: {msg}"
+    msg = (f"max R-hat {d.max_rhat:.3f}, min ESS {d.min_ess_bulk:.0f}, {d.divergences} "
+           f"divergence{'' if d.divergences == 1 else 's'}")
+    return f"Converged: {msg}" if d.converged else f"Do not trust yet: {msg}"
 
 
 def plot_diagnostics(data: Any, *, kind: str = "trace", var_names: list[str] | None = None,

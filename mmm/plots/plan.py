@@ -185,6 +185,8 @@ def _spend_bars(ax: Any, t: pd.DataFrame, col: dict[str, str], u: Any, compact: 
     ax.set_yticks(y, [label(c) for c in t.index])
     ax.tick_params(axis="y", length=0, labelsize=FONT["base"])
     ax.xaxis.set_major_formatter(money_formatter(u))
+    from matplotlib.ticker import MaxNLocator
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=4 if compact else 7, steps=[1, 2, 2.5, 5, 10]))
     ax.set_xlim(0, top * (1.42 if not compact else 1.55))
     ax.set_xlabel("Weekly spend")
     ax.grid(axis="y", visible=False)

@@ -68,11 +68,17 @@ def _ranked_bars(ax: Any, tab: pd.DataFrame, colors: dict[str, str], fmt: Any, *
                                                                                    strict=True)]
     ax.set_yticks(y, names)
     pad = max(0.7, (4 - n) / 2)
-    ax.set_ylim(-pad, n - 1 + pad)
+    ax.set_ylim(-pad, n - 1 + pad + 0.25)  # room at the top for the break-even label
     ax.tick_params(axis="y", length=0, labelsize=FONT["base"])
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True, color="#E6E6E6")
     ax.spines["left"].set_visible(False)
+
+
+def _breakeven_line(ax: Any, be: float, u: Any) -> None:
+    ax.axvline(be, color=NORM_COLOR, ls="--", lw=2, zorder=1)
+    ax.text(be, 0.995, f" break-even {u.ratio(be)}", transform=ax.get_xaxis_transform(), ha="left", va="top",
+            color=NORM_COLOR, fontsize=FONT["legend"])
 
 
 def plot_roas(data: Any, *, units: Any = None, title: str | bool | None = None, approximate: bool | None = None,
@@ -110,8 +116,7 @@ def plot_roas(data: Any, *, units: Any = None, title: str | bool | None = None, 
         be = breakeven if breakeven is not None else (1.0 if u.kpi_type == "revenue" else None)
         handles = [Line2D([], [], color="#222222", lw=2, marker="|", ms=12, label="90% interval")]
         if be is not None and not u.return_is_cost:
-            ax.axvline(be, color=NORM_COLOR, ls="--", lw=2)
-            handles.append(Line2D([], [], color=NORM_COLOR, ls="--", lw=2, label=f"Break-even ({u.ratio(be)})"))
+            _breakeven_line(ax, be, u)
         if u.return_is_cost:
             ax.xaxis.set_major_formatter(money_formatter(u))
             ax.set_xlabel(f"Cost per lead ({u.symbol.strip()}); lower is better")
@@ -124,7 +129,8 @@ def plot_roas(data: Any, *, units: Any = None, title: str | bool | None = None, 
             ax.xaxis.set_major_formatter(ratio_formatter())
             ax.set_xlabel(f"{u.kpi_word.capitalize()} per {u.per_unit} spent ({u.return_name})")
             sub = f"{u.return_name} by channel over the data period, with 90% interval; best first"
-        ax.legend(handles=handles, loc="lower right", fontsize=FONT["legend"])
+        if standalone:
+            ax.legend(handles=handles, loc="lower right", fontsize=FONT["legend"])
         subtitle(ax, sub, standalone=standalone)
         ax.xaxis.label.set_color(TEXT_GREY)
     best = tab.iloc[0]
@@ -167,8 +173,7 @@ def plot_marginal_roas(curves: Any, *, units: Any = None, title: str | bool | No
         _ranked_bars(ax, tab, col, (lambda v: u.money(v, 1)) if u.return_is_cost else u.ratio, cap=cap)
         be = breakeven if breakeven is not None else (1.0 if u.kpi_type == "revenue" else None)
         if be is not None and not u.return_is_cost:
-            ax.axvline(be, color=NORM_COLOR, ls="--", lw=2, label=f"Break-even ({u.ratio(be)})")
-            ax.legend(loc="lower right")
+            _breakeven_line(ax, be, u)
         if u.return_is_cost:
             ax.xaxis.set_major_formatter(money_formatter(u))
             ax.set_xlabel(f"Cost of the next lead ({u.symbol.strip()})")
