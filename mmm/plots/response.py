@@ -151,9 +151,14 @@ def plot_response_curves(curves: Any, *, plan: Any = None, units: Any = None, we
             ax.set_xlabel("Weekly spend")
             ax.set_ylabel(ylabel)
             ax.set_xlim(left=0)
-            ax.set_ylim(bottom=0)
-            ax.legend(loc="upper left", fontsize=FONT["legend"] - 1, ncols=1 if len(order) <= 4 else 2,
-                      handlelength=1.2)
+            ax.set_ylim(0, ax.get_ylim()[1] * 1.45)  # room for the legend above the curves
+            handles, _ = ax.get_legend_handles_labels()
+            handles.append(Line2D([], [], ls="none", marker="o", ms=9, color=CURRENT_COLOR, label="current"))
+            if rec:
+                handles.append(Line2D([], [], ls="none", marker="D", ms=9, color=RECOMMENDED_COLOR,
+                                      label="recommended"))
+            ax.legend(handles=handles, loc="upper left", fontsize=FONT["legend"] - 1,
+                      ncols=1 if len(handles) <= 4 else 2, handlelength=1.2)
         return finish(fig, title=title, auto=response_takeaway(curves, u, breakeven), approximate=bool(approximate),
                       ax=ax, standalone=False)
 
