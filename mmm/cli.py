@@ -244,8 +244,8 @@ def plan(
     for r in table.itertuples():
         t.add_row(r.channel, r.role, f"{r.current_weekly:,.0f}", f"{r.recommended_weekly:,.0f}", f"{r.change_pct:+.1f}%")
     out_console.print(t)
-    up, split = summary["plan"]["uplift"], summary["split"]
-    out_console.print(f"Expected {fitted.spec.words['kpi']} uplift vs current mix at the same budget: "
+    up, split = summary["plan"].get("uplift_vs_current_mix", summary["plan"]["uplift"]), summary["split"]
+    out_console.print(f"Expected {fitted.spec.words['kpi']} uplift vs the current mix at this budget: "
                       f"{up['pct']['mean']:+.1f}% (90% HDI {up['pct']['hdi_low']:+.1f}% to {up['pct']['hdi_high']:+.1f}%), "
                       f"{_short(up['abs']['mean'])} {fitted.spec.currency}.")
     if split.get("best_share") is not None:

@@ -42,7 +42,7 @@ def small_spec(**model):
                      "search": {"spend": "search_spend", "role": "performance"}},
         "controls": ["promo"],
         "model": {"yearly_seasonality": 2, **model},
-        "fit": {"draws": 300, "tune": 300, "chains": 2, "sampler": "numpyro", "seed": 3},
+        "fit": {"draws": 500, "tune": 500, "chains": 2, "sampler": "numpyro", "seed": 3},
     })
 
 
