@@ -27,7 +27,7 @@ import pandas as pd
 from mmm.data import Dataset, load_data
 from mmm.design import Design, Scaling, compute_scaling, make_design
 from mmm.errors import SpecError
-from mmm.model import LiftData, Layout, build_model, components, posterior_params, total_mean
+from mmm.model import Layout, LiftData, build_model, components, posterior_params, total_mean
 from mmm.sampling import Diagnostics, judge, run_sampler
 from mmm.spec import Spec, load_spec, spec_from_dict
 from mmm.stats import mape, r2_score
@@ -212,7 +212,7 @@ class FittedModel:
         d.r2 = round(r2_score(actual[:T], point[:T]), 4)
         d.mape = round(mape(actual[:T], point[:T]), 4)
         d.coverage_90 = round(float(inside[:T].mean()), 3)
-        if T < self.dataset.n_weeks:
+        if self.dataset.n_weeks > T:
             d.holdout = {"weeks": int(self.dataset.n_weeks - T),
                          "r2": round(r2_score(actual[T:], point[T:]), 4),
                          "mape": round(mape(actual[T:], point[T:]), 4),

@@ -41,6 +41,7 @@ Example
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,7 +55,7 @@ import pytensor.tensor as pt
 from mmm.data import read_table
 from mmm.errors import DataError, SpecError
 from mmm.fitted import FittedModel, Model, _as_spec
-from mmm.mediation import _conv_time, _money, _summ
+from mmm.mediation import _conv_time, _money, _summ, fast_mode
 from mmm.model import _dist, carryover_matrix
 from mmm.sampling import Diagnostics, judge, run_sampler
 from mmm.spec import Prior, Spec
@@ -276,7 +277,10 @@ def fit_stages(stages: Sequence[Stage], series: dict[str, np.ndarray], fit: Any,
     """Sample :func:`build_stage_model` with the spec's ``fit:`` settings; returns (idata, diagnostics)."""
     model = build_stage_model(stages, series)
     idata, seconds = run_sampler(model, fit, progressbar=progressbar)
-    return idata, judge(idata, fit, seconds)
+    diagnostics = judge(idata, fit, seconds)
+    if os.environ.get("MMM_FAST"):
+        diagnostics.verdict = "FAST MODE (MMM_FAST set, few draws): " + diagnostics.verdict
+    return idata, diagnostics
 
 
 def fit_funnel(spec: Spec | str | Path | dict, data: Any = None, *, stages: Sequence[Stage],
@@ -305,6 +309,7 @@ def fit_funnel(spec: Spec | str | Path | dict, data: Any = None, *, stages: Sequ
     """
     spec = _as_spec(spec).with_fit(draws=draws, tune=tune, chains=chains, sampler=sampler, seed=seed,
                                    target_accept=target_accept, holdout_weeks=0)
+    spec = fast_mode(spec)
     stages = _check_stages(stages, spec.kpi.column)
     if leads is None:
         leads = Model(spec).fit(data, progressbar=progressbar)

@@ -57,6 +57,7 @@ Example
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -294,6 +295,14 @@ def _search_lags(search_scaled: np.ndarray, start: int, stop: int, L: int) -> np
     return lag_matrix(search_scaled[start:stop], L, history)
 
 
+def fast_mode(spec: Spec) -> Spec:
+    """With ``MMM_FAST`` set (CI, a quick look at a notebook), at most 200 draws, 200 tuning
+    steps and 2 chains, as :meth:`mmm.fitted.Model.fit` does; verdicts then say FAST MODE."""
+    if not os.environ.get("MMM_FAST"):
+        return spec
+    return spec.with_fit(draws=min(spec.fit.draws, 200), tune=min(spec.fit.tune, 200), chains=min(spec.fit.chains, 2))
+
+
 def fit_mediated(spec: Spec | str | Path | dict, data: Any = None, *,
                  brand_channels: list[str] | None = None, paid_brand_search: str | None = None,
                  search_l_max: int = 1, search_effect_prior: Prior | dict | None = None,
@@ -331,6 +340,7 @@ def fit_mediated(spec: Spec | str | Path | dict, data: Any = None, *,
     """
     spec = _as_spec(spec).with_fit(draws=draws, tune=tune, chains=chains, sampler=sampler, seed=seed,
                                    holdout_weeks=holdout_weeks, target_accept=target_accept)
+    spec = fast_mode(spec)
     settings = MediationSettings.resolve(spec, brand_channels, paid_brand_search, search_l_max,
                                          search_effect_prior, search_to_kpi_prior)
     dataset = load_data(data, spec, aggregate_daily=aggregate_daily)
@@ -360,6 +370,8 @@ def fit_mediated(spec: Spec | str | Path | dict, data: Any = None, *,
     idata, seconds = run_sampler(model, spec.fit, progressbar=progressbar)
     diagnostics = judge(idata, spec.fit, seconds)
     diagnostics.build_seconds = round(build_seconds, 2)
+    if os.environ.get("MMM_FAST"):
+        diagnostics.verdict = "FAST MODE (MMM_FAST set, few draws): " + diagnostics.verdict
     plain = None
     if compare_plain:
         plain = Model(spec).fit(dataset.frame, aggregate_daily=False, progressbar=progressbar)
@@ -874,7 +886,7 @@ def plot_effects(fit: MediatedFit, prob: float = 0.9, *, show_plain: bool = True
                    Line2D([], [], color="#222222", lw=2, marker="|", ms=12, label=f"{prob:.0%} interval")]
         if show_plain and "plain_mean" in e:
             handles.append(Line2D([], [], color="#111111", marker="D", ls="", ms=9, label="plain model (no mediation)"))
-        ax.legend(handles=handles, loc="lower right")
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=len(handles))
         subtitle(ax, f"Direct and total (direct + through branded search) contribution per channel, {prob:.0%} "
                      "intervals", standalone=standalone)
     auto = _effects_takeaway(fit, e, u)
@@ -890,7 +902,7 @@ def _effects_takeaway(fit: MediatedFit, e: pd.DataFrame, u: Any) -> str:
         r = e[e.channel == pbs].iloc[0]
         if r.plain_mean > r.direct_mean:
             return (f"{label(pbs)} keeps {u.money(r.direct_mean)} of the {u.money(r.plain_mean)} a plain model "
-                    "gives it: the rest was demand brand built")
+                    "gives it: the rest was brand demand it harvested")
     brand = e[e.drives_branded_search].sort_values("indirect_share_mean", ascending=False)
     r = brand.iloc[0]
     return (f"{label(r.channel)} works through branded search too: {r.indirect_share_mean:.0%} of its effect "

@@ -490,7 +490,7 @@ def spec_from_dict(raw: dict[str, Any], *, base_dir: str | Path | None = None) -
         _fail(f"Spend column(s) {sorted(dup)} are used by more than one channel; each channel needs its own.")
     data = raw.get("data")
     if data is not None and base_dir is not None and not Path(str(data)).is_absolute():
-        data = str((Path(base_dir) / str(data)))
+        data = str(Path(base_dir) / str(data))
     model = ModelSettings.parse(raw.get("model"), kpi.type)
     lift_raw = raw.get("lift_tests") or []
     if not isinstance(lift_raw, list):

@@ -148,3 +148,14 @@ def test_every_command_has_help():
     for cmd in ("fit", "plan", "report", "validate", "init", "demo"):
         result = runner.invoke(app, [cmd, "--help"])
         assert result.exit_code == 0 and "Usage" in result.output
+
+
+@pytest.mark.slow
+def test_readme_demo_command_runs_end_to_end(tmp_path, monkeypatch):
+    """`mmm demo` (the README's first command) in fast mode: fit, plan and deck on the bundled sample."""
+    monkeypatch.setenv("MMM_FAST", "1")
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path / "demo")])
+    assert result.exit_code == 0, result.output
+    for name in ("model.nc", "channels.csv", "plan.csv", "split.csv", "plan.json", "report.pptx", "onepager.png"):
+        assert (tmp_path / "demo" / name).exists(), name
+    assert "FAST MODE" in json.loads((tmp_path / "demo" / "diagnostics.json").read_text())["verdict"]
