@@ -123,7 +123,11 @@ def carryover_matrix(params: dict[str, Any], layout: Layout, xp: Any = np) -> An
 def saturated_media(params: dict[str, Any], lags: np.ndarray, layout: Layout, xp: Any = np) -> Any:
     """Saturation of carried-over scaled spend, shape ``(draws, T, C)``."""
     weights = carryover_matrix(params, layout, xp)
-    carried = xp.einsum("tcl,scl->stc", lags, weights)
+    if xp is np:
+        carried = np.einsum("tcl,scl->stc", lags, weights)
+    else:
+        # broadcast-and-sum: PyTensor's einsum becomes an opaque op that is slow to convert to JAX
+        carried = xp.sum(lags[None] * weights[:, None], axis=-1)
     parts, order = [], []
     for kind, names in SATURATION_PARAMS.items():
         chans = [c for c, k in zip(layout.channels, layout.saturation, strict=True) if k == kind]

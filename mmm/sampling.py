@@ -26,6 +26,18 @@ if "xla_force_host_platform_device_count" not in os.environ.get("XLA_FLAGS", "")
     os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "")
                                + f" --xla_force_host_platform_device_count={max(os.cpu_count() or 1, 4)}").strip()
 
+def _enable_jax_cache() -> None:
+    """Persist JAX compilations across processes (refits of same-shaped models skip XLA compile)."""
+    try:
+        import jax
+
+        cache = os.environ.get("MMM_JAX_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "mmm", "jax"))
+        jax.config.update("jax_compilation_cache_dir", cache)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
+    except Exception:  # noqa: BLE001 - the cache is an optimisation, never a requirement
+        pass
+
+
 #: Free-parameter names checked for convergence (deterministics and per-week ``mu`` excluded).
 CHECK_EXCLUDE = ("mu", "media_beta")
 
@@ -78,6 +90,7 @@ def run_sampler(model: pm.Model, fit: FitSettings, *, progressbar: bool = True) 
                 idata.posterior = idata.posterior.isel(chain=0).assign_coords(
                     draw=np.arange(fit.draws * fit.chains)).expand_dims("chain")
             elif fit.sampler == "numpyro":
+                _enable_jax_cache()
                 idata = pm.sample(draws=fit.draws, tune=fit.tune, chains=fit.chains, random_seed=fit.seed,
                                   target_accept=fit.target_accept, nuts_sampler="numpyro",
                                   progressbar=progressbar, compute_convergence_checks=False,
