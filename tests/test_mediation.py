@@ -135,23 +135,31 @@ def test_settings_errors(sim):
         MediationSettings.resolve(spec, brand_channels=[])
 
 
-def test_model_with_search_carryover_builds(sim):
+def test_model_with_search_carryover_and_a_lift_test_builds(sim):
+    from mmm.data import load_data
     from mmm.design import compute_scaling, make_design
+    from mmm.fitted import _lift_data
     from mmm.mediation import _search_lags
     from mmm.model import Layout
 
     data, truth = sim
-    spec = _spec(truth)
+    raw = _spec(truth).to_dict()
+    on = data.index[data["tv_spend"] > 30_000][0]   # a week with TV on: a 1-week go-dark test there
+    week = str(data.loc[on, "week"].date())
+    raw["lift_tests"] = [{"channel": "tv", "start": week, "end": week, "spend_change": -30_000,
+                          "lift": -40_000, "lift_se": 20_000}]
+    spec = spec_from_dict(raw)
     settings = MediationSettings.resolve(spec, paid_brand_search="brand_search", search_l_max=3)
-    spend = data[[f"{c}_spend" for c in CHANNELS]].to_numpy()
-    dates = pd.DatetimeIndex(data["week"])
-    scaling = compute_scaling(dates, data["revenue"].to_numpy(), spend, np.zeros((len(data), 0)))
-    design = make_design(dates, spend, np.zeros((len(data), 0)), data[["black_friday"]].to_numpy(), scaling,
-                         l_max=Layout.from_spec(spec).max_l, seasonality_order=2, n_changepoints=0)
-    s = data["branded_searches"].to_numpy() / data["branded_searches"].mean()
-    model = build_mediated_model(spec, design, data["revenue"].to_numpy() / scaling.kpi_scale,
-                                 _search_lags(s, 0, len(s), 3), scaling, settings, dates=dates)
-    assert {"search_effect", "search_to_kpi", "search_carryover", "search_intercept"} <= set(model.named_vars)
+    ds = load_data(data, spec)
+    scaling = compute_scaling(ds.dates, ds.kpi, ds.spend, ds.controls)
+    layout = Layout.from_spec(spec)
+    design = make_design(ds.dates, ds.spend, ds.controls, ds.events, scaling, l_max=layout.max_l,
+                         seasonality_order=2, n_changepoints=0)
+    s = ds.branded_search / ds.branded_search.mean()
+    model = build_mediated_model(spec, design, ds.kpi / scaling.kpi_scale, _search_lags(s, 0, len(s), 3), scaling,
+                                 settings, dates=ds.dates, lift=_lift_data(spec, ds, scaling, layout))
+    names = set(model.named_vars)
+    assert {"search_effect", "search_to_kpi", "search_carryover", "search_intercept", "lift_test_0"} <= names
     assert np.isfinite(model.compile_logp()(model.initial_point()))
 
 
