@@ -202,7 +202,7 @@ def default_priors(spec: Spec, kpi_total: float, spend_total: float, layout: Lay
         "carryover@delayed@brand": Prior("Beta", {"alpha": 5.0, "beta": 2.0}),
         "carryover@delayed@performance": Prior("Beta", {"alpha": 4.0, "beta": 4.0}),
         "peak_lag@brand": Prior("Gamma", {"mu": 3.5, "sigma": 1.5}),
-        "peak_lag@performance": Prior("Gamma", {"mu": 1.0, "sigma": 1.0}),
+        "peak_lag@performance": Prior("Gamma", {"alpha": 2.0, "beta": 2.0}),
         "weibull_shape": Prior("Gamma", {"mu": 1.5, "sigma": 0.75}),
         "weibull_scale": Prior("Gamma", {"mu": mean_l / 3, "sigma": mean_l / 6}),
         "saturation_lambda": Prior("Gamma", {"alpha": 2.0, "beta": 2.0}),
