@@ -192,6 +192,20 @@ def _chart_list(fitted: Any, curves: Any, plan: Any, split: Any, weeks: int) -> 
     return charts
 
 
+def _mediation_charts(mediated: Any) -> list[ChartSpec]:
+    from mmm.mediation import plot_brand_health, plot_effects
+
+    return [
+        ChartSpec("11_direct_vs_total", lambda: plot_effects(mediated),
+                  "Each channel's direct effect plus its effect through branded search (stacked: the bar's end "
+                  "is the total), 90% intervals; diamonds: what a model without the search link says. Plans and "
+                  "the brand split in this report use the total effects."),
+        ChartSpec("12_brand_health", lambda: plot_brand_health(mediated),
+                  "Paid media spend and branded searches over time: healthy programs grow branded search "
+                  "alongside paid volume."),
+    ]
+
+
 def write_report(fitted: Any, outdir: str | Path, *, formats: Iterable[str] | str = ("pptx", "png", "svg"),
                  budget: float | None = None, weeks: int = 13, bounds: Any = "30%", plan: Any = None,
                  split: Any = None, curves: Any = None, dpi: int = PNG_DPI, title: str | None = None) -> dict:
@@ -199,7 +213,9 @@ def write_report(fitted: Any, outdir: str | Path, *, formats: Iterable[str] | st
 
     Parameters
     ----------
-    fitted : FittedModel
+    fitted : FittedModel or MediatedFit
+        A :class:`~mmm.mediation.MediatedFit` is reported on its total (direct + indirect)
+        effects, with two extra slides: direct vs total, and brand health.
     outdir : path
         Output folder (created if missing; files in it are overwritten).
     formats : iterable or comma-separated str
@@ -234,6 +250,11 @@ def write_report(fitted: Any, outdir: str | Path, *, formats: Iterable[str] | st
     except OSError as exc:
         raise ReportError(f"Cannot create the report folder '{out}': {exc.strerror or exc}.") from None
     skipped: dict[str, str] = {}
+    mediated = None
+    if hasattr(fitted, "as_fitted"):
+        # A brand-search mediation fit: plan, split and charts use TOTAL (direct + indirect)
+        # effects; extra slides show direct vs total and the brand health signal.
+        mediated, fitted = fitted, fitted.as_fitted("total")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         curves, plan, split, budget = _planning(fitted, budget=budget, weeks=weeks, bounds=bounds, plan=plan,
@@ -243,7 +264,10 @@ def write_report(fitted: Any, outdir: str | Path, *, formats: Iterable[str] | st
                               "curves": curves, "budget": budget}
     deck_images: list[tuple[ChartSpec, str, bytes, tuple[float, float]]] = []
     need_deck = "pptx" in fmts or "html" in fmts
-    for chart in _chart_list(fitted, curves, plan, split, weeks):
+    charts = _chart_list(fitted, curves, plan, split, weeks)
+    if mediated is not None:
+        charts[-1:-1] = _mediation_charts(mediated)
+    for chart in charts:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:

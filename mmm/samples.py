@@ -1,4 +1,6 @@
-"""Bundled sample data sets (simulated, with known truth): ``ecommerce`` and ``b2b``.
+"""Bundled sample data sets (simulated, with known truth): ``ecommerce``, ``b2b``,
+``d2c_mediation`` (brand -> branded search -> revenue) and ``b2b_funnel`` (lead stages);
+plus the CRM export ``deals.csv`` (:func:`deals_path`).
 
 Example
 -------
@@ -15,7 +17,7 @@ from pathlib import Path
 from mmm.errors import MMMError
 from mmm.spec import Spec, load_spec
 
-SAMPLES = ("ecommerce", "b2b")
+SAMPLES = ("ecommerce", "b2b", "d2c_mediation", "b2b_funnel")
 
 
 def samples_dir() -> Path:
@@ -43,3 +45,8 @@ def sample_spec(name: str) -> Spec:
 def sample_truth(name: str) -> dict:
     """The simulator's ground truth for a sample set (parameters, contributions, ROAS)."""
     return json.loads(sample_path(name, "_truth.json").read_text())
+
+
+def deals_path() -> Path:
+    """The sample CRM opportunities export (one row per deal), for :func:`mmm.deals_to_weekly`."""
+    return samples_dir() / "deals.csv"

@@ -306,3 +306,21 @@ def test_charts_are_deck_ready(med, tmp_path):
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert any("branded paid search" in s for s in labels)
     assert "Brand search keeps" in takeaway_of(fig)
+
+
+def test_report_of_a_mediated_fit_uses_total_effects_and_shows_direct_vs_total(tmp_path, med):
+    """Issue 8 item 4: the deck shows direct vs total and the plan is computed on total effects."""
+    import numpy as np
+
+    from mmm.export import write_report
+
+    result = write_report(med, tmp_path, formats=("png",))
+    assert "11_direct_vs_total" in result["charts"] and "12_brand_health" in result["charts"]
+    total = med.as_fitted("total")
+    plan_total = result["plan"].table.set_index("channel")["expected_kpi_mean"]
+    from mmm.planning import optimize_budget
+
+    direct_plan = optimize_budget(med.as_fitted("direct"), result["budget"], weeks=13,
+                                  bounds="30%").table.set_index("channel")["expected_kpi_mean"]
+    brand = [c.name for c in total.spec.channels if c.role == "brand"]
+    assert np.all(plan_total[brand].to_numpy() > direct_plan[brand].to_numpy())
