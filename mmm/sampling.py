@@ -32,6 +32,8 @@ def _enable_jax_cache() -> None:
         import jax
 
         cache = os.environ.get("MMM_JAX_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "mmm", "jax"))
+        if cache.lower() in ("off", "0", "none", ""):
+            return
         jax.config.update("jax_compilation_cache_dir", cache)
         jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
     except Exception:  # noqa: BLE001 - the cache is an optimisation, never a requirement
