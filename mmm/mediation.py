@@ -78,8 +78,9 @@ from mmm.model import (
     LiftData,
     _channel_param,
     _dist,
+    add_lift_tests,
+    add_likelihood,
     baseline_parts,
-    carryover_matrix,
     default_priors,
     posterior_params,
     saturated_media,
@@ -88,7 +89,7 @@ from mmm.model import (
 from mmm.sampling import Diagnostics, judge, run_sampler
 from mmm.spec import Prior, Spec
 from mmm.stats import hdi, mape, r2_score
-from mmm.transforms import SATURATION_PARAMS, carryover_weights, lag_matrix, saturation
+from mmm.transforms import carryover_weights, lag_matrix
 
 #: Default priors of the mediation parameters (scaled units: search / its mean, KPI / its mean).
 SEARCH_EFFECT_PRIOR = Prior("HalfNormal", {"sigma": 0.5})
@@ -257,30 +258,9 @@ def build_mediated_model(spec: Spec, design: Design, kpi_scaled: np.ndarray, sea
 
         theta_full = pt.zeros(len(layout.channels))
         theta_full = pt.set_subtensor(theta_full[brand_idx], theta)
-        for i, test in enumerate(lift or []):
-            # an experiment measures the total effect (direct + through branded search)
-            c = test.channel_index
-            w = carryover_matrix(params, layout, pt)[0, c]
-            carried_spend = design.lags[:, c, :] @ w
-            delta = test.delta_lags @ w
-            kind = layout.saturation[c]
-            p = {n: params[n][0, layout.users(n).index(layout.channels[c])] for n in SATURATION_PARAMS[kind]}
-            gain = saturation(kind, carried_spend + delta, p, pt) - saturation(kind, carried_spend, p, pt)
-            predicted = (beta[c] + gamma * theta_full[c]) * pt.sum(gain * test.window)
-            pm.Normal(f"lift_test_{i}", mu=predicted, sigma=test.se_scaled, observed=test.lift_scaled)
-
-        lik = spec.model.likelihood
-        if lik == "negative_binomial":
-            alpha = _dist("nb_alpha", pr["nb_alpha"], "nb_alpha")
-            rate = scaling.kpi_scale * pt.softplus(20 * mu) / 20
-            pm.NegativeBinomial("kpi", mu=rate, alpha=alpha, observed=kpi_counts, dims="date")
-        else:
-            sigma = _dist("sigma", pr["noise"], "noise")
-            if lik == "student_t":
-                nu = _dist("nu", pr["student_t_nu"], "student_t_nu")
-                pm.StudentT("kpi", nu=nu, mu=mu, sigma=sigma, observed=kpi_scaled, dims="date")
-            else:
-                pm.Normal("kpi", mu=mu, sigma=sigma, observed=kpi_scaled, dims="date")
+        # an experiment measures the total effect (direct + through branded search)
+        add_lift_tests(lift or [], params, layout, design, beta + gamma * theta_full)
+        add_likelihood(spec, mu, pr, scaling, kpi_scaled, kpi_counts)
     return model
 
 

@@ -333,29 +333,46 @@ def build_model(spec: Spec, design: Design, kpi_scaled: np.ndarray, scaling: Any
         params["intercept"] = intercept[None]
         mu = rest + intercept
         pm.Deterministic("mu", mu, dims="date")
-        for i, test in enumerate(lift or []):
-            c = test.channel_index
-            w = carryover_matrix(params, layout, pt)[0, c]            # (L,)
-            carried = design.lags[:, c, :] @ w
-            delta = test.delta_lags @ w
-            kind = layout.saturation[c]
-            p = {n: params[n][0, layout.users(n).index(layout.channels[c])] for n in SATURATION_PARAMS[kind]}
-            gain = saturation(kind, carried + delta, p, pt) - saturation(kind, carried, p, pt)
-            predicted = beta[c] * pt.sum(gain * test.window)
-            pm.Normal(f"lift_test_{i}", mu=predicted, sigma=test.se_scaled, observed=test.lift_scaled)
-        lik = spec.model.likelihood
-        if lik == "negative_binomial":
-            alpha = _dist("nb_alpha", pr["nb_alpha"], "nb_alpha")
-            rate = scaling.kpi_scale * pt.softplus(20 * mu) / 20
-            pm.NegativeBinomial("kpi", mu=rate, alpha=alpha, observed=kpi_counts, dims="date")
-        else:
-            sigma = _dist("sigma", pr["noise"], "noise")
-            if lik == "student_t":
-                nu = _dist("nu", pr["student_t_nu"], "student_t_nu")
-                pm.StudentT("kpi", nu=nu, mu=mu, sigma=sigma, observed=kpi_scaled, dims="date")
-            else:
-                pm.Normal("kpi", mu=mu, sigma=sigma, observed=kpi_scaled, dims="date")
+        add_lift_tests(lift or [], params, layout, design, beta)
+        add_likelihood(spec, mu, pr, scaling, kpi_scaled, kpi_counts)
     return model
+
+
+def add_lift_tests(lift: list[LiftData], params: dict[str, Any], layout: Layout, design: Design,
+                   effect: Any) -> None:
+    """Tie each lift test's measured lift to the model's predicted lift (inside a model context).
+
+    ``effect`` is the per-channel scale of the media effect in scaled KPI units (``media_beta``,
+    or direct + indirect in the mediation model); the prediction is ``effect[c]`` times the
+    gain in saturation from the test's spend change, summed over the test window.
+    """
+    for i, test in enumerate(lift):
+        c = test.channel_index
+        w = carryover_matrix(params, layout, pt)[0, c]            # (L,)
+        carried = design.lags[:, c, :] @ w
+        delta = test.delta_lags @ w
+        kind = layout.saturation[c]
+        p = {n: params[n][0, layout.users(n).index(layout.channels[c])] for n in SATURATION_PARAMS[kind]}
+        gain = saturation(kind, carried + delta, p, pt) - saturation(kind, carried, p, pt)
+        pm.Normal(f"lift_test_{i}", mu=effect[c] * pt.sum(gain * test.window), sigma=test.se_scaled,
+                  observed=test.lift_scaled)
+
+
+def add_likelihood(spec: Spec, mu: Any, pr: dict[str, Prior], scaling: Any, kpi_scaled: np.ndarray,
+                   kpi_counts: np.ndarray | None) -> None:
+    """The KPI likelihood of ``spec.model.likelihood`` around the scaled mean ``mu`` (inside a model)."""
+    lik = spec.model.likelihood
+    if lik == "negative_binomial":
+        alpha = _dist("nb_alpha", pr["nb_alpha"], "nb_alpha")
+        rate = scaling.kpi_scale * pt.softplus(20 * mu) / 20
+        pm.NegativeBinomial("kpi", mu=rate, alpha=alpha, observed=kpi_counts, dims="date")
+        return
+    sigma = _dist("sigma", pr["noise"], "noise")
+    if lik == "student_t":
+        nu = _dist("nu", pr["student_t_nu"], "student_t_nu")
+        pm.StudentT("kpi", nu=nu, mu=mu, sigma=sigma, observed=kpi_scaled, dims="date")
+    else:
+        pm.Normal("kpi", mu=mu, sigma=sigma, observed=kpi_scaled, dims="date")
 
 
 def posterior_params(posterior: Any, layout: Layout) -> dict[str, np.ndarray]:
