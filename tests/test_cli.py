@@ -30,8 +30,8 @@ def fitted_dir(tmp_path_factory):
     """One converged CLI fit, reused by the plan and report tests."""
     tmp = tmp_path_factory.mktemp("cli")
     config = _write_case(tmp)
-    result = runner.invoke(app, ["fit", str(config), "--out", str(tmp / "out"), "--draws", "800", "--tune", "500",
-                                 "--chains", "2", "--seed", "3"])
+    result = runner.invoke(app, ["fit", str(config), "--out", str(tmp / "out"), "--draws", "500", "--tune", "500",
+                                 "--chains", "4", "--seed", "3"])
     return tmp / "out", result
 
 
@@ -50,7 +50,7 @@ def test_fit_writes_the_contract_files(fitted_dir):
     for key in ("sampler", "draws", "chains", "seconds", "max_rhat", "min_ess_bulk", "divergences", "verdict",
                 "r2", "mape"):
         assert key in diag
-    assert diag["verdict"] == "converged" and diag["draws"] == 800
+    assert diag["verdict"] == "converged" and diag["draws"] == 500 and diag["chains"] == 4
     assert (out / "model.nc").exists()
 
 

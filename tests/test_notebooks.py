@@ -104,9 +104,12 @@ EXPECTED_FILES: dict[str, list[str]] = {
 }
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def kernel_env(tmp_path_factory):
-    """A ``python3`` kernelspec that runs this interpreter, and fast mode, for the kernels started."""
+    """A ``python3`` kernelspec that runs this interpreter, and fast mode, for the kernels started.
+
+    Module-scoped so that ``MMM_FAST`` is unset again before other test modules run.
+    """
     spec_dir = tmp_path_factory.mktemp("jupyter") / "kernels" / "python3"
     spec_dir.mkdir(parents=True)
     (spec_dir / "kernel.json").write_text(json.dumps({
