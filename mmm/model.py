@@ -200,7 +200,7 @@ def default_priors(spec: Spec, kpi_total: float, spend_total: float, layout: Lay
         "carryover@geometric@performance": Prior("Beta", {"alpha": 2.0, "beta": 4.0}),
         # delayed: width of the bump around its peak (near 1 = long and flat)
         "carryover@delayed@brand": Prior("Beta", {"alpha": 5.0, "beta": 2.0}),
-        "carryover@delayed@performance": Prior("Beta", {"alpha": 4.0, "beta": 4.0}),
+        "carryover@delayed@performance": Prior("Beta", {"alpha": 6.0, "beta": 3.0}),
         "peak_lag@brand": Prior("Gamma", {"mu": 3.5, "sigma": 1.5}),
         "peak_lag@performance": Prior("Gamma", {"alpha": 2.0, "beta": 2.0}),
         "weibull_shape": Prior("Gamma", {"mu": 1.5, "sigma": 0.75}),

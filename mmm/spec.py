@@ -69,6 +69,10 @@ PRESETS: dict[str, dict[str, Any]] = {
     },
 }
 
+#: Sampler defaults per KPI type: delayed carryover gives a more curved posterior, so NUTS takes
+#: smaller steps there (fewer divergent transitions, about 10% slower).
+FIT_PRESETS: dict[str, dict[str, Any]] = {"pipeline": {"target_accept": 0.95}, "leads": {"target_accept": 0.95}}
+
 #: Units in which each KPI type is reported, and the words used for its return metric.
 KPI_WORDS: dict[str, dict[str, str]] = {
     "revenue": {"kpi": "revenue", "return": "ROAS", "cost_per": "cost per revenue dollar"},
@@ -294,12 +298,13 @@ class FitSettings:
     KEYS = ("draws", "tune", "chains", "sampler", "seed", "target_accept", "holdout_weeks")
 
     @classmethod
-    def parse(cls, value: Any) -> FitSettings:
-        """Parse the ``fit:`` section."""
+    def parse(cls, value: Any, kpi_type: str = "revenue") -> FitSettings:
+        """Parse the ``fit:`` section; an omitted ``target_accept`` takes the KPI type's preset
+        (0.95 for pipeline and leads, whose delayed carryover has a more curved posterior)."""
         value = value or {}
         _check_keys("fit", value, cls.KEYS)
         d = cls()
-        ta = value.get("target_accept", d.target_accept)
+        ta = value.get("target_accept", FIT_PRESETS.get(kpi_type, {}).get("target_accept", d.target_accept))
         if not isinstance(ta, int | float) or not 0.5 <= ta < 1:
             _fail(f"'fit.target_accept' must be a number in [0.5, 1); got {ta!r}.")
         return cls(
@@ -510,7 +515,7 @@ def spec_from_dict(raw: dict[str, Any], *, base_dir: str | Path | None = None) -
         controls=_str_list("controls", raw.get("controls")),
         events=_str_list("events", raw.get("events")),
         model=model,
-        fit=FitSettings.parse(raw.get("fit")),
+        fit=FitSettings.parse(raw.get("fit"), kpi.type),
         lift_tests=lift_tests,
         branded_search=raw.get("branded_search"),
     )
