@@ -73,15 +73,14 @@ from mmm.design import Design, Scaling, compute_scaling, make_design
 from mmm.errors import DataError, SpecError
 from mmm.fitted import FittedModel, Model, _as_spec, _lift_data
 from mmm.model import (
-    PARAM_USERS,
     Layout,
     LiftData,
-    _channel_param,
     _dist,
     add_lift_tests,
     add_likelihood,
+    add_media,
     baseline_parts,
-    default_priors,
+    model_setup,
     posterior_params,
     saturated_media,
     total_mean,
@@ -197,33 +196,12 @@ def build_mediated_model(spec: Spec, design: Design, kpi_scaled: np.ndarray, sea
     ``search_lags`` is the scaled branded search series, lagged: ``(T, search_l_max)``
     (column 0 is the observed series of the week).
     """
-    layout = Layout.from_spec(spec)
-    spend_total = np.asarray(scaling.train_spend)
-    kpi_total = float(np.sum(kpi_scaled) * scaling.kpi_scale)
-    defaults = default_priors(spec, kpi_total, float(spend_total.sum()), layout)
-    pr = {**defaults, **spec.model.priors}
+    layout, defaults, pr, coords = model_setup(spec, design, kpi_scaled, scaling, dates)
     brand_idx = [layout.channels.index(c) for c in settings.brand_channels]
-    coords: dict[str, Any] = {"date": list(dates), "channel": list(layout.channels),
-                              "brand_channel": list(settings.brand_channels),
-                              "control": list(spec.controls), "event": list(spec.events),
-                              "fourier": [f"{f}_{k}" for k in range(1, spec.model.yearly_seasonality + 1)
-                                          for f in ("sin", "cos")],
-                              "changepoint": list(range(len(design.changepoints)))}
-    for param in PARAM_USERS:
-        users = layout.users(param)
-        if users:
-            coords[f"{param}_channel"] = users
+    coords["brand_channel"] = list(settings.brand_channels)
     L = search_lags.shape[1]
     with pm.Model(coords=coords) as model:
-        params: dict[str, Any] = {}
-        for param in PARAM_USERS:
-            users = layout.users(param)
-            if users:
-                params[param] = _channel_param(param, users, spec, defaults, layout)[None, :]
-        roas = _channel_param("roas", list(layout.channels), spec, defaults, layout)
-        sat = saturated_media(params, design.lags, layout, pt)  # (1, T, C)
-        beta = pm.Deterministic("media_beta", roas * spend_total / (scaling.kpi_scale * pt.sum(sat[0], axis=0)),
-                                dims="channel")
+        params, sat, beta = add_media(spec, design, scaling, layout, defaults)
         # As in mmm.model.build_model, each equation samples its average level (1 on the scaled
         # series) and its intercept follows: sampling the intercept trades off against every
         # channel's near-constant media level and mixes slowly.

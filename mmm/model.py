@@ -264,6 +264,46 @@ class LiftData:
     se_scaled: float
 
 
+def model_setup(spec: Spec, design: Design, kpi_scaled: np.ndarray, scaling: Any,
+                dates: Any) -> tuple[Layout, dict[str, Prior], dict[str, Prior], dict[str, Any]]:
+    """Layout, default priors, priors with user overrides, and PyMC coordinates of a model."""
+    layout = Layout.from_spec(spec)
+    spend_total = float(np.sum(scaling.train_spend))
+    kpi_total = float(np.sum(kpi_scaled) * scaling.kpi_scale)
+    defaults = default_priors(spec, kpi_total, spend_total, layout)
+    pr = {**defaults, **spec.model.priors}
+    coords: dict[str, Any] = {"date": list(dates), "channel": list(layout.channels),
+                              "control": list(spec.controls), "event": list(spec.events),
+                              "fourier": [f"{f}_{k}" for k in range(1, spec.model.yearly_seasonality + 1)
+                                          for f in ("sin", "cos")],
+                              "changepoint": list(range(len(design.changepoints)))}
+    for param in PARAM_USERS:
+        users = layout.users(param)
+        if users:
+            coords[f"{param}_channel"] = users
+    return layout, defaults, pr, coords
+
+
+def add_media(spec: Spec, design: Design, scaling: Any, layout: Layout,
+              defaults: dict[str, Prior]) -> tuple[dict[str, Any], Any, Any]:
+    """Media priors and the ROAS-parametrised effect scale (inside a model context).
+
+    Returns the carryover/saturation parameters (leading axis of 1), the saturated media
+    ``(1, T, C)`` and ``media_beta`` (a Deterministic per channel).
+    """
+    params: dict[str, Any] = {}
+    for param in PARAM_USERS:
+        users = layout.users(param)
+        if users:
+            params[param] = _channel_param(param, users, spec, defaults, layout)[None, :]
+    roas = _channel_param("roas", list(layout.channels), spec, defaults, layout)
+    sat = saturated_media(params, design.lags, layout, pt)  # (1, T, C)
+    spend_total = np.asarray(scaling.train_spend)
+    beta = pm.Deterministic("media_beta", roas * spend_total / (scaling.kpi_scale * pt.sum(sat[0], axis=0)),
+                            dims="channel")
+    return params, sat, beta
+
+
 def build_model(spec: Spec, design: Design, kpi_scaled: np.ndarray, scaling: Any, *,
                 dates: Any, lift: list[LiftData] | None = None, kpi_counts: np.ndarray | None = None) -> pm.Model:
     """Build the PyMC model for the training weeks.
@@ -285,31 +325,10 @@ def build_model(spec: Spec, design: Design, kpi_scaled: np.ndarray, scaling: Any
     kpi_counts : ndarray, optional
         Raw integer counts, for the negative-binomial likelihood.
     """
-    layout = Layout.from_spec(spec)
-    spend_total = np.asarray(scaling.train_spend)
-    kpi_total = float(np.sum(kpi_scaled) * scaling.kpi_scale)
-    defaults = default_priors(spec, kpi_total, float(spend_total.sum()), layout)
-    pr = {**defaults, **spec.model.priors}
+    layout, defaults, pr, coords = model_setup(spec, design, kpi_scaled, scaling, dates)
     K, E = design.controls.shape[1], design.events.shape[1]
-    coords: dict[str, Any] = {"date": list(dates), "channel": list(layout.channels),
-                              "control": list(spec.controls), "event": list(spec.events),
-                              "fourier": [f"{f}_{k}" for k in range(1, spec.model.yearly_seasonality + 1)
-                                          for f in ("sin", "cos")],
-                              "changepoint": list(range(len(design.changepoints)))}
-    for param in PARAM_USERS:
-        users = layout.users(param)
-        if users:
-            coords[f"{param}_channel"] = users
     with pm.Model(coords=coords) as model:
-        params: dict[str, Any] = {}
-        for param in PARAM_USERS:
-            users = layout.users(param)
-            if users:
-                params[param] = _channel_param(param, users, spec, defaults, layout)[None, :]
-        roas = _channel_param("roas", list(layout.channels), spec, defaults, layout)
-        sat = saturated_media(params, design.lags, layout, pt)  # (1, T, C)
-        sat_sum = pt.sum(sat[0], axis=0)
-        beta = pm.Deterministic("media_beta", roas * spend_total / (scaling.kpi_scale * sat_sum), dims="channel")
+        params, sat, beta = add_media(spec, design, scaling, layout, defaults)
         params["media_beta"] = beta[None, :]
         # The sampler draws the average weekly KPI level (1 on the scaled KPI by construction)
         # and the intercept follows from it. Sampling the intercept directly makes it trade off
