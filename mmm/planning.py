@@ -976,6 +976,53 @@ def _plan_block(eng: _Engine, x: np.ndarray, prob: float, kpi_type: str, win_rat
     return block, tot, per_channel
 
 
+#: Posterior probability that the reallocation beats the current mix: at or above STRONG the
+#: evidence is "strong", at or above MODERATE "moderate", below it "weak".
+EVIDENCE_STRONG, EVIDENCE_MODERATE = 0.9, 0.75
+
+
+def _evidence(fitted: FittedModel, channels: list[str], current: np.ndarray, recommended: np.ndarray,
+              prob_gain: float) -> dict[str, Any]:
+    """How sure the model is that the recommended *mix* beats the current one, and what to test if unsure.
+
+    A budget change moves the expected KPI a lot whatever the mix; the mix itself is what
+    the data has to support. When the probability of a gain from reallocation alone is
+    low, the plan is a hypothesis: the channels worth a lift test are those whose spend
+    moves most and whose ROAS is least certain (spend moved x relative width of the ROAS
+    interval).
+    """
+    moved = np.abs(np.asarray(recommended) - np.asarray(current))
+    if moved.sum() <= 1e-6 * max(float(np.sum(current)), 1.0):
+        return {"prob_gain_from_mix": None, "strength": "no change", "test_channels": [],
+                "message": "The recommended mix is the current mix.",
+                "thresholds": {"strong": EVIDENCE_STRONG, "moderate": EVIDENCE_MODERATE}}
+    if prob_gain >= EVIDENCE_STRONG:
+        strength = "strong"
+    elif prob_gain >= EVIDENCE_MODERATE:
+        strength = "moderate"
+    else:
+        strength = "weak"
+    test: list[str] = []
+    if strength != "strong":
+        roas = fitted.roas().set_index("channel")
+        width = np.array([(roas.loc[c, "roas_hdi_high"] - roas.loc[c, "roas_hdi_low"])
+                          / max(abs(roas.loc[c, "roas_mean"]), 1e-12) for c in channels])
+        score = moved * width
+        order = [int(i) for i in np.argsort(-score) if score[i] > 0.05 * score.max()]
+        test = [channels[i] for i in order[:2]]
+    if strength == "strong":
+        message = f"Strong evidence: the recommended mix beats the current one with probability {prob_gain:.0%}."
+    else:
+        message = (f"{strength.capitalize()} evidence for the new mix: the model gives the reallocation alone a "
+                   f"{prob_gain:.0%} probability of beating the current mix (50% is a coin flip). The data cannot "
+                   "yet tell these allocations apart with confidence; treat the shift as a hypothesis to test")
+        message += (f", e.g. with a lift test on {' and '.join(test)} (their spend moves most and their returns are "
+                    "least certain), then add the result under lift_tests: and refit." if test else ".")
+    return {"prob_gain_from_mix": float(prob_gain), "strength": strength, "test_channels": test,
+            "message": message,
+            "thresholds": {"strong": EVIDENCE_STRONG, "moderate": EVIDENCE_MODERATE}}
+
+
 def _uplift(new: np.ndarray, old: np.ndarray, prob: float) -> dict[str, Any]:
     """Per-draw uplift of ``new`` over ``old``: absolute and % intervals, probability of a gain."""
     diff = new - old
@@ -1141,6 +1188,10 @@ def _plan_result(fitted: FittedModel, rep: _Engine, x: np.ndarray, lo: np.ndarra
     n_data = len(np.asarray(fitted.dataset.spend))
     if weeks > n_data:
         notes.append(f"Only {n_data} weeks of data: current spend is their mean.")
+    base_mix = cur * (budget / weeks) / cur.sum() if cur.sum() > 0 else cur
+    evidence = _evidence(fitted, rep.channels, base_mix, x, uplift_mix["prob_positive"])
+    if evidence["strength"] in ("moderate", "weak"):
+        notes.append(evidence["message"])
     carry = rep.carry_in()
     change = np.where(cur > 0, 100.0 * (x - cur) / np.where(cur > 0, cur, 1.0), np.where(x > 0, np.inf, 0.0))
     lo_c, hi_c = hdi(rec_ch, prob)
@@ -1165,6 +1216,7 @@ def _plan_result(fitted: FittedModel, rep: _Engine, x: np.ndarray, lo: np.ndarra
                      "note": f"{words['kpi']} expected inside the period from spend before it; the same for every "
                              "plan, so not counted in any plan's expected KPI."},
         "media_kpi_in_period": _interval(carry.sum(axis=1) + rep.weekly(x)[:, :weeks].sum(axis=(1, 2)), prob),
+        "evidence": evidence,
         "approximate": bool(fitted.approximate), "optimizer": info, "notes": notes,
         "definitions": {
             "expected_kpi": f"{words['kpi']} the plan's own spend brings over the horizon ({horizon}), beyond what "

@@ -507,6 +507,7 @@ def sample_case(name: str):
     """
     from mmm.fitted import Model
     from mmm.spec import load_spec
+    from mmm.truth import truth_as_fitted
 
     truth = json.loads((SAMPLES / f"{name}_truth.json").read_text())
     spec = load_spec(SAMPLES / f"{name}.yaml")
@@ -514,62 +515,15 @@ def sample_case(name: str):
         warnings.simplefilter("ignore")
         fitted = Model(spec).fit(draws=300, tune=300, chains=2, seed=1, progressbar=False)
     data = pd.read_csv(SAMPLES / f"{name}.csv")
-    return fitted, truth, data, _truth_as_fitted(fitted, truth)
-
-
-def _truth_as_fitted(fitted, truth: dict):
-    """``fitted`` with a one-draw posterior equal to the simulation's truth (same scaling conventions)."""
-    import dataclasses
-
-    from mmm.model import Layout
-
-    layout = Layout.from_spec(fitted.spec)
-    params: dict[str, np.ndarray] = {}
-    scale_model = np.asarray(fitted.scaling.spend_scale)
-    for param in ("carryover", "peak_lag", "saturation_lambda"):
-        users = layout.users(param)
-        if users:
-            vals = []
-            for ch in users:
-                p = {**truth["channels"][ch]["carryover_params"], **truth["channels"][ch]["saturation_params"]}
-                v = p[param]
-                if param == "saturation_lambda":  # truth's x is spend / its own scale; the model's is / spend_scale
-                    v = v * scale_model[layout.channels.index(ch)] / truth["channels"][ch]["scale"]
-                vals.append(v)
-            params[param] = np.array([vals])
-    params["media_beta"] = np.array([[truth["channels"][ch]["beta"] / fitted.scaling.kpi_scale
-                                      for ch in layout.channels]])
-    return dataclasses.replace(fitted, _params=params)
+    return fitted, truth, data, truth_as_fitted(fitted, truth)
 
 
 def sample_truth_uplift(name: str, bounds, mult: float) -> float:
     """Share of the truly optimal uplift (true KPI of recommended - current) / (true optimum - current)."""
-    from mmm.simulate import true_contribution
+    from mmm.truth import plan_truth_share
 
-    fitted, truth, data, true_fit = sample_case(name)
-    spec = fitted.spec
-    names = spec.channel_names
-    cur = mp.current_weekly_spend(fitted, 13)
-    weekly = cur.sum() * mult
-    plan = mp.optimize_budget(fitted, weekly * 13, bounds=bounds)
-    b = mp.resolve_bounds(fitted, bounds=bounds)
-    same_bounds = pd.DataFrame({"channel": names, "min": b["min"], "max": b["max"]})
-    best = mp.optimize_budget(true_fit, weekly * 13, bounds=same_bounds, draws=None)
-
-    def true_kpi(x: np.ndarray) -> float:  # straight from the simulator, independent of the planning engine
-        out = 0.0
-        for c, ch in enumerate(names):
-            L = int(truth["channels"][ch]["l_max"])
-            hist = data[spec.channel(ch).spend].to_numpy()[-(L - 1):]
-            path = np.r_[np.full(13, x[c]), np.zeros(L - 1)]
-            out += (true_contribution(truth, ch, path, hist) - true_contribution(truth, ch, 0 * path, hist)).sum()
-        return out
-
-    t_cur = true_kpi(cur.to_numpy())
-    t_rec = true_kpi(plan.table.recommended_weekly.to_numpy())
-    t_best = true_kpi(best.table.recommended_weekly.to_numpy())
-    assert t_best >= t_rec - 1e-9 * abs(t_rec) and t_best > t_cur
-    return (t_rec - t_cur) / (t_best - t_cur)
+    fitted, truth, data, _ = sample_case(name)
+    return plan_truth_share(fitted, truth, data, bounds=bounds, budget_mult=mult)
 
 
 @pytest.mark.slow
