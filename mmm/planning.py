@@ -981,15 +981,16 @@ def _plan_block(eng: _Engine, x: np.ndarray, prob: float, kpi_type: str, win_rat
 EVIDENCE_STRONG, EVIDENCE_MODERATE = 0.9, 0.75
 
 
-def _evidence(fitted: FittedModel, channels: list[str], current: np.ndarray, recommended: np.ndarray,
-              prob_gain: float) -> dict[str, Any]:
+def _evidence(channels: list[str], current: np.ndarray, recommended: np.ndarray, prob_gain: float,
+              per_channel: np.ndarray) -> dict[str, Any]:
     """How sure the model is that the recommended *mix* beats the current one, and what to test if unsure.
 
     A budget change moves the expected KPI a lot whatever the mix; the mix itself is what
     the data has to support. When the probability of a gain from reallocation alone is
     low, the plan is a hypothesis: the channels worth a lift test are those whose spend
-    moves most and whose ROAS is least certain (spend moved x relative width of the ROAS
-    interval).
+    moves most and whose return is least certain: spend moved x the relative spread
+    (sd / mean over posterior draws) of the channel's expected KPI under the plan
+    (``per_channel``, draws x channels).
     """
     moved = np.abs(np.asarray(recommended) - np.asarray(current))
     if moved.sum() <= 1e-6 * max(float(np.sum(current)), 1.0):
@@ -1004,10 +1005,9 @@ def _evidence(fitted: FittedModel, channels: list[str], current: np.ndarray, rec
         strength = "weak"
     test: list[str] = []
     if strength != "strong":
-        roas = fitted.roas().set_index("channel")
-        width = np.array([(roas.loc[c, "roas_hdi_high"] - roas.loc[c, "roas_hdi_low"])
-                          / max(abs(roas.loc[c, "roas_mean"]), 1e-12) for c in channels])
-        score = moved * width
+        pc = np.asarray(per_channel, dtype="float64")
+        spread = pc.std(axis=0) / np.maximum(np.abs(pc.mean(axis=0)), 1e-12)
+        score = moved * spread
         order = [int(i) for i in np.argsort(-score) if score[i] > 0.05 * score.max()]
         test = [channels[i] for i in order[:2]]
     if strength == "strong":
@@ -1189,7 +1189,7 @@ def _plan_result(fitted: FittedModel, rep: _Engine, x: np.ndarray, lo: np.ndarra
     if weeks > n_data:
         notes.append(f"Only {n_data} weeks of data: current spend is their mean.")
     base_mix = cur * (budget / weeks) / cur.sum() if cur.sum() > 0 else cur
-    evidence = _evidence(fitted, rep.channels, base_mix, x, uplift_mix["prob_positive"])
+    evidence = _evidence(rep.channels, base_mix, x, uplift_mix["prob_positive"], rec_ch)
     if evidence["strength"] in ("moderate", "weak"):
         notes.append(evidence["message"])
     carry = rep.carry_in()

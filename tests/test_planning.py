@@ -397,6 +397,37 @@ def test_plan_table_and_summary(small_fit):
     assert "Uplift" in mp.plan_text(plan)
 
 
+@pytest.mark.parametrize("spread", [0.02, 1.5])
+def test_plan_evidence_tracks_posterior_uncertainty(spread):
+    """A tight posterior makes the reallocation a sure gain; a wide one makes it a hypothesis to test."""
+    f, _ = synthetic_fitted(4, draws=300, seed=3, spread=spread)
+    cur = mp.current_weekly_spend(f, 13)
+    plan = mp.optimize_budget(f, cur.sum() * 13, bounds="50%", draws=300)
+    ev = plan.summary["evidence"]
+    p = ev["prob_gain_from_mix"]
+    assert p == pytest.approx(plan.summary["uplift"]["prob_positive"])  # same budget: uplift is the mix alone
+    expected = "strong" if p >= mp.EVIDENCE_STRONG else "moderate" if p >= mp.EVIDENCE_MODERATE else "weak"
+    assert ev["strength"] == expected
+    if spread < 0.1:
+        assert ev["strength"] == "strong" and not ev["test_channels"]
+        assert not any("evidence" in n for n in plan.summary["notes"])
+    else:
+        assert ev["strength"] != "strong"
+        moved = (plan.table.recommended_weekly - plan.table.current_weekly).abs()
+        assert 1 <= len(ev["test_channels"]) <= 2 and set(ev["test_channels"]) <= set(plan.table.channel)
+        assert moved[plan.table.channel == ev["test_channels"][0]].iloc[0] > 0
+        assert ev["message"] in plan.summary["notes"] and "lift test" in ev["message"]
+        assert f"{p:.0%}" in ev["message"] and ev["message"] in mp.plan_text(plan)
+
+
+def test_plan_evidence_when_nothing_moves(small_fit):
+    cur = mp.current_weekly_spend(small_fit, 13)
+    plan = mp.optimize_budget(small_fit, cur.sum() * 13, bounds="0%")
+    ev = plan.summary["evidence"]
+    assert ev["strength"] == "no change" and ev["prob_gain_from_mix"] is None
+    assert not any("evidence" in n for n in plan.summary["notes"])
+
+
 def test_response_curves_and_marginal_roas(small_fit):
     curves = mp.response_curves(small_fit)
     assert list(curves.columns) == mp.CURVE_COLUMNS
@@ -524,6 +555,19 @@ def sample_truth_uplift(name: str, bounds, mult: float) -> float:
 
     fitted, truth, data, _ = sample_case(name)
     return plan_truth_share(fitted, truth, data, bounds=bounds, budget_mult=mult)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (SAMPLES / "ecommerce_truth.json").exists(), reason="sample sets not generated")
+def test_truth_scoring_is_consistent_with_the_simulator():
+    """Planning on the true parameters earns exactly the true optimum: engine and simulator agree."""
+    from mmm.truth import plan_truth_report
+
+    _, truth, data, true_fit = sample_case("ecommerce")
+    for mult in (1.0, 1.2):
+        rep = plan_truth_report(true_fit, truth, data, bounds="30%", budget_mult=mult)
+        assert rep["share"] == pytest.approx(1.0, abs=1e-3)
+        assert rep["best"] > rep["current"]
 
 
 @pytest.mark.slow
