@@ -584,8 +584,23 @@ RUN_B2B = bool(os.environ.get("MMM_B2B_TRUTH")) and (SAMPLES / "b2b_truth.json")
 
 @pytest.mark.slow
 @pytest.mark.skipif(not RUN_B2B, reason="known fit problem (see xfail); set MMM_B2B_TRUTH=1 to run")
-@pytest.mark.xfail(strict=False, reason="the b2b fit puts display's ROAS near 4.6 against a true 2.5 (the truth sits at the edge of "
-                   "its 90% HDI) and webinars' near 3.3 against 6.5, so the plan moves spend the wrong way; the "
-                   "optimizer itself reaches 100% on the true curves")
+@pytest.mark.xfail(strict=False, reason="the shipped b2b data are too noisy for display and webinars: the fit puts display's "
+                   "ROAS near 4.6 against a true 2.5 and webinars' near 3.3 against 6.5, so the plan moves spend the "
+                   "wrong way (the optimizer reaches 100% on the true curves). Over 11 simulated b2b data sets this bar "
+                   "holds in 9 at 1.2x budget; see benchmarks/README.md 'Planning against the truth'")
 def test_truth_uplift_b2b_sample():
     assert sample_truth_uplift("b2b", "30%", 1.2) >= 0.9
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (SAMPLES / "b2b_truth.json").exists(), reason="sample sets not generated")
+def test_b2b_sample_plan_says_its_evidence_is_not_strong():
+    """On the shipped b2b set the reallocation is truly worse than the current mix; the plan must not sound sure."""
+    from mmm.truth import plan_truth_report
+
+    fitted, truth, data, _ = sample_case("b2b")
+    rep = plan_truth_report(fitted, truth, data, bounds="30%", budget_mult=1.0)
+    assert rep["recommended"] < rep["current"]          # the truth: this plan loses
+    assert rep["strength"] in ("weak", "moderate"), rep
+    plan = mp.optimize_budget(fitted, mp.current_weekly_spend(fitted).sum() * 13, bounds="30%")
+    assert "display" in plan.summary["evidence"]["test_channels"]  # the channel the fit over-credits
