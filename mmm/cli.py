@@ -248,6 +248,9 @@ def plan(
     out_console.print(f"Expected {fitted.spec.words['kpi']} uplift vs the current mix at this budget: "
                       f"{up['pct']['mean']:+.1f}% (90% HDI {up['pct']['hdi_low']:+.1f}% to {up['pct']['hdi_high']:+.1f}%), "
                       f"{_short(up['abs']['mean'])} {fitted.spec.currency}.")
+    evidence = summary["plan"].get("evidence") or {}
+    if evidence.get("strength") in ("moderate", "weak"):
+        out_console.print(evidence["message"])
     if split.get("best_share") is not None:
         lo, hi = split["share_range"]
         out_console.print(f"Brand share: best {split['best_share']:.0%} (range {lo:.0%}-{hi:.0%}); current "

@@ -369,6 +369,11 @@ def summary_points(fitted: Any, *, plan: Any = None, split: Any = None, weeks: i
             prob = ((getattr(plan, "summary", {}) or {}).get("uplift") or {}).get("prob_positive")
             if prob is not None:
                 pl["lines"].append(f"Chance it beats the current plan: {pct(prob)}")
+            ev = (getattr(plan, "summary", {}) or {}).get("evidence") or {}
+            if ev.get("strength") in ("moderate", "weak") and ev.get("prob_gain_from_mix") is not None:
+                test = f"; test {' and '.join(label(c) for c in ev['test_channels'])}" if ev.get("test_channels") else ""
+                pl["lines"].append(f"Evidence for the new mix: {ev['strength']} "
+                                   f"({pct(ev['prob_gain_from_mix'])} it beats today's mix){test}")
         d = tab.assign(delta=tab["recommended_weekly"] - tab["current_weekly"])
         ups = [f"{label(r.channel)} +{pct(r.delta / r.current_weekly)}" for r in
                d.sort_values("delta", ascending=False).itertuples() if r.delta > 0 and r.current_weekly > 0][:3]

@@ -64,7 +64,12 @@ def test_plan_writes_plan_split_and_json(fitted_dir):
     assert plan["recommended_weekly"].sum() * 13 == pytest.approx(16000, rel=1e-6)
     split = pd.read_csv(out / "split.csv")
     assert list(split.columns) == ["brand_share", "expected_kpi_mean", "expected_kpi_hdi_low", "expected_kpi_hdi_high"]
-    assert "uplift" in json.loads((out / "plan.json").read_text())["plan"]
+    doc = json.loads((out / "plan.json").read_text())["plan"]
+    assert "uplift" in doc
+    ev = doc["evidence"]
+    assert ev["strength"] in ("strong", "moderate", "weak", "no change")
+    # the console says it exactly when the evidence for the new mix is not strong
+    assert (ev["message"].split(":")[0] in result.output) == (ev["strength"] in ("moderate", "weak"))
 
 
 def test_plan_errors_are_clear(fitted_dir, tmp_path):

@@ -268,3 +268,15 @@ def test_onepager(small_fit):
     fig = P.plot_onepager(small_fit, curves=synthetic_curves(), plan=synthetic_plan())
     assert len([a for a in fig.axes if a.axison]) == 5
     assert tuple(fig.get_size_inches()) == style.ONEPAGER_SIZE
+
+
+def test_plan_takeaway_hedges_when_the_evidence_is_weak():
+    from mmm.plots.plan import plan_takeaway
+
+    table = pd.DataFrame({"channel": ["display", "webinars"], "current_weekly": [100.0, 100.0],
+                          "recommended_weekly": [130.0, 70.0]})
+    totals = {"uplift": (30_000.0, -70_000.0, 130_000.0), "uplift_pct": 0.013}
+    sure = plan_takeaway(table, {**totals, "evidence": {"strength": "strong", "prob_gain_from_mix": 0.97}})
+    weak = plan_takeaway(table, {**totals, "evidence": {"strength": "weak", "prob_gain_from_mix": 0.69}})
+    assert " adds " in sure and "chance" not in sure
+    assert "may add" in weak and "weak evidence" in weak and "69%" in weak

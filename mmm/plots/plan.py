@@ -83,7 +83,8 @@ def plan_totals(plan: Any) -> dict[str, Any]:
         upct = upl[0] / cur[0]
     budget = s.get("budget")
     return {"current": cur, "recommended": rec, "uplift": upl, "uplift_pct": upct,
-            "budget": float(budget) if budget is not None else float("nan"), "weeks": s.get("weeks")}
+            "budget": float(budget) if budget is not None else float("nan"), "weeks": s.get("weeks"),
+            "evidence": s.get("evidence") if isinstance(s.get("evidence"), dict) else None}
 
 
 def plan_takeaway(table: pd.DataFrame, totals: dict[str, Any], units: Any = None) -> str:
@@ -99,6 +100,10 @@ def plan_takeaway(table: pd.DataFrame, totals: dict[str, Any], units: Any = None
     if up is not None and np.isfinite(up[0]):
         amount = u.kpi(abs(up[0]))
         share = f"{pct(abs(upct), 1 if abs(upct) < 0.1 else 0)} " if np.isfinite(upct) else ""
+        ev = totals.get("evidence") or {}
+        if up[0] >= 0 and ev.get("strength") in ("moderate", "weak") and ev.get("prob_gain_from_mix") is not None:
+            return (f"Shifting budget {where} may add {share}more {u.kpi_word} ({amount}): "
+                    f"{ev['strength']} evidence, {pct(ev['prob_gain_from_mix'])} chance it beats today's mix")
         if up[0] >= 0:
             return f"Shifting budget {where} adds {share}more {u.kpi_word} ({amount}) at the same spend"
         return f"The recommended plan loses {share}{u.kpi_word} ({amount}): check the bounds"
