@@ -31,6 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from mmm.fitted import Model
+from mmm.planning import current_weekly_spend
 from mmm.simulate import b2b_config, ecommerce_config, simulate, spec_yaml
 from mmm.spec import load_spec
 from mmm.split import brand_split
@@ -68,15 +69,14 @@ def one_seed(sample: str, seed: int, noise_mult: float, weeks: int | None, draws
     row = {"seed": seed, "fit_s": round(seconds, 1), "converged": fitted.diagnostics.converged,
            "roas_in_hdi": int(sum(roas.loc[c, "roas_hdi_low"] <= true_roas[c] <= roas.loc[c, "roas_hdi_high"]
                                   for c in names))}
-    csv_data = data.copy()
     for bounds, mult in (("30%", 1.0), ("30%", 1.2)):
-        rep = plan_truth_report(fitted, truth, csv_data, bounds=bounds, budget_mult=mult)
+        rep = plan_truth_report(fitted, truth, data, bounds=bounds, budget_mult=mult)
         row[f"share_{bounds[:-1]}_{mult}"] = round(rep["share"], 3)
         if mult == 1.0:  # reallocation alone: does the model's confidence track being right?
             row["prob_gain_mix"] = rep["prob_gain_from_mix"]
             row["evidence"] = rep["strength"]
             row["true_gain_mix"] = round(rep["recommended"] - rep["current"], 0)
-    budget = float(fitted.dataset.spend[-13:].mean(axis=0).sum()) * 13
+    budget = float(current_weekly_spend(fitted, 13).sum()) * 13
     lo, hi = brand_split(fitted, budget).summary["share_range"]
     best = brand_split(truth_as_fitted(fitted, truth), budget, draws=None).summary["best_share"]
     row.update(split_low=lo, split_high=hi, true_best_share=best, split_ok=bool(lo <= best <= hi))
