@@ -7,6 +7,7 @@ computed from posterior draws; intervals are highest-density intervals (HDI).
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -38,6 +39,31 @@ def contributions_table(fitted: FittedModel) -> pd.DataFrame:
     return out
 
 
+@dataclass(frozen=True)
+class ChannelDraws:
+    """Posterior draws per channel over the training weeks (KPI units).
+
+    ``contribution`` and ``roas`` are ``(draws, C)`` in spec channel order; ``spend`` is the
+    training spend ``(C,)``. ROAS is KPI per currency unit (pipeline ROI for pipeline,
+    leads per currency unit for leads).
+    """
+
+    channels: tuple[str, ...]
+    contribution: np.ndarray
+    roas: np.ndarray
+    spend: np.ndarray
+
+
+def channel_draws(fitted: FittedModel) -> ChannelDraws:
+    """Contribution and ROAS draws per channel over the training weeks."""
+    T = fitted.train_weeks
+    media = fitted.components(0, T)["media"]          # (S, T, C)
+    contrib = media.sum(axis=1)                        # (S, C)
+    spend = fitted.train.spend.sum(axis=0)             # (C,)
+    roas = contrib / np.where(spend > 0, spend, np.nan)
+    return ChannelDraws(tuple(fitted.spec.channel_names), contrib, roas, spend)
+
+
 def channel_table(fitted: FittedModel, prob: float = 0.9) -> pd.DataFrame:
     """One row per channel over the training weeks.
 
@@ -45,11 +71,8 @@ def channel_table(fitted: FittedModel, prob: float = 0.9) -> pd.DataFrame:
     contribution_hdi_high, roas_mean, roas_hdi_low, roas_hdi_high, share_of_kpi``, plus
     ``cost_per_kpi_mean`` (spend per unit of KPI: cost per lead for leads models).
     """
-    T = fitted.train_weeks
-    media = fitted.components(0, T)["media"]          # (S, T, C)
-    contrib = media.sum(axis=1)                        # (S, C)
-    spend = fitted.train.spend.sum(axis=0)             # (C,)
-    roas = contrib / np.where(spend > 0, spend, np.nan)
+    draws = channel_draws(fitted)
+    contrib, roas, spend = draws.contribution, draws.roas, draws.spend
     c_lo, c_hi = hdi(contrib, prob)
     r_lo, r_hi = hdi(roas, prob)
     total_kpi = float(fitted.train.kpi.sum())

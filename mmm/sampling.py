@@ -65,6 +65,12 @@ class Diagnostics:
     mape: float | None = None
     coverage_90: float | None = None
     holdout: dict[str, float] = field(default_factory=dict)
+    #: model health: "ok", "review" (warnings to read) or "do not use" (see :mod:`mmm.health`)
+    health: str = "ok"
+    #: health checks: ``{"id", "level", "subject", "message"}`` dicts (see :mod:`mmm.health`)
+    checks: list[dict[str, str]] = field(default_factory=list)
+    #: True for a fit made with MMM_FAST set (few draws): not for reporting
+    fast: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (for ``diagnostics.json``)."""
