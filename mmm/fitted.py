@@ -106,9 +106,11 @@ class Model:
         diagnostics.build_seconds = round(build_seconds, 2)
         if os.environ.get("MMM_FAST"):
             diagnostics.verdict = "FAST MODE (MMM_FAST set, few draws): " + diagnostics.verdict
+            diagnostics.fast = True
         fitted = FittedModel(spec=spec, dataset=dataset, scaling=scaling, idata=idata, diagnostics=diagnostics,
                              train_weeks=dataset.n_weeks - spec.fit.holdout_weeks)
         fitted.check_fit()
+        fitted.check_health()
         return fitted
 
 
@@ -217,6 +219,12 @@ class FittedModel:
                          "r2": round(r2_score(actual[T:], point[T:]), 4),
                          "mape": round(mape(actual[T:], point[T:]), 4),
                          "coverage_90": round(float(inside[T:].mean()), 3)}
+
+    def check_health(self) -> list:
+        """Run the model-health checks (:mod:`mmm.health`): fills ``diagnostics.health``
+        (``ok`` | ``review`` | ``do not use``) and ``diagnostics.checks``; returns the checks."""
+        from mmm.health import assess
+        return assess(self)
 
     # ------------------------------------------------------------------ public results
     def contributions(self) -> pd.DataFrame:

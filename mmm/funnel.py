@@ -280,6 +280,7 @@ def fit_stages(stages: Sequence[Stage], series: dict[str, np.ndarray], fit: Any,
     diagnostics = judge(idata, fit, seconds)
     if os.environ.get("MMM_FAST"):
         diagnostics.verdict = "FAST MODE (MMM_FAST set, few draws): " + diagnostics.verdict
+        diagnostics.fast = True
     return idata, diagnostics
 
 

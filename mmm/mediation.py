@@ -330,6 +330,7 @@ def fit_mediated(spec: Spec | str | Path | dict, data: Any = None, *,
     diagnostics.build_seconds = round(build_seconds, 2)
     if os.environ.get("MMM_FAST"):
         diagnostics.verdict = "FAST MODE (MMM_FAST set, few draws): " + diagnostics.verdict
+        diagnostics.fast = True
     plain = None
     if compare_plain:
         plain = Model(spec).fit(dataset.frame, aggregate_daily=False, progressbar=progressbar)

@@ -323,6 +323,46 @@ class FitSettings:
 
 
 @dataclass(frozen=True)
+class CheckSettings:
+    """The ``checks:`` section: thresholds of the model-health checks (:mod:`mmm.health`).
+
+    ``media_share_max``: paid media's share of the KPI above which the fit is flagged as
+    implausible (default 0.5). ``prior_contraction_min``: how much of the prior's spread on
+    log ROAS the data must remove before a channel's return counts as data-informed
+    (default 0.3). ``season_r2_max``: share of a channel's spend variation explained by
+    trend and season above which the channel is flagged as confounded with them (default
+    0.7). ``collinearity_max``: correlation between a control or event and a channel's
+    spend above which they are flagged as inseparable (default 0.9).
+    """
+
+    media_share_max: float = 0.5
+    prior_contraction_min: float = 0.3
+    season_r2_max: float = 0.7
+    collinearity_max: float = 0.9
+
+    KEYS = ("media_share_max", "prior_contraction_min", "season_r2_max", "collinearity_max")
+
+    @classmethod
+    def parse(cls, value: Any) -> CheckSettings:
+        """Parse the ``checks:`` section; every value is a number in (0, 1]."""
+        value = value or {}
+        if not isinstance(value, dict):
+            _fail(f"'checks' must be a mapping such as {{media_share_max: 0.5}}; got {value!r}.")
+        _check_keys("checks", value, cls.KEYS)
+        out = {}
+        for key in cls.KEYS:
+            v = value.get(key, getattr(cls, key))
+            if isinstance(v, bool) or not isinstance(v, int | float) or not 0 < v <= 1:
+                _fail(f"'checks.{key}' must be a number in (0, 1]; got {v!r}.")
+            out[key] = float(v)
+        return cls(**out)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict as written in YAML."""
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
 class LiftTest:
     """A lift test (geo or conversion-lift experiment) used to calibrate one channel.
 
@@ -379,9 +419,10 @@ class Spec:
     fit: FitSettings = field(default_factory=FitSettings)
     lift_tests: tuple[LiftTest, ...] = ()
     branded_search: str | None = None
+    checks: CheckSettings = field(default_factory=CheckSettings)
 
     KEYS = ("data", "date_column", "kpi", "currency", "channels", "controls", "events", "model",
-            "fit", "lift_tests", "branded_search")
+            "fit", "lift_tests", "branded_search", "checks")
 
     @property
     def channel_names(self) -> list[str]:
@@ -439,6 +480,8 @@ class Spec:
             out["lift_tests"] = [t.to_dict() for t in self.lift_tests]
         if self.branded_search:
             out["branded_search"] = self.branded_search
+        if self.checks != CheckSettings():
+            out["checks"] = self.checks.to_dict()
         return out
 
     def to_yaml(self) -> str:
@@ -464,7 +507,7 @@ def spec_from_dict(raw: dict[str, Any], *, base_dir: str | Path | None = None) -
     raw : dict
         Keys as in the YAML file: ``data``, ``date_column``, ``kpi``, ``currency``,
         ``channels``, ``controls``, ``events``, ``model``, ``fit``, ``lift_tests``,
-        ``branded_search``.
+        ``branded_search``, ``checks``.
     base_dir : path, optional
         Directory a relative ``data:`` path is resolved against (the YAML file's folder).
 
@@ -518,6 +561,7 @@ def spec_from_dict(raw: dict[str, Any], *, base_dir: str | Path | None = None) -
         fit=FitSettings.parse(raw.get("fit"), kpi.type),
         lift_tests=lift_tests,
         branded_search=raw.get("branded_search"),
+        checks=CheckSettings.parse(raw.get("checks")),
     )
 
 
