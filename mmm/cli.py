@@ -20,6 +20,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from mmm.errors import MMMError
@@ -54,11 +55,16 @@ def _channel_table(df, fitted) -> Table:
     words = fitted.spec.words
     cur = fitted.spec.currency
     table = Table(title=f"{words['return']} by channel (90% HDI)")
-    for col in ("channel", "role", f"spend {cur}", words["kpi"], words["return"], "share"):
+    for col in ("channel", "role", f"spend {cur}", words["kpi"], words["return"], "share", "from data"):
         table.add_column(col, justify="left" if col in ("channel", "role") else "right", no_wrap=True)
     for r in df.sort_values("roas_mean", ascending=False).itertuples():
+        informed = getattr(r, "data_informed", True)
+        source = f"{max(getattr(r, 'prior_contraction', 1.0), 0):.0%}" + ("" if informed else " (prior)")
         table.add_row(r.channel, r.role, _short(r.spend), _short(r.contribution_mean),
-                      f"{r.roas_mean:.2f} [{r.roas_hdi_low:.2f}-{r.roas_hdi_high:.2f}]", f"{r.share_of_kpi:.1%}")
+                      f"{r.roas_mean:.2f} [{r.roas_hdi_low:.2f}-{r.roas_hdi_high:.2f}]", f"{r.share_of_kpi:.1%}",
+                      source if informed else f"[yellow]{source}[/yellow]")
+    table.caption = ("from data: how much the data narrowed the prior on the return (prior contraction); "
+                     "'(prior)': the number is mostly the prior")
     return table
 
 
@@ -69,7 +75,7 @@ def write_fit_outputs(fitted, out: Path) -> dict[str, Path]:
              "contributions": out / "contributions.csv", "diagnostics": out / "diagnostics.json"}
     fitted.save(paths["model"])
     cols = ["channel", "role", "spend", "contribution_mean", "contribution_hdi_low", "contribution_hdi_high",
-            "roas_mean", "roas_hdi_low", "roas_hdi_high", "share_of_kpi"]
+            "roas_mean", "roas_hdi_low", "roas_hdi_high", "share_of_kpi", "prior_contraction", "data_informed"]
     fitted.channel_summary()[cols].to_csv(paths["channels"], index=False)
     contrib = fitted.contributions()
     contrib["date"] = contrib["date"].dt.strftime("%Y-%m-%d")
@@ -80,7 +86,7 @@ def write_fit_outputs(fitted, out: Path) -> dict[str, Path]:
             "verdict": d.verdict, "r2": d.r2, "mape": d.mape,
             "converged": d.converged, "approximate": d.approximate, "tune": d.tune,
             "min_ess_tail": d.min_ess_tail, "coverage_90": d.coverage_90, "holdout": d.holdout,
-            "build_seconds": d.build_seconds}
+            "build_seconds": d.build_seconds, "fast": d.fast, "health": d.health, "checks": d.checks}
     paths["diagnostics"].write_text(json.dumps(diag, indent=2, default=float))
     return paths
 
@@ -129,11 +135,27 @@ def fit(
     except MMMError as exc:
         _fail(exc)
     out_console.print(_channel_table(fitted.channel_summary(), fitted))
-    out_console.print("\n".join(fitted.summary_text().split("\n")[:4]))
+    out_console.print("\n".join([line for line in fitted.summary_text().split("\n")[:5]
+                                 if not line.startswith("Model health")][:4]))
     out_console.print(f"Wrote {', '.join(str(p) for p in paths.values())}")
+    _print_health(fitted.diagnostics)
     if not fitted.diagnostics.converged:
         console.print(f"[bold yellow]Not converged:[/bold yellow] {fitted.diagnostics.verdict}")
         raise typer.Exit(EXIT_NOT_CONVERGED)
+
+
+def _print_health(diagnostics) -> None:
+    """The model-health word and every warning and error, coloured by level."""
+    from mmm.health import HEALTH_OK, HEALTH_REVIEW
+
+    colour = {HEALTH_OK: "green", HEALTH_REVIEW: "yellow"}.get(diagnostics.health, "red")
+    out_console.print(f"[bold {colour}]Model health: {diagnostics.health.upper()}[/bold {colour}]"
+                      + ("" if diagnostics.health == HEALTH_OK else
+                         " (read these before presenting any number)"))
+    for c in diagnostics.checks:
+        if c["level"] in ("warning", "error"):
+            tag = "[red]error[/red]" if c["level"] == "error" else "[yellow]warning[/yellow]"
+            out_console.print(f"  {tag} {escape(c['message'])}")
 
 
 @app.command()
@@ -156,6 +178,12 @@ def validate(
     for w in caught:
         if w.category.__name__ == "DataWarning":
             console.print(f"[yellow]Warning:[/yellow] {w.message}")
+    from mmm.health import data_checks
+
+    checks = [c for c in data_checks(ds) if c.id != "sparse_channel"]  # sparse: warned while loading
+    for c in checks:
+        tag = "[red]Problem:[/red]" if c.level == "error" else "[yellow]Warning:[/yellow]"
+        console.print(f"{tag} {escape(c.message)}")
     table = Table(title=f"{ds.n_weeks} weeks, {ds.dates[0].date()} to {ds.dates[-1].date()} "
                         f"(model needs at least {min_weeks(spec)})")
     table.add_column("channel")
@@ -166,6 +194,11 @@ def validate(
         s = ds.spend[:, i]
         table.add_row(ch.name, ch.role, f"{s.sum():,.0f} {spec.currency}", f"{(s > 0).mean():.0%}")
     out_console.print(table)
+    errors = [c for c in checks if c.level == "error"]
+    if errors:
+        console.print(f"[bold red]Not valid:[/bold red] {len(errors)} problem{'s' * (len(errors) > 1)} above would "
+                      "make the fit meaningless; fix the spec or the data.")
+        raise typer.Exit(EXIT_INPUT)
     out_console.print(f"[green]OK[/green]: {config} is valid ({spec.kpi.type} KPI '{spec.kpi.column}', "
                       f"total {ds.kpi.sum():,.0f}).")
 
