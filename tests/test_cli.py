@@ -41,7 +41,9 @@ def test_fit_writes_the_contract_files(fitted_dir):
     channels = pd.read_csv(out / "channels.csv")
     assert list(channels.columns) == ["channel", "role", "spend", "contribution_mean", "contribution_hdi_low",
                                       "contribution_hdi_high", "roas_mean", "roas_hdi_low", "roas_hdi_high",
-                                      "share_of_kpi"]
+                                      "share_of_kpi", "prior_contraction", "data_informed"]
+    assert channels["prior_contraction"].between(-0.5, 1).all()
+    assert channels["data_informed"].dtype == bool
     assert set(channels["channel"]) == {"tv", "search"}
     contrib = pd.read_csv(out / "contributions.csv")
     assert list(contrib.columns[:4]) == ["date", "actual", "fitted", "baseline"]
@@ -51,6 +53,11 @@ def test_fit_writes_the_contract_files(fitted_dir):
                 "r2", "mape"):
         assert key in diag
     assert diag["verdict"] == "converged" and diag["draws"] == 500 and diag["chains"] == 4
+    assert diag["health"] in ("ok", "review", "do not use")
+    for check in diag["checks"]:
+        assert set(check) == {"id", "level", "subject", "message"}
+        assert check["level"] in ("info", "warning", "error")
+    assert f"Model health: {diag['health'].upper()}" in " ".join(result.output.split())
     assert (out / "model.nc").exists()
 
 
@@ -124,6 +131,20 @@ def test_validate_reports_data_problem_with_column_and_row(tmp_path):
     result = runner.invoke(app, ["validate", str(config)])
     assert result.exit_code == EXIT_INPUT
     assert "tv_spend" in result.output and "negative" in result.output.lower()
+
+
+def test_validate_refuses_a_control_that_copies_a_channel(tmp_path):
+    config = _write_case(tmp_path)
+    df = pd.read_csv(tmp_path / "weekly.csv")
+    df["tv_grps"] = df["tv_spend"] / 100
+    df.to_csv(tmp_path / "weekly.csv", index=False)
+    raw = yaml.safe_load(config.read_text())
+    raw["controls"] = ["promo", "tv_grps"]
+    config.write_text(yaml.safe_dump(raw))
+    result = runner.invoke(app, ["validate", str(config)])
+    text = " ".join(result.output.split())
+    assert result.exit_code == EXIT_INPUT, result.output
+    assert "'tv_grps' is a copy of tv's spend" in text
 
 
 def test_validate_happy_path(tmp_path):
