@@ -277,3 +277,15 @@ def test_health_is_saved_with_the_model(small_fit, tmp_path):
     assert back.diagnostics.health == small_fit.diagnostics.health
     assert back.diagnostics.checks == small_fit.diagnostics.checks
     json.dumps(back.diagnostics.checks)                      # plain JSON for diagnostics.json
+
+
+def test_holdout_gap_and_poor_fit_are_flagged(small_fit):
+    d = small_fit.diagnostics
+    base_ids = {c.id for c in fit_checks(small_fit)}
+    assert "holdout_gap" not in base_ids and "poor_fit" not in base_ids
+    gap = dataclasses.replace(small_fit, diagnostics=dataclasses.replace(
+        d, holdout={"weeks": 13, "r2": 0.1, "mape": 4 * d.mape + 0.1, "coverage_90": 0.5}))
+    assert "holdout_gap" in {c.id for c in fit_checks(gap)}
+    poor = dataclasses.replace(small_fit, diagnostics=dataclasses.replace(d, r2=0.05, mape=9.0))
+    found = [c for c in fit_checks(poor) if c.id == "poor_fit"]
+    assert found and "mistyped weeks" in found[0].message
