@@ -910,7 +910,9 @@ class PlanResult:
         Budget, weeks, horizon, objective, bounds; expected KPI of the current and the
         recommended plan with intervals (over the horizon, and split into in-period and
         tail), the uplift (absolute and %, computed per draw), the carry-in from spend
-        before the period, economics in the KPI's own terms, wording, the approximate flag.
+        before the period, economics in the KPI's own terms, wording, the approximate flag,
+        the ``evidence`` for the new mix and ``tests``: the lift tests that would settle it
+        (:func:`mmm.experiment.recommend_tests`, as dicts).
     """
 
     table: pd.DataFrame
@@ -1154,14 +1156,14 @@ def optimize_budget(fitted: FittedModel, budget: float, *, weeks: int = 13, boun
         _check_floor(opt, x, floor, weekly, weeks, spec, min_roas, max_cost_per_kpi, horizon)
     return _plan_result(fitted, rep, x, lo, hi, budget=budget, weeks=weeks, horizon=horizon, objective=objective,
                         risk_lambda=risk_lambda, risk_quantile=risk_quantile, floor=floor, bounds_desc=desc,
-                        fixed=fixed, prob=prob, win_rate=win_rate, avg_deal_size=avg_deal_size,
+                        fixed=fixed, prob=prob, win_rate=win_rate, avg_deal_size=avg_deal_size, seed=seed,
                         info={**info, "draws": int(opt.n_draws), "seconds_total": round(time.perf_counter() - t0, 4)})
 
 
 def _plan_result(fitted: FittedModel, rep: _Engine, x: np.ndarray, lo: np.ndarray, hi: np.ndarray, *, budget: float,
                  weeks: int, horizon: str, objective: str, risk_lambda: float, risk_quantile: float | None,
                  floor: float | None, bounds_desc: str, fixed: list[str], prob: float, win_rate: float | None,
-                 avg_deal_size: float | None, info: dict[str, Any]) -> PlanResult:
+                 avg_deal_size: float | None, info: dict[str, Any], seed: int = 0) -> PlanResult:
     spec = fitted.spec
     kpi_type = spec.kpi.type
     cur = rep.current
@@ -1226,7 +1228,16 @@ def _plan_result(fitted: FittedModel, rep: _Engine, x: np.ndarray, lo: np.ndarra
             "intervals": f"{round(prob * 100)}% highest-density intervals over posterior draws",
         },
     }
-    return PlanResult(table=table, summary=_jsonable(summary))
+    plan = PlanResult(table=table, summary=_jsonable(summary))
+    plan.summary["tests"] = _recommended_tests(fitted, plan, seed, prob)
+    return plan
+
+
+def _recommended_tests(fitted: FittedModel, plan: PlanResult, seed: int, prob: float) -> list[dict[str, Any]]:
+    """The lift tests that would settle the plan (:func:`mmm.experiment.recommend_tests`), JSON-ready."""
+    from mmm.experiment import recommend_tests
+
+    return _jsonable([t.to_dict() for t in recommend_tests(fitted, plan, seed=seed, prob=prob)])
 
 
 # ---------------------------------------------------------------------- scenarios
@@ -1341,7 +1352,9 @@ def write_plan_outputs(fitted: FittedModel, outdir: str | Path, *, budget: float
       bounds are not applied to the sweep, which asks which share is best);
     * ``plan.json``: the plan summary (current vs recommended with intervals, uplift, carry-in,
       in-period vs tail, economics), the per-channel rows, and the split (best brand share,
-      its range, the current share and the published norms), plus the scenario table.
+      its range, the current share and the published norms), plus the scenario table and
+      ``tests``: the lift tests that would settle the plan (:mod:`mmm.experiment`; an empty
+      list when the evidence is strong and no channel the plan moves is prior-dominated).
 
     Parameters are those of :func:`optimize_budget` and :func:`mmm.split.brand_split`.
 
@@ -1371,7 +1384,7 @@ def write_plan_outputs(fitted: FittedModel, outdir: str | Path, *, budget: float
     plan.table.to_csv(paths["plan"], index=False, lineterminator="\n")
     split.table.to_csv(paths["split"], index=False, lineterminator="\n")
     doc = {"plan": plan.summary, "channels": plan.table.to_dict(orient="records"), "split": split.summary,
-           "scenarios": scen.to_dict(orient="records")}
+           "scenarios": scen.to_dict(orient="records"), "tests": plan.summary.get("tests", [])}
     paths["json"].write_text(json.dumps(_jsonable(doc), indent=2, allow_nan=False) + "\n")
     return paths
 
@@ -1426,4 +1439,7 @@ def plan_text(plan: PlanResult, split: Any = None) -> str:
                          f"{lo:.0%}-{hi:.0%}); current {ss['current_share']:.0%}; norm "
                          f"{ss['norm']['brand']:.0%} ({ss['norm']['name']}).")
     lines += s["notes"]
+    if s.get("tests"):
+        from mmm.experiment import tests_lines
+        lines += tests_lines(s["tests"], s)
     return "\n".join(lines)
