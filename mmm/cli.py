@@ -284,6 +284,10 @@ def plan(
     evidence = summary["plan"].get("evidence") or {}
     if evidence.get("strength") in ("moderate", "weak"):
         out_console.print(evidence["message"])
+    if summary.get("tests"):
+        from mmm.experiment import tests_lines
+        for line in tests_lines(summary["tests"], summary["plan"]):
+            out_console.print(line, markup=False, highlight=False)
     if split.get("best_share") is not None:
         lo, hi = split["share_range"]
         out_console.print(f"Brand share: best {split['best_share']:.0%} (range {lo:.0%}-{hi:.0%}); current "
