@@ -307,6 +307,9 @@ def brand_split(fitted: FittedModel, budget: float, *, weeks: int = 13,
         return {"share": s, "expected_kpi": _interval(t, prob),
                 "weekly_spend": {c: float(v) for c, v in zip(rep.channels, x, strict=True)}}
 
+    cur = rep.current
+    current_share = float(cur[brand].sum() / cur.sum()) if cur.sum() > 0 else None
+
     # ---- uncertainty of the best share: the best share of each posterior draw (allocations held at the
     # mean-optimal ones of each share, on a 1% grid)
     coarse = fine[::10] if len(fine) > 1 else fine
@@ -321,11 +324,13 @@ def brand_split(fitted: FittedModel, budget: float, *, weeks: int = 13,
         q = np.quantile(per_draw, [(1 - prob) / 2, (1 + prob) / 2])
         uncertainty = {"low": round(float(q[0]), 4), "high": round(float(q[1]), 4),
                        "median": round(float(np.median(per_draw)), 4), "prob": prob}
+        if current_share is not None:
+            # how sure the model is about the direction of change (half a grid step counts as "the same")
+            uncertainty["prob_above_current"] = round(float(np.mean(per_draw > current_share + 0.005)), 4)
+            uncertainty["prob_below_current"] = round(float(np.mean(per_draw < current_share - 0.005)), 4)
     else:
         uncertainty = None
 
-    cur = rep.current
-    current_share = float(cur[brand].sum() / cur.sum()) if cur.sum() > 0 else None
     norm_name = "b2c" if spec.kpi.type == "revenue" else "b2b"
     norm = {"name": norm_name, **NORMS[norm_name]}
     best = at_share(best_share)
@@ -350,7 +355,8 @@ def brand_split(fitted: FittedModel, budget: float, *, weeks: int = 13,
                             "group's budget allocated optimally among its channels",
             "best_share_uncertainty": f"central {prob:.0%} interval of the best share of each posterior draw (each "
                                       "share's allocation held at its mean-optimal one; 1% grid): how sure the "
-                                      "model is about the best share",
+                                      "model is about the best share; prob_above_current / prob_below_current: "
+                                      "share of draws whose best share is above / below today's",
             "share_range": f"brand shares whose expected {spec.words['kpi']} is within {tolerance:.0%} of the best "
                            f"(read off a {FINE_STEP:.1%}-step curve)",
         },
