@@ -280,3 +280,83 @@ def test_plan_takeaway_hedges_when_the_evidence_is_weak():
     weak = plan_takeaway(table, {**totals, "evidence": {"strength": "weak", "prob_gain_from_mix": 0.69}})
     assert " adds " in sure and "chance" not in sure
     assert "may add" in weak and "weak evidence" in weak and "69%" in weak
+
+
+# ---------------------------------------------------------------------- watermarks and gated titles
+
+
+def test_caution_of_reads_flags_words_and_fits(small_fit):
+    assert style.caution_of(None) is None and style.caution_of(False) is None
+    assert style.caution_of(True).mark == "APPROXIMATE"
+    fast = style.caution_of("fast mode")
+    assert fast.mark == "FAST MODE" and "MMM_FAST" in fast.note and fast.color == style.APPROX_COLOR
+    assert style.caution_of("REVIEW").color == style.REVIEW_COLOR
+    fitted = dataclasses.replace(small_fit, diagnostics=dataclasses.replace(small_fit.diagnostics, fast=True))
+    assert style.caution_of(fitted).mark == "FAST MODE"
+    broken = dataclasses.replace(small_fit, diagnostics=dataclasses.replace(small_fit.diagnostics, converged=False))
+    assert style.caution_of(broken).mark == "DO NOT USE"
+
+
+def test_charts_from_tables_take_a_mark(small_fit):
+    for fig in (P.plot_plan(synthetic_plan(), approximate="DO NOT USE"),
+                P.plot_split(synthetic_split(), approximate="DO NOT USE"),
+                P.plot_response_curves(synthetic_curves(), approximate="DO NOT USE"),
+                P.plot_marginal_roas(synthetic_curves(), approximate="DO NOT USE")):
+        assert style.watermark_of(fig) == "DO NOT USE"
+        words = " ".join(texts(fig))
+        assert "MODEL HEALTH: DO NOT USE" in words
+    fig = P.plot_split(synthetic_split(), approximate="REVIEW")
+    assert style.watermark_of(fig) == "REVIEW"
+    assert "A weekly model" in " ".join(texts(fig))            # the chart's own note stays, under the caution
+    fitted = dataclasses.replace(small_fit, diagnostics=dataclasses.replace(small_fit.diagnostics, fast=True))
+    assert style.watermark_of(P.plot_fit(fitted)) == "FAST MODE"           # resolved from the fitted model
+    assert style.watermark_of(P.plot_fit(fitted, approximate=False)) is None
+    fig, ax = style.new_figure()
+    P.plot_roas(fitted, ax=ax)
+    assert "FAST MODE" in [t.get_text() for t in ax.texts]                 # a panel gets the small mark
+
+
+def test_long_titles_fit_the_slide():
+    names = ["brand_awareness_video_programmatic", "google_search_non_brand_exact", "linkedin_thought_leader_ads",
+             "capterra_and_g2_reviews_sites"]
+    table = pd.DataFrame({"channel": names, "role": ["brand", "performance", "brand", "performance"],
+                          "roas_mean": [3.0, 2.9, 2.8, 2.7], "roas_hdi_low": [1.0] * 4, "roas_hdi_high": [5.0] * 4,
+                          "prob_highest_roas": [0.3, 0.27, 0.23, 0.2]})
+    fig = P.plot_roas(table, units="pipeline")
+    title = style.takeaway_of(fig)
+    assert title.startswith("The data cannot tell which channel returns the most pipeline per dollar")
+    fig.canvas.draw()
+    box = fig._suptitle.get_window_extent()
+    assert box.x1 <= fig.bbox.x1 and fig._suptitle.get_text().count("\n") <= 2
+    text, size = style.fit_title("x " * 75, 13.0)  # 150 characters: two lines at 18 pt or more
+    assert text.count("\n") <= 1 and size >= 18
+
+
+def test_titles_without_draws_hedge_from_intervals():
+    curves = synthetic_curves()                    # overlapping marginal intervals, no probabilities
+    title = style.takeaway_of(P.plot_marginal_roas(curves))
+    assert "cannot tell" in title and "intervals overlap" in title
+    table = pd.DataFrame({"channel": ["a", "b"], "role": ["performance"] * 2, "roas_mean": [3.0, 1.0],
+                          "roas_hdi_low": [2.5, 0.5], "roas_hdi_high": [3.5, 1.5]})
+    assert "interval lies above every other channel's" in style.takeaway_of(P.plot_roas(table))
+
+
+def test_split_chart_shows_the_posterior_range_of_the_best_share():
+    split = synthetic_split()
+    split.summary.update(best_share_uncertainty={"low": 0.2, "high": 0.9, "prob_above_current": 0.4,
+                                                 "prob_below_current": 0.45})
+    fig = P.plot_split(split)
+    words = " ".join(texts(fig))
+    assert "90% posterior range 20%-90%" in words
+    title = style.takeaway_of(fig)
+    assert title.startswith("The data cannot tell the best brand share: 20% to 90%")
+
+
+def test_weak_plan_gain_is_not_green():
+    plan = synthetic_plan()
+    plan.summary["evidence"] = {"strength": "weak", "prob_gain_from_mix": 0.67}
+    fig = P.plot_plan(plan)
+    fig.canvas.draw()
+    label_ = next(t for t in fig.axes[1].texts if "evidence" in t.get_text())
+    assert "weak evidence (67%)" in label_.get_text()
+    assert matplotlib.colors.to_hex(label_.get_color()) != style.RECOMMENDED_COLOR.lower()

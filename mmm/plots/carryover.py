@@ -8,14 +8,17 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from mmm.claims import carryover_claim, carryover_wording, rank_claim
 from mmm.plots.style import (
     FONT,
+    Caution,
     colors_for,
     finish,
     house_style,
     label,
     new_figure,
     percent_formatter,
+    resolve_caution,
     root_figure,
 )
 
@@ -24,11 +27,15 @@ def carryover_table(fitted: Any, prob: float = 0.9) -> pd.DataFrame:
     """Carryover weights per channel and week after spend (normalised to sum to 1).
 
     Columns: ``channel, role, week, weight_median, weight_low, weight_high`` (central
-    ``prob`` interval over posterior draws), for weeks ``0 .. l_max - 1`` of each channel.
+    ``prob`` interval over posterior draws), for weeks ``0 .. l_max - 1`` of each channel, and
+    ``prob_longest``: the posterior probability that the channel's effect lasts longest (weeks
+    until 90% of it has landed, see :func:`mmm.claims.effect_length_draws`).
     """
+    from mmm.claims import effect_length_draws, prob_best
     from mmm.model import carryover_matrix
 
     w = np.asarray(carryover_matrix(fitted.params, fitted.layout))  # (S, C, L)
+    longest = prob_best(effect_length_draws(w))
     lo_q, hi_q = (1 - prob) / 2, (1 + prob) / 2
     med = np.median(w, axis=0)
     lo, hi = np.quantile(w, [lo_q, hi_q], axis=0)
@@ -36,8 +43,9 @@ def carryover_table(fitted: Any, prob: float = 0.9) -> pd.DataFrame:
     roles = {c.name: c.role for c in fitted.spec.channels}
     for i, (name, lm) in enumerate(zip(fitted.layout.channels, fitted.layout.l_max, strict=True)):
         for k in range(lm):
-            rows.append((name, roles.get(name, "performance"), k, med[i, k], lo[i, k], hi[i, k]))
-    return pd.DataFrame(rows, columns=["channel", "role", "week", "weight_median", "weight_low", "weight_high"])
+            rows.append((name, roles.get(name, "performance"), k, med[i, k], lo[i, k], hi[i, k], longest[i]))
+    return pd.DataFrame(rows, columns=["channel", "role", "week", "weight_median", "weight_low", "weight_high",
+                                       "prob_longest"])
 
 
 def effect_weeks(table: pd.DataFrame, share: float = 0.9) -> pd.DataFrame:
@@ -57,7 +65,7 @@ def effect_weeks(table: pd.DataFrame, share: float = 0.9) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["channel", "role", "peak_week", "weeks_to_share"])
 
 
-def plot_carryover(data: Any, *, units: Any = None, title: str | bool | None = None, approximate: bool | None = None,
+def plot_carryover(data: Any, *, units: Any = None, title: str | bool | None = None, approximate: bool | str | Caution | None = None,
                    ax: Any = None, colors: dict[str, str] | None = None, bands: bool = True) -> Figure:
     """Share of a week's spend effect landing in each following week, per channel (median and 90% band).
 
@@ -70,7 +78,7 @@ def plot_carryover(data: Any, *, units: Any = None, title: str | bool | None = N
     """
     if hasattr(data, "params"):
         units = data if units is None else units
-        approximate = data.approximate if approximate is None else approximate
+        approximate = resolve_caution(approximate, data)
         data = carryover_table(data)
     t = data
     col = colors_for(t, colors, units)
@@ -146,9 +154,16 @@ def plot_carryover(data: Any, *, units: Any = None, title: str | bool | None = N
         when = f"{lo_p}-{hi_p}" if lo_p != hi_p else f"{hi_p}"
         auto = (f"Spend pays back with a delay: effects peak {when} week{'s' if hi_p != 1 else ''} after spend "
                 f"and 90% lands within {n_long} weeks")
-        return finish(fig, title=title, auto=auto, approximate=bool(approximate), ax=ax, standalone=standalone)
+        return finish(fig, title=title, auto=auto, approximate=approximate, ax=ax, standalone=standalone)
+    claim = carryover_claim(t)
+    if claim.confident:
+        longest = claim.winner
+        n_long = int(ew.loc[longest, "weeks_to_share"])
+        auto = rank_claim(claim.probs, carryover_wording(), value=f"90% of it within {n_long} weeks").sentence \
+            if claim.probs else claim.sentence
     else:
-        auto = f"{label(longest)}'s effect lasts longest: 90% of it within {n_long} weeks"
+        auto = claim.sentence
+        return finish(fig, title=title, auto=auto, approximate=approximate, ax=ax, standalone=standalone)
     others = ew.drop(index=longest)["weeks_to_share"]
     if len(others) and shortest != longest:
         n_short = int(ew.loc[shortest, "weeks_to_share"])
@@ -156,4 +171,4 @@ def plot_carryover(data: Any, *, units: Any = None, title: str | bool | None = N
             auto += f"; {'the others' if len(others) > 1 else label(shortest)} within {n_short} wk{'s' if n_short > 1 else ''}"
         else:
             auto += f"; {label(shortest)} within {n_short} wk{'s' if n_short > 1 else ''}"
-    return finish(fig, title=title, auto=auto, approximate=bool(approximate), ax=ax, standalone=standalone)
+    return finish(fig, title=title, auto=auto, approximate=approximate, ax=ax, standalone=standalone)

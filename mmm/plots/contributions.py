@@ -9,12 +9,14 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from mmm.claims import contribution_claim, embed
 from mmm.plots.style import (
     ACTUAL_COLOR,
     BASELINE_COLOR,
     CONTROLS_COLOR,
     FONT,
     MODEL_COLOR,
+    Caution,
     channel_colors,
     date_axis,
     finish,
@@ -23,6 +25,7 @@ from mmm.plots.style import (
     label,
     panel,
     pct,
+    resolve_caution,
     subtitle,
     text_color_on,
     units_of,
@@ -95,7 +98,7 @@ def _controls_label(controls: list[str]) -> str:
 
 
 def plot_contributions(data: Any, *, units: Any = None, title: str | bool | None = None,
-                       approximate: bool | None = None, ax: Any = None, channels: list[str] | None = None,
+                       approximate: bool | str | Caution | None = None, ax: Any = None, channels: list[str] | None = None,
                        controls: list[str] | None = None, roles: dict[str, str] | None = None,
                        colors: dict[str, str] | None = None) -> Figure:
     """Stacked weekly contribution: baseline, controls and each channel, with the actual KPI on top.
@@ -104,15 +107,19 @@ def plot_contributions(data: Any, *, units: Any = None, title: str | bool | None
     ----------
     data : DataFrame or FittedModel
         :meth:`FittedModel.contributions` (``date, actual, fitted, baseline``, one column
-        per channel and per control) or the fitted model.
+        per channel and per control) or the fitted model (then the title names the largest
+        channel only as far as the posterior supports it, see :func:`mmm.claims.contribution_claim`;
+        from a table of means it says "on the model means").
     units : Spec, FittedModel, Units or KPI type, optional
         Units, wording, and (spec / model) which columns are channels, their roles and colours.
     channels, controls, roles, colors : optional
         Override what the spec would say (for tables without a spec).
     """
+    claim = None
     if hasattr(data, "contributions"):
         units = data if units is None else units
-        approximate = data.approximate if approximate is None else approximate
+        approximate = resolve_caution(approximate, data)
+        claim = contribution_claim(data)
         data = data.contributions()
     u = units_of(units)
     t = data
@@ -156,9 +163,15 @@ def plot_contributions(data: Any, *, units: Any = None, title: str | bool | None
     total = float(t["fitted"].sum())
     share = media / total if total else float("nan")
     top_ch = max(chans, key=lambda c: float(t[c].sum())) if chans else None
-    auto = (f"Paid media drives {pct(share)} of {u.kpi_word}, led by {label(top_ch)}"
-            if top_ch else f"Baseline drives all {u.kpi_word}")
-    return finish(fig, title=title, auto=auto, approximate=bool(approximate), ax=ax, standalone=standalone)
+    if not top_ch:
+        auto = f"Baseline drives all {u.kpi_word}"
+    elif claim is not None and len(chans) > 1:
+        auto = f"Paid media drives {pct(share)} of {u.kpi_word}; {embed(claim.sentence)}"
+    elif len(chans) > 1:
+        auto = f"Paid media drives {pct(share)} of {u.kpi_word}; {label(top_ch)} the most on the model means"
+    else:
+        auto = f"Paid media drives {pct(share)} of {u.kpi_word}"
+    return finish(fig, title=title, auto=auto, approximate=approximate, ax=ax, standalone=standalone)
 
 
 def waterfall_table(data: pd.DataFrame, *, units: Any = None, start: Any = None, end: Any = None,
@@ -198,7 +211,7 @@ def waterfall_table(data: pd.DataFrame, *, units: Any = None, start: Any = None,
 
 
 def plot_waterfall(data: Any, *, units: Any = None, start: Any = None, end: Any = None,
-                   title: str | bool | None = None, approximate: bool | None = None, ax: Any = None,
+                   title: str | bool | None = None, approximate: bool | str | Caution | None = None, ax: Any = None,
                    channels: list[str] | None = None, controls: list[str] | None = None,
                    roles: dict[str, str] | None = None, colors: dict[str, str] | None = None) -> Figure:
     """Waterfall of the KPI over a period: baseline, controls, each channel, and the total.
@@ -212,7 +225,7 @@ def plot_waterfall(data: Any, *, units: Any = None, start: Any = None, end: Any 
     """
     if hasattr(data, "contributions"):
         units = data if units is None else units
-        approximate = data.approximate if approximate is None else approximate
+        approximate = resolve_caution(approximate, data)
         data = data.contributions()
     u = units_of(units)
     w = waterfall_table(data, units=units, start=start, end=end, channels=channels, controls=controls, roles=roles)
@@ -260,4 +273,4 @@ def plot_waterfall(data: Any, *, units: Any = None, start: Any = None, end: Any 
     media = float(w.loc[w["kind"].isin(["brand", "performance"]), "value"].sum())
     share = media / total if total else float("nan")
     auto = f"Paid media added {u.kpi(media)} ({pct(share)}) of {u.kpi_word}, {w.attrs['period']}"
-    return finish(fig, title=title, auto=auto, approximate=bool(approximate), ax=ax, standalone=standalone)
+    return finish(fig, title=title, auto=auto, approximate=approximate, ax=ax, standalone=standalone)

@@ -13,11 +13,13 @@ from matplotlib.lines import Line2D
 from mmm.plots.style import (
     FIGSIZE,
     FONT,
+    Caution,
     channel_colors,
     finish,
     house_style,
     label,
     new_figure,
+    resolve_caution,
 )
 
 #: Free parameters shown, in this order, when present in the posterior.
@@ -42,7 +44,7 @@ def diagnostics_takeaway(d: Any) -> str:
 
 
 def plot_diagnostics(data: Any, *, kind: str = "trace", var_names: list[str] | None = None,
-                     title: str | bool | None = None, approximate: bool | None = None,
+                     title: str | bool | None = None, approximate: bool | str | Caution | None = None,
                      colors: dict[str, str] | None = None, diagnostics: Any = None) -> Figure:
     """Trace (density + chain traces) or rank plots of the free media parameters, coloured by channel.
 
@@ -64,7 +66,7 @@ def plot_diagnostics(data: Any, *, kind: str = "trace", var_names: list[str] | N
     if hasattr(data, "spec"):
         colors = colors or channel_colors(data.spec)
         diagnostics = diagnostics or data.diagnostics
-        approximate = data.approximate if approximate is None else approximate
+        approximate = resolve_caution(approximate, data)
     colors = colors or {}
     post = idata.posterior
     names = [v for v in (var_names or DIAGNOSTIC_VARS) if v in post.data_vars]
@@ -113,7 +115,7 @@ def plot_diagnostics(data: Any, *, kind: str = "trace", var_names: list[str] | N
         if used:
             fig.legend(handles=[Line2D([], [], color=c, lw=3, label=label(n)) for n, c in used.items()],
                        loc="outside lower center", ncols=min(len(used), 6), fontsize=FONT["legend"])
-    return finish(fig, title=title, auto=diagnostics_takeaway(diagnostics), approximate=bool(approximate),
+    return finish(fig, title=title, auto=diagnostics_takeaway(diagnostics), approximate=approximate,
                   standalone=True)
 
 

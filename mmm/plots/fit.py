@@ -13,6 +13,7 @@ from mmm.plots.style import (
     FONT,
     MODEL_COLOR,
     TEXT_GREY,
+    Caution,
     date_axis,
     finish,
     house_style,
@@ -20,6 +21,7 @@ from mmm.plots.style import (
     lighten,
     panel,
     pct,
+    resolve_caution,
     subtitle,
     units_of,
 )
@@ -48,7 +50,7 @@ def fit_takeaway(table: pd.DataFrame, units: Any = None) -> str:
     return text
 
 
-def plot_fit(data: Any, *, units: Any = None, title: str | bool | None = None, approximate: bool | None = None,
+def plot_fit(data: Any, *, units: Any = None, title: str | bool | None = None, approximate: bool | str | Caution | None = None,
              ax: Any = None, prob: float = 0.9) -> Figure:
     """Actual vs fitted KPI per week with the model's 90% predictive band; holdout weeks shaded.
 
@@ -68,7 +70,7 @@ def plot_fit(data: Any, *, units: Any = None, title: str | bool | None = None, a
     """
     if hasattr(data, "fit_table"):
         units = data if units is None else units
-        approximate = data.approximate if approximate is None else approximate
+        approximate = resolve_caution(approximate, data)
         data = data.fit_table(prob)
     u = units_of(units)
     t = data
@@ -99,5 +101,5 @@ def plot_fit(data: Any, *, units: Any = None, title: str | bool | None = None, a
         subtitle(ax, f"Weekly {u.kpi_word}: actual vs model, with the model's {prob:.0%} predictive interval",
                  standalone=standalone)
         ax.tick_params(axis="x", colors=TEXT_GREY)
-    return finish(fig, title=title, auto=fit_takeaway(t, u), approximate=bool(approximate), ax=ax,
+    return finish(fig, title=title, auto=fit_takeaway(t, u), approximate=approximate, ax=ax,
                   standalone=standalone)

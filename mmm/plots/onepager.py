@@ -6,30 +6,37 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from mmm.claims import annotate_curves, plan_claim
 from mmm.plots.carryover import plot_carryover
 from mmm.plots.contributions import period_text, plot_waterfall
 from mmm.plots.fit import plot_fit
-from mmm.plots.plan import plan_totals, plot_plan
+from mmm.plots.plan import plot_plan
 from mmm.plots.response import plot_response_curves
 from mmm.plots.roas import plot_roas
 from mmm.plots.style import (
-    APPROX_COLOR,
     FONT,
     ONEPAGER_SIZE,
     TEXT_GREY,
+    Caution,
+    caution_of,
     house_style,
     pct,
+    resolve_caution,
     units_of,
     watermark,
 )
 
 
 def headline(fitted: Any, plan: Any = None) -> str:
-    """One line of key numbers: fit quality, media share, plan uplift."""
+    """One line of key numbers: sampling and model health, fit quality, media share, and the plan's
+    uplift with its 90% interval and evidence (:func:`mmm.claims.plan_claim`)."""
     u = units_of(fitted)
     d = fitted.diagnostics
     parts = [f"{d.sampler}, {d.chains}x{d.draws} draws: {'converged' if d.converged else 'NOT converged'}"
              if not fitted.approximate else "APPROXIMATE (ADVI) fit"]
+    health = getattr(d, "health", None)
+    if health:
+        parts[0] += f", model health: {health}"
     if d.r2 is not None:
         parts.append(f"R² {d.r2:.2f}, MAPE {pct(d.mape, 1)}")
     c = fitted.contributions()
@@ -38,15 +45,18 @@ def headline(fitted: Any, plan: Any = None) -> str:
     if total:
         parts.append(f"paid media {pct(float(c[chans].to_numpy().sum()) / total)} of {u.kpi_word}")
     if plan is not None:
-        t = plan_totals(plan)
-        if t["uplift"] is not None and t["current"] is not None:
-            parts.append(f"plan uplift {'+' if t['uplift'][0] >= 0 else '-'}{u.kpi(abs(t['uplift'][0]))} "
-                         f"({'+' if t['uplift_pct'] >= 0 else '-'}{pct(abs(t['uplift_pct']), 1)})")
-    return "   ·   ".join(parts)
+        claim = plan_claim(plan)
+        if claim is not None and claim.big:
+            parts.append(f"plan {claim.sentence}")
+    line = "   ·   ".join(parts)
+    if len(line) > 150 and len(parts) > 1:  # two lines: the model, then the plan
+        line = "   ·   ".join(parts[:-1]) + "\n" + parts[-1]
+    return line
 
 
 def plot_onepager(fitted: Any, *, curves: Any = None, plan: Any = None, weeks: int = 13, title: str | None = None,
-                  figsize: tuple[float, float] = ONEPAGER_SIZE) -> Figure:
+                  figsize: tuple[float, float] = ONEPAGER_SIZE,
+                  approximate: bool | str | Caution | None = None) -> Figure:
     """Fit, decomposition, ROAS, response curves and the budget plan on one 16:9 image.
 
     Parameters
@@ -54,53 +64,67 @@ def plot_onepager(fitted: Any, *, curves: Any = None, plan: Any = None, weeks: i
     fitted : FittedModel
     curves : DataFrame, optional
         Response curves (:func:`mmm.planning.response_curves`); computed when left out and
-        planning is available.
+        planning is available. Their ranking probabilities (:func:`mmm.claims.annotate_curves`)
+        are added when missing, so the panel title follows the posterior.
     plan : PlanResult, optional
         Budget plan; without one the last panel shows carryover instead.
     weeks : int
         Planning period in weeks (for the curves' labels).
     title : str, optional
         Main title (default: "Media mix model: <kpi> (<period>)").
+    approximate : bool, str or Caution, optional
+        Watermark (default: the fitted model's, :func:`mmm.health.watermark_text`): a large
+        faint diagonal mark across the page and a coloured footer sentence.
     """
     u = units_of(fitted)
+    caution = caution_of(resolve_caution(approximate, fitted))
     if curves is None:
         try:
             from mmm.plots.response import response_curves_of
             curves = response_curves_of(fitted, weeks)
         except ImportError:
             curves = None
+    if curves is not None and "prob_highest_marginal_roas" not in curves.columns:
+        curves = annotate_curves(curves, fitted)
     with house_style():
         fig = Figure(figsize=figsize, layout="constrained")
         fig.get_layout_engine().set(h_pad=0.15, w_pad=0.15, hspace=0.05, wspace=0.05)
-        gs = fig.add_gridspec(3, 3, height_ratios=[0.16, 1, 1], width_ratios=[1.1, 1, 1])
+        head_text = headline(fitted, plan)
+        gs = fig.add_gridspec(3, 3, height_ratios=[0.17 + 0.12 * head_text.count("\n"), 1, 1],
+                              width_ratios=[1.1, 1, 1])
         head = fig.add_subplot(gs[0, :])
         head.set_axis_off()
         main = title or f"Media mix model: {u.kpi_word} ({period_text(fitted.dataset.dates)})"
-        head.text(0, 0.95, main, fontsize=FONT["takeaway"] + 8, fontweight="bold", va="top", ha="left",
-                  transform=head.transAxes, color="#111111")
-        head.text(0, 0.08, headline(fitted, plan), fontsize=FONT["base"] + 2, va="bottom", ha="left",
-                  transform=head.transAxes, color=APPROX_COLOR if fitted.approximate else TEXT_GREY)
+        head.text(0, 1.0, main, fontsize=FONT["takeaway"] + 8, fontweight="bold", va="top", ha="left",
+                  transform=head.transAxes, color="#111111", in_layout=False)
+        head.text(0, 0.0, head_text, fontsize=FONT["base"] + 2, va="bottom", ha="left",
+                  transform=head.transAxes, color=caution.color if caution is not None else TEXT_GREY,
+                  in_layout=False, linespacing=1.4)
         a_fit = fig.add_subplot(gs[1, :2])
         a_wf = fig.add_subplot(gs[1, 2])
         a_roas = fig.add_subplot(gs[2, 0])
         a_rc = fig.add_subplot(gs[2, 1])
         a_plan = fig.add_subplot(gs[2, 2])
-    plot_fit(fitted, ax=a_fit)
-    plot_waterfall(fitted, ax=a_wf)
-    plot_roas(fitted, ax=a_roas)
+    # the panels carry no marks of their own: the page has one large mark and the footer
+    plot_fit(fitted, ax=a_fit, approximate=False)
+    plot_waterfall(fitted, ax=a_wf, approximate=False)
+    plot_roas(fitted, ax=a_roas, approximate=False)
     if curves is not None:
-        plot_response_curves(curves, plan=plan, units=fitted, weeks=weeks, ax=a_rc)
+        plot_response_curves(curves, plan=plan, units=fitted, weeks=weeks, ax=a_rc, approximate=False)
     else:
-        plot_carryover(fitted, ax=a_rc)
+        plot_carryover(fitted, ax=a_rc, approximate=False)
     if plan is not None:
-        plot_plan(plan, units=fitted, ax=a_plan)
+        plot_plan(plan, units=fitted, ax=a_plan, approximate=False)
     else:
-        plot_carryover(fitted, ax=a_plan)
+        plot_carryover(fitted, ax=a_plan, approximate=False)
     with house_style():
         for a in (a_fit, a_wf, a_roas, a_rc, a_plan):
             a.title.set_color("#111111")
         a_wf.tick_params(axis="x", labelsize=FONT["legend"] - 1)
-        if fitted.approximate:
-            watermark(fig)
+        if caution is not None:
+            fig.supxlabel(caution.note, x=0.01, ha="left", fontsize=FONT["base"] + 2, color=caution.color,
+                          fontweight="bold")
+            watermark(fig, caution.mark, color=caution.color)
+            fig.mmm_caution = caution
     fig.mmm_takeaway = main
     return fig

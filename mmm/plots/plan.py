@@ -9,12 +9,14 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from mmm.claims import prob_text
 from mmm.plots.style import (
     CURRENT_COLOR,
     FIGSIZE,
     FONT,
     RECOMMENDED_COLOR,
     TEXT_GREY,
+    Caution,
     colors_for,
     finish,
     house_style,
@@ -24,6 +26,7 @@ from mmm.plots.style import (
     money_formatter,
     new_figure,
     pct,
+    resolve_caution,
     root_figure,
     units_of,
 )
@@ -103,7 +106,7 @@ def plan_takeaway(table: pd.DataFrame, totals: dict[str, Any], units: Any = None
         ev = totals.get("evidence") or {}
         if up[0] >= 0 and ev.get("strength") in ("moderate", "weak") and ev.get("prob_gain_from_mix") is not None:
             return (f"Shifting budget {where} may add {share}more {u.kpi_word} ({amount}): "
-                    f"{ev['strength']} evidence, {pct(ev['prob_gain_from_mix'])} chance it beats today's mix")
+                    f"{ev['strength']} evidence, {prob_text(ev['prob_gain_from_mix'])} chance it beats today's mix")
         if up[0] >= 0:
             return f"Shifting budget {where} adds {share}more {u.kpi_word} ({amount}) at the same spend"
         return f"The recommended plan loses {share}{u.kpi_word} ({amount}): check the bounds"
@@ -111,7 +114,7 @@ def plan_takeaway(table: pd.DataFrame, totals: dict[str, Any], units: Any = None
 
 
 def plot_plan(plan: Any, *, units: Any = None, weeks: int | None = None, title: str | bool | None = None,
-              approximate: bool | None = None, ax: Any = None, colors: dict[str, str] | None = None,
+              approximate: bool | str | Caution | None = None, ax: Any = None, colors: dict[str, str] | None = None,
               budget: float | None = None, bounds: Any = "30%") -> Figure:
     """Current vs recommended weekly spend per channel, and expected KPI of both plans with 90% intervals.
 
@@ -130,7 +133,7 @@ def plot_plan(plan: Any, *, units: Any = None, weeks: int | None = None, title: 
     if hasattr(plan, "spec"):
         from mmm.planning import current_weekly_spend, optimize_budget
         units = plan if units is None else units
-        approximate = plan.approximate if approximate is None else approximate
+        approximate = resolve_caution(approximate, plan)
         weeks = weeks or 13
         if budget is None:
             budget = float(current_weekly_spend(plan, weeks).sum() * weeks)
@@ -150,7 +153,7 @@ def plot_plan(plan: Any, *, units: Any = None, weeks: int | None = None, title: 
         fig = root_figure(ax)
         with house_style():
             _spend_bars(ax, t, col, u, compact=True)
-        return finish(fig, title=title, auto=auto, approximate=bool(approximate), ax=ax, standalone=False)
+        return finish(fig, title=title, auto=auto, approximate=approximate, ax=ax, standalone=False)
 
     fig, (a1, a2) = new_figure(1, 2, figsize=FIGSIZE, width_ratios=[1.9, 1])
     with house_style():
@@ -165,7 +168,7 @@ def plot_plan(plan: Any, *, units: Any = None, weeks: int | None = None, title: 
             _per_channel_kpi(a2, t, col, u)
             a2.set_title(f"Expected {u.kpi_word} per channel", loc="left", color=TEXT_GREY,
                          fontsize=FONT["panel_title"])
-    return finish(fig, title=title, auto=auto, approximate=bool(approximate), standalone=True)
+    return finish(fig, title=title, auto=auto, approximate=approximate, standalone=True)
 
 
 def _spend_bars(ax: Any, t: pd.DataFrame, col: dict[str, str], u: Any, compact: bool = False) -> None:
@@ -234,8 +237,15 @@ def _totals_panel(ax: Any, totals: dict[str, Any], u: Any) -> None:
             text += f"\n({sign}{pct(abs(upct), 1)})"
         if np.isfinite(up[1]) and np.isfinite(up[2]):
             text += f"\n90%: {u.kpi(up[1], unit=False)} to {u.kpi(up[2])}"
+        ev = totals.get("evidence") or {}
+        strength, p = ev.get("strength"), ev.get("prob_gain_from_mix")
+        if strength in ("strong", "moderate", "weak") and p is not None:
+            text += f"\n{strength} evidence ({prob_text(p)})"
+        # green only for a gain the posterior supports; a weak or moderate case stays neutral
+        sure = strength in (None, "strong", "no change")
+        color = "#B23B2E" if up[0] < 0 else (RECOMMENDED_COLOR if sure else CURRENT_COLOR)
         ax.text(0.5, 0.97, text, transform=ax.transAxes, ha="center", va="top", fontsize=FONT["base"],
-                fontweight="bold", color=RECOMMENDED_COLOR if up[0] >= 0 else "#B23B2E")
+                fontweight="bold", color=color)
 
 
 def _per_channel_kpi(ax: Any, t: pd.DataFrame, col: dict[str, str], u: Any) -> None:

@@ -11,11 +11,13 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from mmm.claims import annotate_curves, headroom_claim, payback_text
 from mmm.plots.style import (
     CURRENT_COLOR,
     FIGSIZE,
     FONT,
     RECOMMENDED_COLOR,
+    Caution,
     colors_for,
     finish,
     house_style,
@@ -24,6 +26,7 @@ from mmm.plots.style import (
     lighten,
     money_formatter,
     new_figure,
+    resolve_caution,
     root_figure,
     units_of,
 )
@@ -60,22 +63,19 @@ def _marginal_text(u: Any, m: float) -> str:
 
 
 def response_takeaway(curves: pd.DataFrame, units: Any = None, breakeven: float | None = None) -> str:
-    """Which channel has the most headroom (highest marginal return at current spend)."""
+    """Which channel has the most headroom (highest marginal return at current spend), as far as
+    the posterior can tell (:func:`mmm.claims.headroom_claim`), and which channels no longer pay
+    back (named only with 90% probability)."""
     u = units_of(units)
     cur = _current_rows(curves)
     if cur.empty:
         return f"Each channel's {u.kpi_word} flattens as spend grows"
-    m = cur["marginal_roas_mean"].astype(float)
-    best = m.idxmax()
+    text = headroom_claim(curves, u).sentence
     be = breakeven if breakeven is not None else (1.0 if u.kpi_type == "revenue" else None)
-    if u.return_is_cost:
-        text = f"{label(best)} has the most headroom: the next lead costs {u.money(1 / m[best], 1)}"
-    else:
-        text = f"{label(best)} has the most headroom: {u.ratio(m[best])} {u.kpi_word} per extra {u.per_unit}"
-    if be is not None:
-        below = [label(c) for c in m.index if m[c] < be]
-        if below and len(below) < len(m):
-            text += f"; {' and '.join(below[:2])} no longer pay{'s' if len(below[:2]) == 1 else ''} back"
+    if be is not None and not u.return_is_cost:
+        tail = payback_text(curves, be, u)
+        if tail:
+            text += f"; {tail}"
     return text
 
 
@@ -101,7 +101,7 @@ def _draw_one(ax: Any, g: pd.DataFrame, color: str, *, cur: pd.Series | None, re
 
 
 def plot_response_curves(curves: Any, *, plan: Any = None, units: Any = None, weeks: int | None = None,
-                         title: str | bool | None = None, approximate: bool | None = None, ax: Any = None,
+                         title: str | bool | None = None, approximate: bool | str | Caution | None = None, ax: Any = None,
                          colors: dict[str, str] | None = None, channels: list[str] | None = None,
                          breakeven: float | None = None) -> Figure:
     """Response curve per channel: expected KPI over the planning period vs weekly spend.
@@ -116,7 +116,9 @@ def plot_response_curves(curves: Any, *, plan: Any = None, units: Any = None, we
     curves : DataFrame or FittedModel
         :func:`mmm.planning.response_curves` (``channel, role, weekly_spend,
         expected_kpi_mean, expected_kpi_hdi_low, expected_kpi_hdi_high, marginal_roas_mean,
-        is_current``) or a fitted model (curves computed over ``weeks``).
+        is_current``; ``prob_highest_marginal_roas`` and ``prob_below_breakeven`` from
+        :func:`mmm.claims.annotate_curves` gate the title's claims) or a fitted model (curves
+        computed over ``weeks``).
     plan : PlanResult or DataFrame, optional
         A budget plan (``channel, recommended_weekly``) to mark recommended spend.
     weeks : int, optional
@@ -124,8 +126,8 @@ def plot_response_curves(curves: Any, *, plan: Any = None, units: Any = None, we
     """
     if hasattr(curves, "spec"):
         units = curves if units is None else units
-        approximate = curves.approximate if approximate is None else approximate
-        curves = response_curves_of(curves, weeks or 13)
+        approximate = resolve_caution(approximate, curves)
+        curves = annotate_curves(response_curves_of(curves, weeks or 13), curves, breakeven=breakeven)
     u = units_of(units)
     weeks = weeks or curves.attrs.get("weeks") or 13
     col = colors_for(curves, colors, units)
@@ -159,7 +161,7 @@ def plot_response_curves(curves: Any, *, plan: Any = None, units: Any = None, we
                                       label="recommended"))
             ax.legend(handles=handles, loc="upper left", fontsize=FONT["legend"] - 1,
                       ncols=1 if len(handles) <= 4 else 2, handlelength=1.2)
-        return finish(fig, title=title, auto=response_takeaway(curves, u, breakeven), approximate=bool(approximate),
+        return finish(fig, title=title, auto=response_takeaway(curves, u, breakeven), approximate=approximate,
                       ax=ax, standalone=False)
 
     n = len(order)
@@ -198,7 +200,7 @@ def plot_response_curves(curves: Any, *, plan: Any = None, units: Any = None, we
         else:
             fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=FONT["legend"])
     auto = response_takeaway(curves, u, breakeven)
-    return finish(fig, title=title, auto=auto, approximate=bool(approximate), standalone=True)
+    return finish(fig, title=title, auto=auto, approximate=approximate, standalone=True)
 
 
 def _nice_locator(n: int = 4) -> Any:

@@ -1,5 +1,8 @@
 """Return per channel: ROAS (revenue), pipeline ROI (pipeline) or cost per lead (leads), with 90%
-intervals, best channel on top; and the marginal return on the next dollar at current spend."""
+intervals, best channel on top; and the marginal return on the next dollar at current spend.
+
+The takeaway titles name a single best channel only when the posterior supports it (see
+:mod:`mmm.claims`); otherwise they say which channels the data cannot tell apart."""
 
 from __future__ import annotations
 
@@ -10,10 +13,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from mmm.claims import annotate_curves, next_dollar_claim, roas_claim
 from mmm.plots.style import (
     FONT,
     NORM_COLOR,
     TEXT_GREY,
+    Caution,
     colors_for,
     finish,
     house_style,
@@ -21,6 +26,7 @@ from mmm.plots.style import (
     money_formatter,
     panel,
     ratio_formatter,
+    resolve_caution,
     subtitle,
     units_of,
 )
@@ -81,7 +87,7 @@ def _breakeven_line(ax: Any, be: float, u: Any) -> None:
             color=NORM_COLOR, fontsize=FONT["legend"])
 
 
-def plot_roas(data: Any, *, units: Any = None, title: str | bool | None = None, approximate: bool | None = None,
+def plot_roas(data: Any, *, units: Any = None, title: str | bool | None = None, approximate: bool | str | Caution | None = None,
               ax: Any = None, colors: dict[str, str] | None = None, breakeven: float | None = None) -> Figure:
     """Return per channel with its 90% interval, sorted best first (one bar per channel).
 
@@ -92,14 +98,22 @@ def plot_roas(data: Any, *, units: Any = None, title: str | bool | None = None, 
     ----------
     data : DataFrame or FittedModel
         :meth:`FittedModel.channel_summary` (``channel, role, roas_mean, roas_hdi_low,
-        roas_hdi_high``, and ``cost_per_kpi_mean`` for leads) or the fitted model.
+        roas_hdi_high``, and ``cost_per_kpi_mean`` for leads) or the fitted model. The
+        title names the best channel only with ``prob_highest_roas`` at least 90% (from the
+        posterior; without that column, only when its interval is clear of the others').
+    approximate : bool, str or Caution, optional
+        Watermark: ``True`` (APPROXIMATE), a mark such as ``"FAST MODE"``, or ``None`` for the
+        fitted model's own (:func:`mmm.health.watermark_text`).
     breakeven : float, optional
         Where to draw a break-even line (default 1.0 for revenue ROAS, none otherwise).
     """
+    source = data
     if hasattr(data, "channel_summary"):
         units = data if units is None else units
-        approximate = data.approximate if approximate is None else approximate
+        approximate = resolve_caution(approximate, data)
         data = data.channel_summary()
+        if "prob_highest_roas" in data.columns:
+            source = data
     u = units_of(units)
     tab = return_table(data, u)
     col = colors_for(data, colors, units)
@@ -133,32 +147,30 @@ def plot_roas(data: Any, *, units: Any = None, title: str | bool | None = None, 
             ax.legend(handles=handles, loc="lower right", fontsize=FONT["legend"])
         subtitle(ax, sub, standalone=standalone)
         ax.xaxis.label.set_color(TEXT_GREY)
-    best = tab.iloc[0]
-    if u.return_is_cost:
-        auto = f"{label(best.channel)} has the lowest cost per lead: {u.money(best.value, 1)}"
-    elif u.kpi_type == "pipeline":
-        auto = f"{label(best.channel)} returns the most pipeline per {u.per_unit}: {u.ratio(best.value)}"
-    else:
-        auto = f"{label(best.channel)} returns the most per {u.per_unit}: {u.ratio(best.value)} {u.return_name}"
-    return finish(fig, title=title, auto=auto, approximate=bool(approximate), ax=ax, standalone=standalone)
+    auto = roas_claim(source, u).sentence
+    return finish(fig, title=title, auto=auto, approximate=approximate, ax=ax, standalone=standalone)
 
 
 def plot_marginal_roas(curves: Any, *, units: Any = None, title: str | bool | None = None,
-                       approximate: bool | None = None, ax: Any = None, colors: dict[str, str] | None = None,
+                       approximate: bool | str | Caution | None = None, ax: Any = None, colors: dict[str, str] | None = None,
                        breakeven: float | None = None) -> Figure:
     """Marginal return (the return on the next currency unit) at current spend, per channel.
 
     Parameters
     ----------
-    curves : DataFrame
+    curves : DataFrame or FittedModel
         Response curves (``channel, role, marginal_roas_mean, marginal_roas_hdi_low,
-        marginal_roas_hdi_high, is_current``); the ``is_current`` rows are used.
+        marginal_roas_hdi_high, is_current``, and ``prob_highest_marginal_roas`` from
+        :func:`mmm.claims.annotate_curves` for a title gated by the posterior); the
+        ``is_current`` rows are used. A fitted model works too.
+    approximate : bool, str or Caution, optional
+        Watermark, as in :func:`plot_roas`.
     """
     if hasattr(curves, "spec"):
         from mmm.plots.response import response_curves_of
         units = curves if units is None else units
-        approximate = curves.approximate if approximate is None else approximate
-        curves = response_curves_of(curves)
+        approximate = resolve_caution(approximate, curves)
+        curves = annotate_curves(response_curves_of(curves), curves)
     u = units_of(units)
     cur = curves[curves["is_current"].astype(bool)].drop_duplicates("channel")
     tab = return_table(cur, u, mean="marginal_roas_mean", low="marginal_roas_hdi_low", high="marginal_roas_hdi_high")
@@ -184,9 +196,5 @@ def plot_marginal_roas(curves: Any, *, units: Any = None, title: str | bool | No
         subtitle(ax, ("Cost of the next lead at current spend, with 90% interval" if u.return_is_cost else
                       "Marginal return at current spend: the next unit of spend, with 90% interval"),
                  standalone=standalone)
-    best = tab.iloc[0]
-    if u.return_is_cost:
-        auto = f"The next lead is cheapest on {label(best.channel)}: {u.money(best.value, 1)}"
-    else:
-        auto = f"The next {u.per_unit} works hardest on {label(best.channel)}: {u.ratio(best.value)} {u.kpi_word}"
-    return finish(fig, title=title, auto=auto, approximate=bool(approximate), ax=ax, standalone=standalone)
+    auto = next_dollar_claim(curves, u).sentence
+    return finish(fig, title=title, auto=auto, approximate=approximate, ax=ax, standalone=standalone)

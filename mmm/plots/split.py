@@ -9,11 +9,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from mmm.claims import split_claim
 from mmm.plots.style import (
     CURRENT_COLOR,
     FONT,
     MODEL_COLOR,
     NORM_COLOR,
+    Caution,
     finish,
     house_style,
     kpi_formatter,
@@ -21,6 +23,7 @@ from mmm.plots.style import (
     panel,
     pct,
     percent_formatter,
+    resolve_caution,
     subtitle,
     units_of,
 )
@@ -35,7 +38,8 @@ DEFAULT_NORMS = {"B2B norm": 0.46, "B2C norm": 0.60}
 
 def split_summary(split: Any) -> dict[str, Any]:
     """Normalised summary of a brand split: ``best_share``, ``share_range`` (low, high),
-    ``current_share``, ``norms`` {label: share}, ``caveat`` (text)."""
+    ``current_share``, ``norms`` {label: share}, ``caveat`` (text), ``best_share_uncertainty``
+    (the posterior range of the best share, a dict or None) and ``tolerance``."""
     s = dict(getattr(split, "summary", None) or (split if isinstance(split, dict) else {}) or {})
     norms_raw = s.get("norms")
     if norms_raw is None:
@@ -62,7 +66,8 @@ def split_summary(split: Any) -> dict[str, Any]:
             "share_range": tuple(float(v) for v in rng) if rng is not None else None,
             "current_share": _f(s.get("current_share")),
             "norms": norms or dict(DEFAULT_NORMS), "main_norm": main_name,
-            "caveat": s.get("caveat")}
+            "caveat": s.get("caveat"), "best_share_uncertainty": s.get("best_share_uncertainty"),
+            "tolerance": _f(s.get("tolerance"))}
 
 
 def _f(v: Any) -> float:
@@ -73,26 +78,25 @@ def _f(v: Any) -> float:
 
 
 def split_takeaway(table: pd.DataFrame, summary: dict[str, Any], units: Any = None) -> str:
-    """ "Best brand share: 40-55% of budget (now 30%)"."""
-    best = summary.get("best_share", float("nan"))
-    if not np.isfinite(best):
-        best = float(table.loc[table["expected_kpi_mean"].idxmax(), "brand_share"])
-    rng = summary.get("share_range")
-    cur = summary.get("current_share", float("nan"))
-    text = f"Best brand share of budget: {pct(best)}"
-    if rng and rng[0] != rng[1]:
-        text += f" (good range {pct(rng[0])}-{pct(rng[1])})"
-    if np.isfinite(cur):
-        text += f"; brand gets {pct(cur)} today"
-    return text
+    """The best brand share with its posterior range and how sure the model is about the direction
+    of change (:func:`mmm.claims.split_claim`), e.g. "Best brand share of budget: 52% (90%: 34% to
+    62%); 96% probability it is above today's 33%", or "The data cannot tell the best brand share:
+    30% to 100% (90%); ..."."""
+    s = dict(summary)
+    if not np.isfinite(s.get("best_share", float("nan"))):
+        s["best_share"] = float(table.loc[table["expected_kpi_mean"].idxmax(), "brand_share"])
+    return split_claim(s).sentence
 
 
-def plot_split(split: Any, *, units: Any = None, title: str | bool | None = None, approximate: bool | None = None,
+def plot_split(split: Any, *, units: Any = None, title: str | bool | None = None, approximate: bool | str | Caution | None = None,
                ax: Any = None, caveat: bool = True, budget: float | None = None, weeks: int = 13) -> Figure:
     """Expected KPI against the brand share of the budget, with its 90% band.
 
-    The recommended range is shaded green, the best share a green line, the current split a
-    dark dotted line and the published norms (B2B 46%, B2C 60% brand) grey dashed lines.
+    The posterior 90% range of the best share is hatched, the shares within ``tolerance`` of
+    the best on the mean curve shaded green, the best share a green line, the current split a
+    dark dotted line and the published norms (B2B 46%, B2C 60% brand) grey dashed lines. The
+    title states the best share with its posterior range, or says the data cannot tell it
+    (:func:`mmm.claims.split_claim`).
 
     Parameters
     ----------
@@ -109,7 +113,7 @@ def plot_split(split: Any, *, units: Any = None, title: str | bool | None = None
         from mmm.planning import current_weekly_spend
         from mmm.split import brand_split
         units = split if units is None else units
-        approximate = split.approximate if approximate is None else approximate
+        approximate = resolve_caution(approximate, split)
         if budget is None:
             budget = float(current_weekly_spend(split, weeks).sum() * weeks)
         split = brand_split(split, budget, weeks=weeks)
@@ -121,16 +125,24 @@ def plot_split(split: Any, *, units: Any = None, title: str | bool | None = None
     fig, ax, standalone = panel(ax)
     with house_style():
         rng = s["share_range"]
+        unc = s.get("best_share_uncertainty") or {}
+        if unc.get("low") is not None and unc.get("high") is not None:
+            ax.axvspan(float(unc["low"]), float(unc["high"]), facecolor="none", edgecolor=lighten(MODEL_COLOR, 0.6),
+                       hatch="//", lw=0, zorder=0,
+                       label=f"Best share, 90% posterior range {pct(unc['low'])}-{pct(unc['high'])}")
         if rng is not None:
+            tol = s.get("tolerance")
+            within = f"Within {pct(tol)} of the best" if tol is not None and np.isfinite(tol) else "Near the best"
             ax.axvspan(rng[0], rng[1], color=lighten(MODEL_COLOR, 0.82), lw=0, zorder=0,
-                       label=f"Recommended range {pct(rng[0])}-{pct(rng[1])}")
+                       label=f"{within} (mean curve) {pct(rng[0])}-{pct(rng[1])}")
         ax.fill_between(x, t["expected_kpi_hdi_low"], t["expected_kpi_hdi_high"], color="#BBBBBB", alpha=0.45, lw=0,
                         label="90% interval")
         ax.plot(x, t["expected_kpi_mean"], color=MODEL_COLOR, lw=3.2, label=f"Expected {u.kpi_word}")
         ymin = float(np.nanmin(t["expected_kpi_hdi_low"]))
         ymax = float(np.nanmax(t["expected_kpi_hdi_high"]))
         span = ymax - ymin or abs(ymax) * 0.1 or 1.0
-        ax.set_ylim(ymin - 0.22 * span, ymax + 0.34 * span)
+        two_rows = unc.get("low") is not None and rng is not None  # four legend entries: two rows
+        ax.set_ylim(ymin - (0.4 if two_rows else 0.22) * span, ymax + 0.34 * span)
         y_text = ymax + 0.31 * span
         box = {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9}
 
@@ -160,10 +172,11 @@ def plot_split(split: Any, *, units: Any = None, title: str | bool | None = None
         ax.set_xlabel("Brand share of the budget  (rest: performance)")
         ax.yaxis.set_major_formatter(kpi_formatter(u))
         ax.set_ylabel(f"Expected {u.kpi_word}")
-        ax.legend(loc="lower center", ncols=3, fontsize=FONT["legend"])
+        ax.legend(loc="lower center", ncols=3 if len(ax.get_legend_handles_labels()[1]) <= 3 else 2,
+                  fontsize=FONT["legend"])
         ax.tick_params(axis="x", colors="#333333")
         subtitle(ax, f"Expected {u.kpi_word} of the budget at each brand / performance split (90% band)",
                  standalone=standalone)
     note = SHORT_CAVEAT if caveat and standalone and s.get("caveat") else None
-    return finish(fig, title=title, auto=split_takeaway(t, s, u), approximate=bool(approximate), ax=ax,
+    return finish(fig, title=title, auto=split_takeaway(t, s, u), approximate=approximate, ax=ax,
                   standalone=standalone, note=note)

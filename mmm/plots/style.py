@@ -51,7 +51,8 @@ MODEL_COLOR = "#2E7D32"      # fitted line, expected KPI, the recommended choice
 CURRENT_COLOR = "#444444"    # the current plan / current spend
 RECOMMENDED_COLOR = MODEL_COLOR
 NORM_COLOR = "#7A7A7A"
-APPROX_COLOR = "#C62828"
+APPROX_COLOR = "#C62828"     # watermark of fits not fit to present (APPROXIMATE, FAST MODE, DO NOT USE)
+REVIEW_COLOR = "#B35806"     # watermark of fits whose health is "review"
 GRID_COLOR = "#E6E6E6"
 TEXT_GREY = "#555555"
 
@@ -399,52 +400,195 @@ def wrap_title(text: str, width: int = 62) -> str:
     return "\n".join(textwrap.wrap(text, width=int(width * 1.15)))
 
 
-def finish(fig: Figure, *, title: str | bool | None, auto: str, approximate: bool = False,
+#: Average width of a bold DejaVu Sans character, as a share of the font size.
+CHAR_WIDTH = 0.63
+
+
+def fit_title(text: str, width_in: float, sizes: Sequence[float] = (24, 22, 20, 18), max_lines: int = 2) -> tuple[str, float]:
+    """Wrap ``text`` into balanced lines that fit ``width_in`` inches, shrinking the font if it must.
+
+    Tries each font size of ``sizes`` in turn for at most ``max_lines`` lines (balanced, so
+    no one-word orphan line); the last size takes as many lines as needed. Returns the
+    wrapped text and the font size.
+    """
+    for i, size in enumerate(sizes):
+        chars = max(12, int(width_in * 72 / (CHAR_WIDTH * size)))
+        if len(text) <= chars:
+            return text, size
+        lines_needed = math.ceil(len(text) / chars)
+        limit = max_lines if i < len(sizes) - 1 else max(max_lines, lines_needed + 1)
+        for n in range(max(2, lines_needed), limit + 1):
+            for w in range(math.ceil(len(text) / n), chars + 1):
+                lines = textwrap.wrap(text, width=w, break_long_words=False)
+                if len(lines) <= n and max(len(x) for x in lines) <= chars:
+                    return "\n".join(lines), size
+    size = sizes[-1]
+    return textwrap.fill(text, max(12, int(width_in * 72 / (CHAR_WIDTH * size)))), size
+
+
+@dataclass(frozen=True)
+class Caution:
+    """The mark a chart of a fit that is not fit to present carries, and the sentence that goes with it.
+
+    ``mark`` is one of :data:`CAUTION_NOTES`' keys (``APPROXIMATE``, ``FAST MODE``,
+    ``DO NOT USE``, ``REVIEW``) or any short word; ``note`` is the footer sentence.
+    Build with :func:`caution_of`.
+    """
+
+    mark: str
+    note: str
+
+    @property
+    def color(self) -> str:
+        """Red for marks that say "not for reporting", amber for REVIEW."""
+        return REVIEW_COLOR if self.mark == "REVIEW" else APPROX_COLOR
+
+
+#: The footer sentence of each watermark, used when no fitted model gives a more specific one.
+CAUTION_NOTES = {
+    "APPROXIMATE": "APPROXIMATE FIT (ADVI): for iterating only; refit with NUTS before reporting.",
+    "FAST MODE": "FAST MODE (few draws): for a quick look only; refit without MMM_FAST before reporting.",
+    "DO NOT USE": "MODEL HEALTH: DO NOT USE. These numbers are not fit to present; see the checks in "
+                  "diagnostics.json.",
+    "REVIEW": "MODEL HEALTH: REVIEW. Read the warnings in diagnostics.json ('checks') before presenting.",
+}
+
+
+def caution_of(source: Any) -> Caution | None:
+    """The watermark to put on a chart, or ``None``.
+
+    Parameters
+    ----------
+    source : None, bool, str, Caution or fitted model
+        ``None`` / ``False``: none; ``True``: ``APPROXIMATE`` (the historic meaning of
+        ``approximate=True``); a string: that mark (``"FAST MODE"``, ``"DO NOT USE"``,
+        ``"REVIEW"``, ...); a fitted model: :func:`mmm.health.watermark_text` and
+        :func:`mmm.health.watermark_note` of it.
+    """
+    if source is None or isinstance(source, Caution):
+        return source
+    if isinstance(source, bool | np.bool_):
+        return Caution("APPROXIMATE", CAUTION_NOTES["APPROXIMATE"]) if source else None
+    if isinstance(source, str):
+        mark = source.strip().upper()
+        return Caution(mark, CAUTION_NOTES.get(mark, f"{mark}: not for reporting.")) if mark else None
+    if hasattr(source, "diagnostics"):
+        from mmm.health import watermark_note, watermark_text
+        mark = watermark_text(source)
+        if mark is None:
+            return None
+        return Caution(mark, watermark_note(source) or CAUTION_NOTES.get(mark, mark))
+    return None
+
+
+def resolve_caution(approximate: Any, data: Any) -> Any:
+    """``approximate`` as given, or, when it is ``None``, the caution of ``data`` (a fitted model)."""
+    return caution_of(data) if approximate is None else approximate
+
+
+def finish(fig: Figure, *, title: str | bool | None, auto: str, approximate: bool | str | Caution | None = False,
            ax: Any = None, standalone: bool = True, note: str | None = None) -> Figure:
-    """Put the takeaway title on a chart and the APPROXIMATE marks on an ADVI fit.
+    """Put the takeaway title on a chart, and the watermark on a fit that is not fit to present.
 
     ``title``: ``None`` -> the automatic takeaway ``auto``; a string -> that title;
     ``False`` or ``""`` -> no takeaway. On a figure the chart drew itself (``standalone``)
     the takeaway is the figure's title (read it back with ``fig.get_suptitle()``); on an
     ``ax`` the caller passed in it is the panel title.
+
+    ``approximate``: anything :func:`caution_of` reads (``True`` for an ADVI fit, a mark
+    such as ``"FAST MODE"``, a :class:`Caution`). A standalone chart then carries a large
+    faint diagonal mark and the caution's sentence as a coloured footer; a panel drawn on
+    the caller's ``ax`` carries the mark in its top right corner.
     """
+    caution = caution_of(approximate)
     text = auto if title is None else (title or "")
     with house_style():
         if standalone:
             if text:
-                fig.suptitle(wrap_title(text, 62 if fig.get_figwidth() < 15 else 110),
-                             x=0.01, ha="left", fontsize=FONT["takeaway"], fontweight="bold",
-                             color="#111111")
-            footer = []
-            if approximate:
-                footer.append("APPROXIMATE FIT (ADVI): for iterating only; refit with NUTS before reporting.")
-            if note:
-                footer.append(note)
-            if footer:
-                width = 115 if fig.get_figwidth() < 15 else 200
-                fig.supxlabel("\n".join(textwrap.fill(f, width) for f in footer), x=0.01, ha="left", fontsize=FONT["note"],
-                              color=APPROX_COLOR if approximate else TEXT_GREY,
-                              fontweight="bold" if approximate else "normal")
-            if approximate:
-                watermark(fig)
+                wrapped, size = fit_title(text, fig.get_figwidth() * 0.97 - 0.1,
+                                          tuple(FONT["takeaway"] - d for d in (0, 2, 4, 6)))
+                fig.suptitle(wrapped, x=0.01, ha="left", fontsize=size, fontweight="bold", color="#111111")
+            _footer(fig, caution, note)
+            if caution is not None:
+                watermark(fig, caution.mark, color=caution.color)
         elif ax is not None:
             if text:
-                size = FONT["panel_title"] + 1
-                width_in = ax.get_position().width * fig.get_figwidth()
-                chars = max(24, int(width_in * 72 / (0.64 * size)))
-                ax.set_title(wrap_title(text, chars), loc="left", fontsize=size, fontweight="bold",
-                             color="#111111")
-            if approximate:
-                ax.text(0.99, 0.98, "APPROXIMATE", transform=ax.transAxes, ha="right", va="top",
-                        color=APPROX_COLOR, fontsize=FONT["note"], fontweight="bold")
+                width_in = 0.92 * ax.get_position().width * fig.get_figwidth()
+                wrapped, size = fit_title(text, width_in, (FONT["panel_title"] + 1, FONT["panel_title"] - 1,
+                                                           FONT["note"]), max_lines=3)
+                ax.set_title(wrapped, loc="left", fontsize=size, fontweight="bold", color="#111111")
+            if caution is not None:
+                ax.text(0.99, 0.98, caution.mark, transform=ax.transAxes, ha="right", va="top",
+                        color=caution.color, fontsize=FONT["note"], fontweight="bold", zorder=20)
     fig.mmm_takeaway = text  # read by the exporter (slide titles)
+    if caution is not None and standalone:
+        fig.mmm_caution = caution
     return fig
 
 
-def watermark(fig: Figure, text: str = "APPROXIMATE") -> None:
-    """A large faint diagonal mark across the figure."""
-    fig.text(0.5, 0.5, text, ha="center", va="center", rotation=25, fontsize=110, fontweight="bold",
-             color=APPROX_COLOR, alpha=0.10, zorder=0, in_layout=False)
+def _footer(fig: Figure, caution: Caution | None, note: str | None) -> None:
+    """The footer: the caution's sentence in its colour (bold), then ``note`` in grey, both wrapped
+    to the figure's width. The space for both is reserved by the layout (``supxlabel``)."""
+    chars = max(40, int((fig.get_figwidth() - 0.4) * 72 / (CHAR_WIDTH * FONT["note"])))
+    cau = textwrap.wrap(caution.note, chars) if caution is not None else []
+    rest = textwrap.wrap(note, chars) if note else []
+    if not cau and not rest:
+        return
+    if not cau:
+        fig.supxlabel("\n".join(rest), x=0.01, ha="left", fontsize=FONT["note"], color=TEXT_GREY)
+        return
+    # one label holds the caution and blank lines the height of the note; the note is drawn over them in grey
+    label_ = fig.supxlabel("\n".join(cau + [" "] * len(rest)), x=0.01, ha="left", fontsize=FONT["note"],
+                           color=caution.color, fontweight="bold")
+    if rest:
+        from matplotlib.text import Annotation
+        grey = Annotation("\n".join(rest), xy=(0, 0), xycoords=label_, ha="left", va="bottom",
+                          fontsize=FONT["note"], color=TEXT_GREY)
+        grey.set_in_layout(False)
+        fig.add_artist(grey)
+
+
+def watermark(fig: Figure, text: str = "APPROXIMATE", *, color: str = APPROX_COLOR, alpha: float = 0.12) -> Any:
+    """A large faint diagonal mark across the figure (replaces an earlier one); returns the text artist.
+
+    The size follows the figure's width and the length of the mark, so "DO NOT USE" and
+    "APPROXIMATE" span the same share of a slide and of the one-pager.
+    """
+    old = getattr(fig, "_mmm_watermark", None)
+    if old is not None:
+        old.remove()
+    width = fig.get_figwidth()
+    size = min(110 * width / FIGSIZE[0], 0.78 * width * 72 / (0.68 * max(len(text), 6)))
+    art = fig.text(0.5, 0.5, text, ha="center", va="center", rotation=25, fontsize=size, fontweight="bold",
+                   color=color, alpha=alpha, zorder=0.5, in_layout=False)
+    art.set_gid("mmm-watermark")
+    fig._mmm_watermark = art
+    return art
+
+
+def watermark_of(fig: Figure) -> str | None:
+    """The diagonal watermark text of a figure made by :mod:`mmm.plots`, or ``None``."""
+    art = getattr(fig, "_mmm_watermark", None)
+    return art.get_text() if art is not None else None
+
+
+def ensure_caution(fig: Figure, approximate: Any) -> Figure:
+    """Give a finished figure the watermark and footer of ``approximate`` if it does not carry them yet.
+
+    For charts drawn by other code (the exporter calls it on every chart, so that each one
+    carries the mark whatever drew it).
+    """
+    caution = caution_of(approximate)
+    if caution is None or watermark_of(fig) == caution.mark:
+        return fig
+    with house_style():
+        watermark(fig, caution.mark, color=caution.color)
+        label_ = getattr(fig, "_supxlabel", None)
+        existing = label_.get_text() if label_ is not None else ""
+        if caution.note.split()[0] not in existing:
+            _footer(fig, caution, " ".join(existing.split()) or None)
+    fig.mmm_caution = caution
+    return fig
 
 
 def takeaway_of(fig: Figure) -> str:
