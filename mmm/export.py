@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from mmm.claims import annotate_curves, plan_claim, prob_text, roas_claim, split_claim
 from mmm.errors import MMMError
 from mmm.plots import (
     plot_carryover,
@@ -56,7 +57,16 @@ from mmm.plots.contributions import period_text
 from mmm.plots.plan import plan_totals
 from mmm.plots.roas import return_table
 from mmm.plots.split import split_summary
-from mmm.plots.style import hide_takeaway, label, pct, takeaway_of, units_of
+from mmm.plots.style import (
+    Caution,
+    caution_of,
+    ensure_caution,
+    hide_takeaway,
+    label,
+    pct,
+    takeaway_of,
+    units_of,
+)
 
 FORMATS = ("pptx", "png", "svg", "html")
 #: Resolution of the PNG files in ``charts/`` (and of the one-pager: ``ONEPAGER_DPI``).
@@ -69,6 +79,8 @@ SLIDE_W, SLIDE_H = 13.333, 7.5
 CHART_BOX = (0.0, 1.2, 13.333, 6.2)
 
 APPROX_RED = (0xC6, 0x28, 0x28)
+REVIEW_AMBER = (0xB3, 0x58, 0x06)
+NEGATIVE_RED = (0xB2, 0x3B, 0x2E)
 DARK = (0x11, 0x11, 0x11)
 GREY = (0x55, 0x55, 0x55)
 GREEN = (0x2E, 0x7D, 0x32)
@@ -154,6 +166,7 @@ def _planning(fitted: Any, *, budget: float | None, weeks: int, bounds: Any, pla
 
 
 def _chart_list(fitted: Any, curves: Any, plan: Any, split: Any, weeks: int) -> list[ChartSpec]:
+    caution = caution_of(fitted)
     charts = [
         ChartSpec("01_fit", lambda: plot_fit(fitted),
                   "Weekly actual KPI (dots) against the model (line) with its 90% predictive interval. "
@@ -169,22 +182,22 @@ def _chart_list(fitted: Any, curves: Any, plan: Any, split: Any, weeks: int) -> 
     if curves is not None:
         charts.append(ChartSpec("05_response_curves",
                                 lambda: plot_response_curves(curves, plan=plan, units=fitted, weeks=weeks,
-                                                             approximate=fitted.approximate),
+                                                             approximate=caution),
                                 f"Expected KPI over {weeks} weeks at each weekly spend level (90% band). Dot: "
                                 "current spend; diamond: recommended spend."))
         charts.append(ChartSpec("06_marginal_roas",
-                                lambda: plot_marginal_roas(curves, units=fitted, approximate=fitted.approximate),
+                                lambda: plot_marginal_roas(curves, units=fitted, approximate=caution),
                                 "Return on the next unit of spend at current spend, with 90% interval."))
     charts.append(ChartSpec("07_carryover", lambda: plot_carryover(fitted),
                             "Share of a week's spend effect landing in each following week (median, 90% band)."))
     if plan is not None:
         charts.append(ChartSpec("08_budget_plan",
-                                lambda: plot_plan(plan, units=fitted, weeks=weeks, approximate=fitted.approximate),
+                                lambda: plot_plan(plan, units=fitted, weeks=weeks, approximate=caution),
                                 "Current vs recommended weekly spend per channel and the expected KPI of both "
                                 "plans with 90% intervals."))
     if split is not None:
         charts.append(ChartSpec("09_brand_split",
-                                lambda: plot_split(split, units=fitted, approximate=fitted.approximate),
+                                lambda: plot_split(split, units=fitted, approximate=caution),
                                 str(split_summary(split).get("caveat") or "")))
     charts.append(ChartSpec("10_diagnostics", lambda: plot_diagnostics(fitted), appendix=True,
                             notes="Trace plots of the free media parameters: chains (line styles) should overlap "
@@ -208,7 +221,8 @@ def _mediation_charts(mediated: Any) -> list[ChartSpec]:
 
 def write_report(fitted: Any, outdir: str | Path, *, formats: Iterable[str] | str = ("pptx", "png", "svg"),
                  budget: float | None = None, weeks: int = 13, bounds: Any = "30%", plan: Any = None,
-                 split: Any = None, curves: Any = None, dpi: int = PNG_DPI, title: str | None = None) -> dict:
+                 split: Any = None, curves: Any = None, dpi: int = PNG_DPI, title: str | None = None,
+                 keep_figures: bool = False) -> dict:
     """Write every chart, the deck, the one-pager and (optionally) an HTML report into ``outdir``.
 
     Parameters
@@ -234,14 +248,28 @@ def write_report(fitted: Any, outdir: str | Path, *, formats: Iterable[str] | st
         Resolution of the PNG files in ``charts/`` (default 300).
     title : str, optional
         Title of the deck (default: "Media mix model: <kpi>").
+    keep_figures : bool
+        Return the matplotlib figures too (``figures``: {chart name: Figure}, and
+        ``"onepager"``), e.g. to inspect them; by default they are dropped once saved.
 
     Returns
     -------
     dict
         ``outdir``, ``charts`` ({name: {"png": path, "svg": path}}), ``titles`` ({name:
         takeaway}), ``pptx``, ``html``, ``onepager`` (paths or None), ``slides`` (slide
-        titles in order), ``skipped`` ({part: reason}), ``plan``, ``split``, ``curves``,
-        ``budget``.
+        titles in order), ``skipped`` ({part: reason}), ``plan``, ``split``, ``curves``
+        (with the ranking probabilities of :func:`mmm.claims.annotate_curves`), ``budget``,
+        ``watermark`` (the mark on every chart, slide and the one-pager, or None: see
+        :func:`mmm.health.watermark_text`) and ``figures``.
+
+    Notes
+    -----
+    Every takeaway and summary line is gated by the posterior (:mod:`mmm.claims`): a single
+    best channel is named only with at least 90% probability, and otherwise the channels the
+    data cannot tell apart are named. A fit that is not fit to present (not converged, FAST,
+    APPROXIMATE, or health ``review`` / ``do not use``) carries its watermark on every chart,
+    every slide and the one-pager, and the title slide shows the model health with its top
+    warnings.
     """
     fmts = _formats(formats)
     out = Path(outdir)
@@ -259,9 +287,16 @@ def write_report(fitted: Any, outdir: str | Path, *, formats: Iterable[str] | st
         warnings.simplefilter("ignore")
         curves, plan, split, budget = _planning(fitted, budget=budget, weeks=weeks, bounds=bounds, plan=plan,
                                                 split=split, curves=curves, skipped=skipped)
+        if curves is not None and "prob_highest_marginal_roas" not in curves.columns:
+            try:  # ranking probabilities from the posterior, so the curve charts' titles follow the evidence
+                curves = annotate_curves(curves, fitted)
+            except (MMMError, ValueError, KeyError) as exc:
+                skipped["ranking_probabilities"] = f"{type(exc).__name__}: {exc}"
+    caution = caution_of(fitted)
     result: dict[str, Any] = {"outdir": out, "charts": {}, "titles": {}, "pptx": None, "html": None,
                               "onepager": None, "slides": [], "skipped": skipped, "plan": plan, "split": split,
-                              "curves": curves, "budget": budget}
+                              "curves": curves, "budget": budget, "figures": {},
+                              "watermark": caution.mark if caution is not None else None}
     deck_images: list[tuple[ChartSpec, str, bytes, tuple[float, float]]] = []
     need_deck = "pptx" in fmts or "html" in fmts
     charts = _chart_list(fitted, curves, plan, split, weeks)
@@ -275,6 +310,8 @@ def write_report(fitted: Any, outdir: str | Path, *, formats: Iterable[str] | st
             except (MMMError, ValueError, KeyError) as exc:
                 skipped[chart.name] = f"{type(exc).__name__}: {exc}"
                 continue
+        ensure_caution(fig, caution)  # every chart carries the fit's watermark, whatever drew it
+        result["figures"][chart.name] = fig
         takeaway = takeaway_of(fig)
         result["titles"][chart.name] = takeaway
         paths = {}
@@ -294,12 +331,16 @@ def write_report(fitted: Any, outdir: str | Path, *, formats: Iterable[str] | st
             buf = io.BytesIO()
             fig.savefig(buf, format="png", dpi=DECK_DPI, pil_kwargs={"compress_level": 3})
             deck_images.append((chart, takeaway, buf.getvalue(), tuple(fig.get_size_inches())))
+        if not keep_figures:
+            del result["figures"][chart.name]
         del fig
     if "png" in fmts:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            one = plot_onepager(fitted, curves=curves, plan=plan, weeks=weeks)
+            one = plot_onepager(fitted, curves=curves, plan=plan, weeks=weeks, approximate=caution)
             result["onepager"] = out / "onepager.png"
+            if keep_figures:
+                result["figures"]["onepager"] = one
             one.savefig(result["onepager"], dpi=ONEPAGER_DPI, pil_kwargs={"compress_level": 3})
     if "pptx" in fmts:
         result["pptx"], result["slides"] = _write_deck(fitted, out / "report.pptx", deck_images, plan=plan,
@@ -319,10 +360,16 @@ def summary_points(fitted: Any, *, plan: Any = None, split: Any = None, weeks: i
     """The four blocks of the executive summary.
 
     Keys ``decomposition``, ``returns``, ``plan``, ``split``; each a dict with ``big`` (a
-    headline number), ``caption`` (what it is) and ``lines`` (short supporting lines).
-    Wording follows the KPI type (no "revenue" on a pipeline model).
+    headline number), ``interval`` (its 90% interval, e.g. "90%: -2.1% to +4.4%", or ""),
+    ``caption`` (what it is, with the evidence for it), ``lines`` (short supporting lines)
+    and ``tone``: ``"strong"`` only for a headline the posterior supports with at least 90%
+    probability (drawn in the house green), else ``"neutral"`` (or ``"negative"`` for a plan
+    that loses). Wording follows the KPI type (no "revenue" on a pipeline model), and every
+    ranking is gated by the posterior (:mod:`mmm.claims`): a best channel is named only with
+    at least 90% probability.
     """
     from mmm.analysis import total_media
+    from mmm.claims import contribution_claim
 
     u = units_of(fitted)
     word = u.kpi_word
@@ -331,49 +378,83 @@ def summary_points(fitted: Any, *, plan: Any = None, split: Any = None, weeks: i
     tm = total_media(fitted)
     media_share = tm["mean"] / total_kpi if total_kpi else float("nan")
     top = cs.sort_values("contribution_mean", ascending=False).head(3)
-    dec = {"big": pct(media_share), "caption": f"of {word} came from paid media",
+    contrib = contribution_claim(fitted) if len(cs) > 1 else None
+    dec = {"big": pct(media_share),
+           "interval": f"90%: {pct(tm['hdi_low'] / total_kpi)} to {pct(tm['hdi_high'] / total_kpi)}"
+           if total_kpi else "",
+           "caption": f"of {word} came from paid media", "tone": "neutral",
            "lines": [f"{u.kpi(tm['mean'])} (90%: {u.kpi(tm['hdi_low'])} to {u.kpi(tm['hdi_high'])}), "
-                     f"{period_text(fitted.train.dates)}",
-                     "Largest: " + ", ".join(f"{label(r.channel)} {pct(r.share_of_kpi)}" for r in top.itertuples()),
-                     f"The rest ({pct(1 - media_share)}): baseline, seasonality, events, controls"]}
-    rt = return_table(cs, u).head(3)
+                     f"{period_text(fitted.train.dates)}"]
+           + ([contrib.sentence] if contrib is not None else [])
+           + ["Shares of " + word + ": " + ", ".join(f"{label(r.channel)} {pct(r.share_of_kpi)}"
+                                                      for r in top.itertuples()),
+              f"The rest ({pct(1 - media_share)}): baseline, seasonality, events, controls"]}
+
+    # ---- returns: a best channel only with >= 90% probability
+    rt = return_table(cs, u)
+    claim = roas_claim(cs if "prob_highest_roas" in cs.columns else fitted, u)
+    probs = claim.probs
+    rows = rt.set_index("channel")
+    shown = list(dict.fromkeys([*claim.tied, *rt["channel"]]))[:max(3, min(len(claim.tied), 4))]
+
+    def fmt(v: float) -> str:
+        return (u.money(v) if np.isfinite(v) else "n/a") if u.return_is_cost else u.ratio(v)
+
+    best_word = "lowest" if u.return_is_cost else "highest"
     lines = []
-    for r in rt.itertuples():
-        if u.return_is_cost:
-            hi = "n/a" if not np.isfinite(r.high) else u.money(r.high)
-            lines.append(f"{label(r.channel)}: {u.money(r.value)} per lead (90%: {u.money(r.low)} to {hi})")
-        else:
-            lines.append(f"{label(r.channel)}: {u.ratio(r.value)} (90%: {u.ratio(r.low)} to {u.ratio(r.high)})")
-    best = rt.iloc[0]
-    if u.return_is_cost:
-        ret = {"big": u.money(best.value), "caption": f"per lead on {label(best.channel)}, the cheapest",
-               "lines": lines}
+    for c in shown:
+        r = rows.loc[c]
+        line = f"{label(c)}: {fmt(r.value)}{' per lead' if u.return_is_cost else ''} (90%: {fmt(r.low)} to {fmt(r.high)})"
+        if c in probs:
+            line += f", {prob_text(probs[c])} chance it is the {best_word}"
+        lines.append(line)
+    per = "per lead" if u.return_is_cost else f"{word} per {u.per_unit}"
+    if claim.confident and len(rt) > 1:
+        r = rows.loc[claim.winner]
+        sure = f" ({prob_text(claim.probability)} probability)" if np.isfinite(claim.probability) else ""
+        ret = {"big": fmt(r.value), "interval": f"90%: {fmt(r.low)} to {fmt(r.high)}",
+               "caption": f"{per} on {label(claim.winner)}, the {best_word}{sure}", "tone": "strong", "lines": lines}
+    elif len(rt) > 1:
+        vals = sorted(float(rows.loc[c, "value"]) for c in claim.tied)
+        big = f"{fmt(vals[0])}-{fmt(vals[-1])}"
+        names = _join_names([label(c) for c in claim.tied]) if len(claim.tied) <= 3 else f"{len(claim.tied)} channels"
+        which = "lower" if u.return_is_cost and len(claim.tied) == 2 else (
+            "higher" if len(claim.tied) == 2 else best_word)
+        ret = {"big": big, "interval": "", "tone": "neutral", "lines": lines,
+               "caption": f"{per} on {names}: the data cannot tell which is {which}"}
     else:
-        per = f"{word} per {u.per_unit}"
-        ret = {"big": u.ratio(best.value), "caption": f"{per} on {label(best.channel)}, the best", "lines": lines}
-    pl: dict[str, Any] = {"big": "n/a", "caption": "no budget plan in this report", "lines": []}
+        r = rt.iloc[0]
+        ret = {"big": fmt(r.value), "interval": f"90%: {fmt(r.low)} to {fmt(r.high)}",
+               "caption": f"{per} on {label(r.channel)}", "tone": "neutral", "lines": lines}
+
+    # ---- plan: the uplift with its interval and the evidence for the new mix
+    pl: dict[str, Any] = {"big": "n/a", "interval": "", "caption": "no budget plan in this report", "lines": [],
+                          "tone": "neutral"}
     if plan is not None:
         t = plan_totals(plan)
         tab = getattr(plan, "table", plan)
         b = budget if budget is not None else t.get("budget")
-        if t["uplift"] is not None:
+        pc = plan_claim(plan)
+        if t["uplift"] is not None and pc is not None:
             up = t["uplift"]
-            sign = "+" if up[0] >= 0 else "-"
-            pl["big"] = f"{sign}{pct(abs(t['uplift_pct']), 1)}"
+            pl["big"] = pc.big or f"{'+' if up[0] >= 0 else '-'}{u.kpi(abs(up[0]))}"
+            pl["interval"] = pc.interval
             same = f"same budget ({u.money(b)})" if b is not None and np.isfinite(b) else "same budget"
-            pl["caption"] = f"more {word}, {same}"
-            gain = f"{sign}{u.kpi(abs(up[0]))}"
+            more = "more" if up[0] >= 0 else "less"
+            if pc.evidence in ("strong", "moderate", "weak") and np.isfinite(pc.probability):
+                ev_text = f"{pc.evidence} evidence: {prob_text(pc.probability)} chance it beats today's mix"
+            else:
+                ev_text = "the recommended mix is today's mix" if pc.evidence == "no change" else ""
+            pl["caption"] = f"{more} {word}, {same}" + (f"; {ev_text}" if ev_text else "")
+            pl["tone"] = "strong" if pc.confident else ("negative" if up[0] < 0 else "neutral")
+            gain = f"{'+' if up[0] >= 0 else '-'}{u.kpi(abs(up[0]))}"
             if np.isfinite(up[1]) and np.isfinite(up[2]):
                 gain += f" (90%: {u.kpi(up[1])} to {u.kpi(up[2])})"
             pl["lines"].append(f"Expected gain {gain}")
-            prob = ((getattr(plan, "summary", {}) or {}).get("uplift") or {}).get("prob_positive")
-            if prob is not None:
-                pl["lines"].append(f"Chance it beats the current plan: {pct(prob)}")
             ev = (getattr(plan, "summary", {}) or {}).get("evidence") or {}
-            if ev.get("strength") in ("moderate", "weak") and ev.get("prob_gain_from_mix") is not None:
-                test = f"; test {' and '.join(label(c) for c in ev['test_channels'])}" if ev.get("test_channels") else ""
-                pl["lines"].append(f"Evidence for the new mix: {ev['strength']} "
-                                   f"({pct(ev['prob_gain_from_mix'])} it beats today's mix){test}")
+            if ev.get("strength") in ("moderate", "weak") and ev.get("test_channels"):
+                pl["lines"].append("Not settled: lift-test " + " and ".join(label(c) for c in ev["test_channels"])
+                                   + " before moving budget")
         d = tab.assign(delta=tab["recommended_weekly"] - tab["current_weekly"])
         ups = [f"{label(r.channel)} +{pct(r.delta / r.current_weekly)}" for r in
                d.sort_values("delta", ascending=False).itertuples() if r.delta > 0 and r.current_weekly > 0][:3]
@@ -381,19 +462,45 @@ def summary_points(fitted: Any, *, plan: Any = None, split: Any = None, weeks: i
                  d.sort_values("delta").itertuples() if r.delta < 0 and r.current_weekly > 0][:3]
         if ups or downs:
             pl["lines"].append("Shift: " + ", ".join(ups + downs))
-    sp: dict[str, Any] = {"big": "n/a", "caption": "no brand vs performance split in this report", "lines": []}
+
+    # ---- brand split: the posterior range of the best share, and the direction of change
+    sp: dict[str, Any] = {"big": "n/a", "interval": "", "caption": "no brand vs performance split in this report",
+                          "lines": [], "tone": "neutral"}
     if split is not None:
         s = split_summary(split)
-        if np.isfinite(s["best_share"]):
-            rng = s["share_range"]
-            sp["big"] = pct(s["best_share"])
-            sp["caption"] = "best brand share of budget"
+        sc = split_claim(split)
+        rng = s["share_range"]
+        if np.isfinite(sc.best):
+            if sc.confident:
+                where = "above" if sc.direction == "more brand" else "below"
+                sure = (f"{prob_text(max(sc.prob_more_brand, 1 - sc.prob_more_brand))} probability it is {where} "
+                        if np.isfinite(sc.prob_more_brand) else f"its 90% range is {where} ")
+                sp.update(big=pct(sc.best), interval=sc.interval_text, tone="strong",
+                          caption=f"best brand share of budget ({sc.interval_text}), {sure}today's {pct(sc.current)}")
+            elif np.isfinite(sc.low):
+                sp.update(big=f"{pct(sc.low)}-{pct(sc.high)}", interval="90%",
+                          caption="best brand share: the data cannot tell it"
+                                  + (f" from today's {pct(sc.current)}" if np.isfinite(sc.current) else ""))
+            else:
+                sp.update(big=pct(sc.best), caption="best brand share on the mean curve; the data cannot tell how "
+                                                    "sure this is")
+            mean_line = f"Mean curve peaks at {pct(sc.best)}"
             if rng:
-                sp["lines"].append(f"Good range {pct(rng[0])} to {pct(rng[1])}; today {pct(s['current_share'])}")
+                mean_line += f" (within {pct(s['tolerance']) if np.isfinite(s['tolerance']) else '2%'} of it: " \
+                             f"{pct(rng[0])} to {pct(rng[1])})"
+            if np.isfinite(s["current_share"]):
+                mean_line += f"; today {pct(s['current_share'])}"
+            sp["lines"].append(mean_line)
+            if not sc.confident and np.isfinite(sc.prob_more_brand):
+                sp["lines"].append(f"{prob_text(sc.prob_more_brand)} chance brand should get more than today")
         if s["norms"]:
             sp["lines"].append("Published norms: " + ", ".join(f"{k} {pct(v)}" for k, v in s["norms"].items()))
         sp["lines"].append("A weekly model misses brand's long-term effect: read this share as a lower bound.")
     return {"decomposition": dec, "returns": ret, "plan": pl, "split": sp}
+
+
+def _join_names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def summary_headings(fitted: Any, weeks: int = 13) -> dict[str, str]:
@@ -424,7 +531,7 @@ def _style_title(shape: Any, text: str, *, size: int = 28, color: tuple[int, int
     p.alignment = PP_ALIGN.LEFT
     run = p.add_run()
     run.text = text
-    run.font.size = Pt(size if len(text) <= 70 else size - 4)
+    run.font.size = Pt(size if len(text) <= 70 else (size - 4 if len(text) <= 125 else size - 8))
     run.font.bold = True
     run.font.color.rgb = _rgb(color)
 
@@ -448,6 +555,23 @@ def _textbox(slide: Any, box: tuple[float, float, float, float], lines: list[tup
     return tb
 
 
+def _runs_textbox(slide: Any, box: tuple[float, float, float, float], paragraphs: list[list[tuple[str, dict]]]) -> Any:
+    """A text box whose paragraphs are made of runs of different sizes and colours."""
+    from pptx.util import Inches, Pt
+    tb = slide.shapes.add_textbox(*(Inches(v) for v in box))
+    tf = tb.text_frame
+    tf.word_wrap = True
+    for i, runs in enumerate(paragraphs):
+        p = tf.paragraphs[0] if i == 0 else tf.add_paragraph()
+        for text, fmt in runs:
+            run = p.add_run()
+            run.text = text
+            run.font.size = Pt(fmt.get("size", 16))
+            run.font.bold = fmt.get("bold", False)
+            run.font.color.rgb = _rgb(fmt.get("color", DARK))
+    return tb
+
+
 def _accent(slide: Any, x: float, y: float, w: float = 1.4) -> None:
     """A short green bar (the house accent) above a title."""
     from pptx.enum.shapes import MSO_SHAPE
@@ -458,9 +582,120 @@ def _accent(slide: Any, x: float, y: float, w: float = 1.4) -> None:
     bar.line.fill.background()
 
 
-def _approx_flag(slide: Any) -> None:
-    _textbox(slide, (8.3, 7.05, 4.9, 0.4), [("APPROXIMATE FIT (ADVI): not for reporting",
-                                            {"size": 14, "bold": True, "color": APPROX_RED})])
+#: Colour of a summary block's headline number by its tone (see :func:`summary_points`).
+TONE_COLORS = {"strong": GREEN, "neutral": DARK, "negative": NEGATIVE_RED}
+#: Colour of the model-health word on the title slide.
+HEALTH_COLORS = {"ok": GREEN, "review": REVIEW_AMBER, "do not use": APPROX_RED}
+
+
+def _caution_rgb(caution: Caution) -> tuple[int, int, int]:
+    h = caution.color.lstrip("#")
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
+
+def _set_alpha(run: Any, alpha: float) -> None:
+    """Make a text run's solid colour translucent (python-pptx has no API for it)."""
+    from pptx.oxml.ns import qn
+
+    rpr = run._r.get_or_add_rPr()
+    clr = rpr.find(qn("a:solidFill")).find(qn("a:srgbClr"))
+    el = clr.makeelement(qn("a:alpha"), {"val": str(int(round(alpha * 100000)))})
+    clr.append(el)
+
+
+def _caution_tag(slide: Any, caution: Caution) -> None:
+    """The mark as a small filled label in the slide's top right corner (every slide)."""
+    from pptx.enum.shapes import MSO_SHAPE
+    from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+    from pptx.util import Inches, Pt
+
+    w = 0.3 + 0.12 * len(caution.mark)
+    tag = slide.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, Inches(SLIDE_W - w - 0.25), Inches(0.02), Inches(w),
+                                 Inches(0.26))
+    tag.name = "mmm watermark tag"
+    tag.fill.solid()
+    tag.fill.fore_color.rgb = _rgb(_caution_rgb(caution))
+    tag.line.fill.background()
+    tf = tag.text_frame
+    tf.margin_top = tf.margin_bottom = Inches(0.02)
+    tf.vertical_anchor = MSO_ANCHOR.MIDDLE
+    p = tf.paragraphs[0]
+    p.alignment = PP_ALIGN.CENTER
+    run = p.add_run()
+    run.text = caution.mark
+    run.font.size = Pt(11)
+    run.font.bold = True
+    run.font.color.rgb = _rgb((0xFF, 0xFF, 0xFF))
+
+
+def _caution_mark(slide: Any, caution: Caution) -> None:
+    """A large faint diagonal mark across the slide, as on the charts."""
+    from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+    from pptx.util import Inches, Pt
+
+    tb = slide.shapes.add_textbox(Inches(0.4), Inches(2.45), Inches(SLIDE_W - 0.8), Inches(2.6))
+    tb.name = "mmm watermark"
+    tb.rotation = -25.0
+    tf = tb.text_frame
+    tf.word_wrap = False
+    tf.vertical_anchor = MSO_ANCHOR.MIDDLE
+    p = tf.paragraphs[0]
+    p.alignment = PP_ALIGN.CENTER
+    run = p.add_run()
+    run.text = caution.mark
+    run.font.size = Pt(min(110, int(760 / max(len(caution.mark), 6))))
+    run.font.bold = True
+    run.font.color.rgb = _rgb(_caution_rgb(caution))
+    _set_alpha(run, 0.13)
+
+
+def _caution_footer(slide: Any, caution: Caution) -> None:
+    tb = _textbox(slide, (0.45, 7.02, 12.4, 0.42), [(caution.note, {"size": 12, "bold": True,
+                                                                    "color": _caution_rgb(caution)})])
+    tb.name = "mmm watermark note"
+
+
+def _mark_slide(slide: Any, caution: Caution | None, *, picture: bool = False) -> None:
+    """The fit's watermark on a slide: a tag on every slide; on slides without a chart image
+    (which carries its own diagonal mark and footer) also the diagonal mark and the footer note."""
+    if caution is None:
+        return
+    if not picture:
+        _caution_mark(slide, caution)
+        _caution_footer(slide, caution)
+    _caution_tag(slide, caution)
+
+
+def health_summary(fitted: Any, caution: Caution | None = None, top: int = 3) -> tuple[str, list[str]]:
+    """The model-health word for the title slide (``ok``, ``review``, ``do not use``) and its top warnings.
+
+    A fit that is not converged, FAST or APPROXIMATE is ``do not use`` whatever its checks say.
+    Warnings: the watermark's sentence, then error checks, then warning checks (messages from
+    ``diagnostics.checks``), at most ``top`` of them.
+    """
+    d = fitted.diagnostics
+    caution = caution_of(fitted) if caution is None else caution
+    health = str(getattr(d, "health", None) or "ok")
+    not_fit = caution is not None and caution.mark in ("APPROXIMATE", "FAST MODE", "DO NOT USE")
+    if not_fit or not getattr(d, "converged", True):
+        health = "do not use"
+    elif caution is not None and caution.mark == "REVIEW" and health == "ok":
+        health = "review"
+    out: list[str] = []
+    if caution is not None and caution.mark != "REVIEW":
+        out.append(caution.note)
+    if not getattr(d, "converged", True) and not getattr(d, "approximate", False):
+        out.append(f"Sampling: {d.verdict}")
+    checks = [c for c in getattr(d, "checks", None) or [] if isinstance(c, dict)]
+    for level in ("error", "warning"):
+        for c in checks:
+            if c.get("level") == level and c.get("message"):
+                out.append(str(c["message"]))
+    seen: list[str] = []
+    for line in out:
+        if not any(line in earlier for earlier in seen):  # a check already quoted by the watermark's sentence
+            seen.append(line)
+    return health, [x if len(x) <= 240 else x[:237].rstrip() + "..." for x in seen[:top]]
 
 
 def _write_deck(fitted: Any, path: Path, images: list, *, plan: Any, split: Any, weeks: int, budget: float | None,
@@ -475,13 +710,17 @@ def _write_deck(fitted: Any, path: Path, images: list, *, plan: Any, split: Any,
     titles: list[str] = []
     period = period_text(fitted.dataset.dates)
 
-    # 1. title slide
+    caution = caution_of(fitted)
+    from pptx.enum.text import PP_ALIGN
+    from pptx.util import Pt
+
+    # 1. title slide: what was modelled, how it was fitted, and the model health in one word
     s = prs.slides.add_slide(prs.slide_layouts[0])
     main = title or f"Media mix model: {u.kpi_word}"
-    _style_title(s.shapes.title, main, size=40, box=(0.8, 2.2, 11.7, 1.4))
-    _accent(s, 0.8, 2.05)
+    _style_title(s.shapes.title, main, size=40, box=(0.8, 1.15, 11.7, 1.4))
+    _accent(s, 0.8, 1.0)
     sub = s.placeholders[1]
-    sub.left, sub.top, sub.width, sub.height = Inches(0.8), Inches(3.7), Inches(11.7), Inches(1.6)
+    sub.left, sub.top, sub.width, sub.height = Inches(0.8), Inches(2.65), Inches(11.7), Inches(1.3)
     sub.text_frame.clear()
     verdict = "approximate (ADVI)" if fitted.approximate else ("converged" if d.converged else "not converged")
     column = fitted.spec.kpi.column
@@ -489,36 +728,41 @@ def _write_deck(fitted: Any, path: Path, images: list, *, plan: Any, split: Any,
     info = [f"Weekly {what}, {period}; {len(fitted.spec.channels)} channels",
             f"Bayesian MMM, {d.sampler} sampler {d.chains} x {d.draws} draws: {verdict}",
             f"Generated {_dt.date.today().isoformat()}"]
-    from pptx.enum.text import PP_ALIGN
-    from pptx.util import Pt
     for i, line in enumerate(info):
         p = sub.text_frame.paragraphs[0] if i == 0 else sub.text_frame.add_paragraph()
         p.alignment = PP_ALIGN.LEFT
         r = p.add_run()
         r.text = line
-        r.font.size = Pt(20)
+        r.font.size = Pt(18)
         r.font.color.rgb = _rgb(GREY)
-    if fitted.approximate:
-        _textbox(s, (0.8, 5.5, 11.7, 0.8), [("APPROXIMATE FIT (ADVI): for iterating on the model only. "
-                                             "Refit with NUTS before reporting these numbers.",
-                                             {"size": 20, "bold": True, "color": APPROX_RED})])
+    health, warns = health_summary(fitted, caution)
+    h_lines = [(f"Model health: {health.upper()}", {"size": 28, "bold": True,
+                                                    "color": HEALTH_COLORS.get(health, APPROX_RED)})]
+    if health == "ok" and not warns:
+        h_lines.append(("No check found a reason to hold these numbers back.", {"size": 15, "color": GREY,
+                                                                                 "space": 4}))
+    h_lines += [(f"• {w}", {"size": 14, "space": 4, "color": DARK}) for w in warns]
+    _textbox(s, (0.8, 4.15, 11.7, 2.8), h_lines).name = "mmm model health"
+    _mark_slide(s, caution)
     titles.append(main)
 
-    # 2. executive summary
+    # 2. executive summary: every headline with its 90% interval and the evidence for it
     s = prs.slides.add_slide(prs.slide_layouts[5])
     _style_title(s.shapes.title, "Executive summary")
     titles.append("Executive summary")
     pts = summary_points(fitted, plan=plan, split=split, weeks=weeks, budget=budget)
     heads = summary_headings(fitted, weeks)
-    boxes = {"decomposition": (0.5, 1.35), "returns": (6.85, 1.35), "plan": (0.5, 4.3), "split": (6.85, 4.3)}
+    boxes = {"decomposition": (0.5, 1.25), "returns": (6.85, 1.25), "plan": (0.5, 4.1), "split": (6.85, 4.1)}
     for key, (x, y) in boxes.items():
         block = pts[key]
-        _textbox(s, (x, y, 6.0, 0.5), [(heads[key], {"size": 18, "bold": True, "color": GREY})])
-        _textbox(s, (x, y + 0.45, 6.0, 0.9), [(block["big"], {"size": 40, "bold": True, "color": GREEN}),
-                                              (block["caption"], {"size": 16, "bold": True})])
-        _textbox(s, (x, y + 1.65, 6.0, 1.3), [(t, {"size": 14, "space": 3}) for t in block["lines"]])
-    if fitted.approximate:
-        _approx_flag(s)
+        _textbox(s, (x, y, 6.0, 0.45), [(heads[key], {"size": 17, "bold": True, "color": GREY})])
+        big = [(block["big"], {"size": 36, "bold": True, "color": TONE_COLORS.get(block.get("tone"), DARK)})]
+        if block.get("interval"):
+            big.append((f"  ({block['interval']})", {"size": 16, "bold": True, "color": GREY}))
+        _runs_textbox(s, (x, y + 0.38, 6.0, 0.7), [big])
+        _textbox(s, (x, y + 1.05, 6.0, 0.55), [(block["caption"], {"size": 14, "bold": True})])
+        _textbox(s, (x, y + 1.62, 6.0, 1.2), [(t, {"size": 12, "space": 2}) for t in block["lines"]])
+    _mark_slide(s, caution)
     notes = s.notes_slide.notes_text_frame
     notes.text = fitted.summary_text()
 
@@ -533,8 +777,7 @@ def _write_deck(fitted: Any, path: Path, images: list, *, plan: Any, split: Any,
         pw, ph = w * scale, h * scale
         s.shapes.add_picture(io.BytesIO(png), Inches(x + (bw - pw) / 2), Inches(y + (bh - ph) / 2),
                              Inches(pw), Inches(ph))
-        if fitted.approximate:
-            _approx_flag(s)
+        _mark_slide(s, caution, picture=True)
         if chart.notes:
             s.notes_slide.notes_text_frame.text = chart.notes
         titles.append(text)
@@ -550,6 +793,7 @@ def _write_deck(fitted: Any, path: Path, images: list, *, plan: Any, split: Any,
     body = s.placeholders[1]
     body.left, body.top, body.width, body.height = Inches(0.8), Inches(3.9), Inches(11.7), Inches(1.2)
     body.text = "Sampler diagnostics and model settings, for the analyst"
+    _mark_slide(s, caution)
     titles.append("Appendix")
     for chart, takeaway, png, size in images:
         if chart.appendix:
@@ -569,8 +813,7 @@ def _write_deck(fitted: Any, path: Path, images: list, *, plan: Any, split: Any,
     for i, col in enumerate(cols):
         _textbox(s, (5.3 + i * 4.0, 1.3, 3.9 if len(cols) > 1 else 7.8, 5.9),
                  [(line or " ", {"size": size, "mono": True, "color": (0x33, 0x33, 0x33)}) for line in col])
-    if fitted.approximate:
-        _approx_flag(s)
+    _mark_slide(s, caution)
     prs.save(str(path))
     return path, titles
 
@@ -612,21 +855,33 @@ def _write_html(fitted: Any, path: Path, images: list, *, plan: Any, split: Any,
              "<style>body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;"
              "color:#111}h1{font-size:2em}h2{margin-top:1.6em}img{width:100%;height:auto;border:1px solid #eee}"
              ".grid{display:grid;grid-template-columns:1fr 1fr;gap:1em}.box{background:#f7f7f7;padding:0.8em 1em;"
-             "border-radius:6px}.box h3{color:#555;margin:0.2em 0}.big{font-size:2.2em;font-weight:bold;color:#2e7d32}.approx{color:#c62828;font-weight:bold}"
+             "border-radius:6px}.box h3{color:#555;margin:0.2em 0}.big{font-size:2.2em;font-weight:bold;color:#111}"
+             ".big.strong{color:#2e7d32}.big.negative{color:#b23b2e}.iv{color:#555;font-weight:bold}"
+             ".approx{font-weight:bold}.health{font-size:1.4em;font-weight:bold}"
+             ".mark{position:fixed;top:40%;left:0;width:100%;text-align:center;transform:rotate(-25deg);"
+             "font-size:9vw;font-weight:bold;opacity:0.12;pointer-events:none;z-index:10}"
              "pre{background:#f7f7f7;padding:1em;overflow:auto}table{border-collapse:collapse}"
              "td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right}</style></head><body>",
              f"<h1>{esc(main)}</h1>",
              f"<p>{esc(fitted.spec.kpi.column)} ({esc(u.kpi_word)}), {esc(period_text(fitted.dataset.dates))}. "
              f"Generated {_dt.date.today().isoformat()}.</p>"]
-    if fitted.approximate:
-        parts.append("<p class='approx'>APPROXIMATE FIT (ADVI): for iterating only; refit with NUTS before "
-                     "reporting.</p>")
+    caution = caution_of(fitted)
+    if caution is not None:
+        parts.append(f"<div class='mark' style='color:{caution.color}'>{esc(caution.mark)}</div>"
+                     f"<p class='approx' style='color:{caution.color}'>{esc(caution.note)}</p>")
+    health, warns = health_summary(fitted, caution)
+    colour = "#{:02x}{:02x}{:02x}".format(*HEALTH_COLORS.get(health, APPROX_RED))
+    parts.append(f"<p class='health' style='color:{colour}'>Model health: {esc(health.upper())}</p>")
+    if warns:
+        parts.append("<ul>" + "".join(f"<li>{esc(w)}</li>" for w in warns) + "</ul>")
     parts.append("<h2>Executive summary</h2><div class='grid'>")
     for key in ("decomposition", "returns", "plan", "split"):
         block = pts[key]
         items = "".join(f"<li>{esc(t)}</li>" for t in block["lines"])
-        parts.append(f"<div class='box'><h3>{esc(heads[key])}</h3><p><span class='big'>{esc(block['big'])}</span> "
-                     f"{esc(block['caption'])}</p><ul>{items}</ul></div>")
+        iv = f" <span class='iv'>({esc(block['interval'])})</span>" if block.get("interval") else ""
+        tone = esc(str(block.get("tone", "neutral")))
+        parts.append(f"<div class='box'><h3>{esc(heads[key])}</h3><p><span class='big {tone}'>{esc(block['big'])}"
+                     f"</span>{iv}<br>{esc(block['caption'])}</p><ul>{items}</ul></div>")
     parts.append("</div>")
     for chart, takeaway, png, _ in images:
         b64 = base64.b64encode(png).decode("ascii")

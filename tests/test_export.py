@@ -110,8 +110,99 @@ def test_approximate_fit_is_marked(small_fit, report, tmp_path, monkeypatch):
     prs = Presentation(str(res["pptx"]))
     for s in prs.slides:
         text = " ".join(sh.text_frame.text for sh in s.shapes if sh.has_text_frame)
-        if s.shapes.title.text != "Appendix":
-            assert "APPROXIMATE" in text, s.shapes.title.text
+        assert "APPROXIMATE" in text, s.shapes.title.text
+
+
+def _with_diagnostics(fitted, **changes):
+    return dataclasses.replace(fitted, diagnostics=dataclasses.replace(fitted.diagnostics, **changes))
+
+
+@pytest.mark.parametrize("mode", ["fast", "not converged", "review"])
+def test_every_chart_slide_and_the_onepager_carry_the_watermark(small_fit, report, tmp_path, monkeypatch, mode):
+    """A FAST, non-converged or review fit: every chart figure the report makes, every slide and the one-pager
+    carry the mark (a large faint diagonal text and a coloured footer sentence)."""
+    import matplotlib
+
+    from mmm.health import watermark_note
+    from mmm.plots.style import APPROX_COLOR, REVIEW_COLOR, watermark_of
+
+    monkeypatch.setattr("mmm.export.DECK_DPI", 40)
+    monkeypatch.setattr("mmm.export.ONEPAGER_DPI", 30)
+    if mode == "fast":
+        fitted, mark = _with_diagnostics(small_fit, fast=True, health="ok", checks=[]), "FAST MODE"
+    elif mode == "not converged":
+        fitted = _with_diagnostics(small_fit, converged=False, health="ok", checks=[],
+                                   verdict="NOT converged: max R-hat 1.08 > 1.01. Run more tune draws.")
+        mark = "DO NOT USE"
+    else:
+        fitted = _with_diagnostics(small_fit, health="review", checks=[
+            {"id": "media_share", "level": "warning", "subject": "model",
+             "message": "Paid media explains 62% of revenue, above the 50% ceiling."}])
+        mark = "REVIEW"
+    note = watermark_note(fitted)
+    res = write_report(fitted, tmp_path, formats="pptx,png", dpi=30, plan=report["plan"], split=report["split"],
+                       curves=report["curves"], keep_figures=True)
+    assert res["watermark"] == mark
+    figs = res["figures"]
+    assert set(figs) == set(res["charts"]) | {"onepager"}
+    colour = REVIEW_COLOR if mark == "REVIEW" else APPROX_COLOR
+    for name, fig in figs.items():
+        assert watermark_of(fig) == mark, name
+        diagonal = [t for t in fig.texts if t.get_text() == mark]
+        assert len(diagonal) == 1, name
+        t = diagonal[0]
+        assert t.get_rotation() == 25 and t.get_fontsize() >= 60 and t.get_alpha() <= 0.2, name
+        assert matplotlib.colors.to_hex(t.get_color()) == colour.lower()
+        fig.canvas.draw()
+        words = " ".join(x.get_text() for x in fig.findobj(matplotlib.text.Text) if x.get_visible())
+        assert " ".join(note.split())[:40] in " ".join(words.split()), name   # the footer sentence
+    prs = Presentation(str(res["pptx"]))
+    for s in prs.slides:
+        shapes = {sh.name: sh for sh in s.shapes}
+        text = " ".join(sh.text_frame.text for sh in s.shapes if sh.has_text_frame)
+        assert mark in text, s.shapes.title.text
+        assert "mmm watermark tag" in shapes
+        pictures = [sh for sh in s.shapes if sh.shape_type == MSO_SHAPE_TYPE.PICTURE]
+        if not pictures:  # chart images carry their own diagonal mark and footer
+            assert shapes["mmm watermark"].rotation != 0 and shapes["mmm watermark"].text_frame.text == mark
+            assert note[:40] in shapes["mmm watermark note"].text_frame.text
+    title = " ".join(sh.text_frame.text for sh in list(prs.slides)[0].shapes if sh.has_text_frame)
+    health = {"REVIEW": "REVIEW"}.get(mark, "DO NOT USE")
+    assert f"Model health: {health}" in title
+    if mode == "review":
+        assert "above the 50% ceiling" in title   # the top warnings are on the title slide
+
+
+def test_healthy_fit_has_no_watermark_and_says_ok(small_fit, report, tmp_path, monkeypatch):
+    monkeypatch.setattr("mmm.export.DECK_DPI", 40)
+    fitted = _with_diagnostics(small_fit, health="ok", checks=[], fast=False)
+    res = write_report(fitted, tmp_path, formats="pptx", plan=report["plan"], split=report["split"],
+                       curves=report["curves"])
+    assert res["watermark"] is None
+    prs = Presentation(str(res["pptx"]))
+    assert not any(sh.name.startswith("mmm watermark") for s in prs.slides for sh in s.shapes)
+    title = " ".join(sh.text_frame.text for sh in list(prs.slides)[0].shapes if sh.has_text_frame)
+    assert "Model health: OK" in title
+
+
+def test_summary_headline_colour_follows_the_evidence(small_fit, report):
+    from mmm.export import summary_points
+
+    plan = report["plan"]
+    weak = dataclasses.replace(plan, summary={**plan.summary, "evidence": {**plan.summary["evidence"],
+                                                                           "strength": "weak",
+                                                                           "prob_gain_from_mix": 0.67}})
+    pts = summary_points(small_fit, plan=weak, split=report["split"])
+    block = pts["plan"]
+    assert block["tone"] == "neutral" and block["interval"].startswith("90%: ")
+    assert "weak evidence: 67% chance it beats today's mix" in block["caption"]
+    strong = dataclasses.replace(plan, summary={**plan.summary, "evidence": {**plan.summary["evidence"],
+                                                                             "strength": "strong",
+                                                                             "prob_gain_from_mix": 0.97}})
+    if plan.summary["uplift"]["abs"]["mean"] >= 0:
+        assert summary_points(small_fit, plan=strong)["plan"]["tone"] == "strong"
+    for key in ("decomposition", "returns", "plan", "split"):
+        assert {"big", "interval", "caption", "lines", "tone"} <= set(pts[key])
 
 
 def test_bad_format_and_default_budget(small_fit, tmp_path):
