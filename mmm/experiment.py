@@ -185,6 +185,13 @@ class LiftTestDesign:
 # ---------------------------------------------------------------------- building blocks
 
 
+def has_noise(fitted: FittedModel) -> bool:
+    """Whether the fit's posterior holds its KPI noise (planning-only fits do not)."""
+    need = {"negative_binomial": ("nb_alpha",), "student_t": ("sigma", "nu")}.get(fitted.spec.model.likelihood,
+                                                                                 ("sigma",))
+    return all(n in fitted.params for n in need)
+
+
 def noise_sd(fitted: FittedModel) -> float:
     """Posterior-mean standard deviation of the weekly KPI noise, in KPI units.
 
@@ -297,9 +304,12 @@ def prior_dominated_channels(fitted: FittedModel) -> list[str] | None:
     """Channels whose ROAS is mostly the prior (``data_informed`` false), or None when unknown.
 
     Reads the ``data_informed`` column of :meth:`~mmm.fitted.FittedModel.channel_summary`;
-    None when the column is not there.
+    None when the column is not there or the fit has no full posterior (a planning-only fit).
     """
-    table = fitted.channel_summary()
+    try:
+        table = fitted.channel_summary()
+    except (KeyError, AttributeError, TypeError):   # a planning-only fit: no baseline draws, no sampler output
+        return None
     if "data_informed" not in table.columns:
         return None
     flags = table["data_informed"].astype(str).str.lower().isin(("false", "0", "no"))
@@ -375,7 +385,8 @@ def _candidates(plan: PlanResult, channels: Sequence[str], prior_dominated: Iter
     out: dict[str, list[str]] = {}
     for c in (s.get("evidence") or {}).get("test_channels") or []:
         out.setdefault(c, []).append("plan evidence")
-    free = {b["channel"] for b in s.get("bounds_table", []) if b["max"] > b["min"]} - set(s.get("fixed") or [])
+    free = {b["channel"] for b in s.get("bounds_table", [])       # max None: no upper bound
+            if b["max"] is None or b["max"] > b["min"]} - set(s.get("fixed") or [])
     for c in prior_dominated or []:
         if c in free:
             out.setdefault(c, []).append("prior-dominated")
@@ -434,8 +445,9 @@ def recommend_tests(fitted: FittedModel, plan: PlanResult, *, max_tests: int = 2
     -------
     list of LiftTestDesign
         Empty when the plan's evidence is strong and no channel it can move is
-        prior-dominated, when the plan keeps the current mix, or when the fit has fewer
-        than :data:`MIN_DRAWS` draws.
+        prior-dominated, when the plan keeps the current mix, when the fit has fewer
+        than :data:`MIN_DRAWS` draws, or when it holds no KPI noise to size the test by
+        (a planning-only fit).
 
     Examples
     --------
@@ -443,7 +455,8 @@ def recommend_tests(fitted: FittedModel, plan: PlanResult, *, max_tests: int = 2
     """
     s = plan.summary
     evidence = s.get("evidence") or {}
-    if fitted.params["media_beta"].shape[0] < MIN_DRAWS or evidence.get("strength") == "no change":
+    if fitted.params["media_beta"].shape[0] < MIN_DRAWS or evidence.get("strength") == "no change" \
+            or not has_noise(fitted):
         return []
     names = list(fitted.spec.channel_names)
     if prior_dominated is None and channels is None:
@@ -467,9 +480,21 @@ def recommend_tests(fitted: FittedModel, plan: PlanResult, *, max_tests: int = 2
     return _rank(designs)[: int(max_tests)]
 
 
+def _settled(prob_gain_now: float) -> bool:
+    """The plan's direction is already clear (the new mix wins with >= 90% or <= 10%)."""
+    return prob_gain_now >= DECIDE_HIGH or prob_gain_now <= DECIDE_LOW
+
+
+def _by_decision(results: list[dict[str, Any]]) -> bool:
+    """Compare designs by ``prob_decides`` (else by ``narrowing``): the plan is not settled yet
+    and some design reaches :data:`MIN_DECIDES`."""
+    return (not _settled(results[0]["prob_gain_now"])
+            and max(r["prob_decides"] for r in results) >= MIN_DECIDES)
+
+
 def _rank(designs: list[LiftTestDesign]) -> list[LiftTestDesign]:
-    """Best first: by ``prob_decides`` when some test reaches :data:`MIN_DECIDES`, else by ``narrowing``."""
-    if designs and max(d.prob_decides for d in designs) >= MIN_DECIDES:
+    """Best first, by the criterion of :func:`_pick`."""
+    if designs and _by_decision([asdict(d) for d in designs]):
         return sorted(designs, key=lambda d: (-d.prob_decides, -d.narrowing))
     return sorted(designs, key=lambda d: -d.narrowing)
 
@@ -491,11 +516,11 @@ def _pick(results: list[dict[str, Any]], margin: float = MARGIN) -> dict[str, An
     """The cheapest design unless a costlier one is clearly better.
 
     ``results`` are in order of cost. The criterion is ``prob_decides`` when some design has
-    at least :data:`MIN_DECIDES` of it, else ``narrowing`` (what the test would teach about
-    the channel). A costlier design replaces the current pick only when it is better by
-    ``margin``.
+    at least :data:`MIN_DECIDES` of it and the plan is not settled already, else
+    ``narrowing`` (what the test would teach about the channel). A costlier design replaces
+    the current pick only when it is better by ``margin``.
     """
-    key = "prob_decides" if max(r["prob_decides"] for r in results) >= MIN_DECIDES else "narrowing"
+    key = "prob_decides" if _by_decision(results) else "narrowing"
     best = results[0]
     for r in results[1:]:
         if r[key] > best[key] + margin:
@@ -604,13 +629,18 @@ def _pct(p: float) -> str:
 def _settle_words(test: Mapping[str, Any]) -> str:
     """How likely the result settles the plan, and what it would teach otherwise."""
     p, now = float(test["prob_decides"]), float(test.get("prob_gain_now", float("nan")))
+    narrow = float(test.get("narrowing") or 0.0)
+    more = (f"; it would likely narrow the spread of {test['channel']}'s estimated return by about {narrow:.0%}"
+            if narrow >= 0.05 else "; a test this size would add little against the weekly noise")
+    if _settled(now):
+        flip = float(test["prob_reverses"] if now >= DECIDE_HIGH else test["prob_confirms"])
+        odds = "less than a 1%" if flip < 0.005 else f"a {flip:.0%}"
+        return (f"the plan's direction is already clear on the model's evidence ({now:.0%} that the new mix wins); "
+                f"{odds} chance its result would overturn that{more}")
     rule = (f"(the chance that the new mix wins, now {now:.0%}, would end at {DECIDE_HIGH:.0%} or more, "
             f"or {DECIDE_LOW:.0%} or less)")
     if p >= 0.5:
         return f"{_pct(p)} chance its result settles whether to move budget {rule}"
-    narrow = float(test.get("narrowing") or 0.0)
-    more = (f"; it would likely narrow the spread of {test['channel']}'s estimated return by about {narrow:.0%}"
-            if narrow >= 0.05 else "; a test this size would add little against the weekly noise")
     head = "less than a 1% chance" if p < 0.005 else f"a {p:.0%} chance"
     return f"{head} that its result alone settles whether to move budget {rule}{more}"
 

@@ -125,6 +125,24 @@ def test_no_test_when_the_plan_keeps_the_mix(case):
     assert same.summary["tests"] == []
 
 
+def test_no_test_without_a_noise_model(case):
+    _, _, fitted, _ = case
+    bare = dataclasses.replace(fitted, _params={k: v for k, v in fitted.params.items() if k != "sigma"})
+    plan = mp.optimize_budget(bare, float(mp.current_weekly_spend(bare).sum()) * 13, bounds="30%")
+    assert plan.summary["tests"] == [] and recommend_tests(bare, plan) == []
+
+
+def test_message_follows_the_evidence(case):
+    _, _, _, plan = case
+    rec = dict(plan.summary["tests"][0])
+    open_ = ex.describe_test({**rec, "prob_gain_now": 0.7, "prob_decides": 0.62}, plan.summary)
+    assert "62% chance its result settles whether to move budget" in open_
+    weak = ex.describe_test({**rec, "prob_gain_now": 0.7, "prob_decides": 0.001, "narrowing": 0.3}, plan.summary)
+    assert "less than a 1% chance that its result alone settles" in weak and "about 30%" in weak
+    settled = ex.describe_test({**rec, "prob_gain_now": 0.97, "prob_reverses": 0.04}, plan.summary)
+    assert "already clear" in settled and "4% chance its result would overturn" in settled
+
+
 # ---------------------------------------------------------------------- (b) the probability it decides
 
 
