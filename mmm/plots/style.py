@@ -400,30 +400,36 @@ def wrap_title(text: str, width: int = 62) -> str:
     return "\n".join(textwrap.wrap(text, width=int(width * 1.15)))
 
 
-#: Average width of a bold DejaVu Sans character, as a share of the font size.
-CHAR_WIDTH = 0.63
+def text_width(text: str, size: float, bold: bool = True) -> float:
+    """Width in inches of one line of ``text`` in the house font at ``size`` points."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    prop = FontProperties(family=RC["font.family"], weight="bold" if bold else "normal", size=size)
+    w, _, _ = TextToPath().get_text_width_height_descent(text, prop, ismath=False)
+    return float(w) / 72.0
 
 
 def fit_title(text: str, width_in: float, sizes: Sequence[float] = (24, 22, 20, 18), max_lines: int = 2) -> tuple[str, float]:
     """Wrap ``text`` into balanced lines that fit ``width_in`` inches, shrinking the font if it must.
 
     Tries each font size of ``sizes`` in turn for at most ``max_lines`` lines (balanced, so
-    no one-word orphan line); the last size takes as many lines as needed. Returns the
-    wrapped text and the font size.
+    no one-word orphan line; widths measured in the house font, bold); the last size takes
+    as many lines as needed. Returns the wrapped text and the font size.
     """
     for i, size in enumerate(sizes):
-        chars = max(12, int(width_in * 72 / (CHAR_WIDTH * size)))
-        if len(text) <= chars:
+        if text_width(text, size) <= width_in:
             return text, size
-        lines_needed = math.ceil(len(text) / chars)
-        limit = max_lines if i < len(sizes) - 1 else max(max_lines, lines_needed + 1)
-        for n in range(max(2, lines_needed), limit + 1):
-            for w in range(math.ceil(len(text) / n), chars + 1):
+        limit = max_lines if i < len(sizes) - 1 else max(max_lines, 12)
+        for n in range(2, limit + 1):
+            for w in range(math.ceil(len(text) / n), len(text) + 1):
                 lines = textwrap.wrap(text, width=w, break_long_words=False)
-                if len(lines) <= n and max(len(x) for x in lines) <= chars:
+                if len(lines) > n:
+                    continue
+                if all(text_width(x, size) <= width_in for x in lines):
                     return "\n".join(lines), size
-    size = sizes[-1]
-    return textwrap.fill(text, max(12, int(width_in * 72 / (CHAR_WIDTH * size)))), size
+                break  # wider lines only get longer
+    return text, sizes[-1]
 
 
 @dataclass(frozen=True)
@@ -505,7 +511,7 @@ def finish(fig: Figure, *, title: str | bool | None, auto: str, approximate: boo
     with house_style():
         if standalone:
             if text:
-                wrapped, size = fit_title(text, fig.get_figwidth() * 0.97 - 0.1,
+                wrapped, size = fit_title(text, fig.get_figwidth() * 0.97 - 0.15,
                                           tuple(FONT["takeaway"] - d for d in (0, 2, 4, 6)))
                 fig.suptitle(wrapped, x=0.01, ha="left", fontsize=size, fontweight="bold", color="#111111")
             _footer(fig, caution, note)
@@ -529,9 +535,14 @@ def finish(fig: Figure, *, title: str | bool | None, auto: str, approximate: boo
 def _footer(fig: Figure, caution: Caution | None, note: str | None) -> None:
     """The footer: the caution's sentence in its colour (bold), then ``note`` in grey, both wrapped
     to the figure's width. The space for both is reserved by the layout (``supxlabel``)."""
-    chars = max(40, int((fig.get_figwidth() - 0.4) * 72 / (CHAR_WIDTH * FONT["note"])))
-    cau = textwrap.wrap(caution.note, chars) if caution is not None else []
-    rest = textwrap.wrap(note, chars) if note else []
+    width = fig.get_figwidth() - 0.4
+
+    def wrap(text: str, bold: bool) -> list[str]:
+        per_char = text_width(text, FONT["note"], bold) / max(len(text), 1)
+        return textwrap.wrap(text, max(40, int(0.97 * width / max(per_char, 1e-6))))
+
+    cau = wrap(caution.note, True) if caution is not None else []
+    rest = wrap(note, False) if note else []
     if not cau and not rest:
         return
     if not cau:
