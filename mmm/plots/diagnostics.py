@@ -14,6 +14,7 @@ from mmm.plots.style import (
     FIGSIZE,
     FONT,
     Caution,
+    caution_of,
     channel_colors,
     finish,
     house_style,
@@ -114,7 +115,9 @@ def plot_diagnostics(data: Any, *, kind: str = "trace", var_names: list[str] | N
                 a.set_ylabel("")
         if used:
             fig.legend(handles=[Line2D([], [], color=c, lw=3, label=label(n)) for n, c in used.items()],
-                       loc="outside lower center", ncols=min(len(used), 6), fontsize=FONT["legend"])
+                       **({"loc": "outside right upper", "ncols": 1} if caution_of(approximate) else
+                          {"loc": "outside lower center", "ncols": min(len(used), 6)}),
+                       fontsize=FONT["legend"])  # the footer of a watermarked chart takes the bottom edge
     return finish(fig, title=title, auto=diagnostics_takeaway(diagnostics), approximate=approximate,
                   standalone=True)
 

@@ -18,6 +18,7 @@ from mmm.plots.style import (
     FONT,
     RECOMMENDED_COLOR,
     Caution,
+    caution_of,
     colors_for,
     finish,
     house_style,
@@ -198,7 +199,11 @@ def plot_response_curves(curves: Any, *, plan: Any = None, units: Any = None, we
             spare[0].legend(handles=handles, loc="center", fontsize=FONT["base"], title=f"Planning period: {weeks} weeks",
                             title_fontsize=FONT["base"])
         else:
-            fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=FONT["legend"])
+            # the footer of a watermarked chart takes the bottom edge
+            if caution_of(approximate):  # the footer of a watermarked chart takes the bottom edge
+                axes[n - 1].legend(handles=handles, loc="lower right", fontsize=FONT["legend"])
+            else:
+                fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=FONT["legend"])
     auto = response_takeaway(curves, u, breakeven)
     return finish(fig, title=title, auto=auto, approximate=approximate, standalone=True)
 

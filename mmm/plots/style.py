@@ -511,7 +511,7 @@ def finish(fig: Figure, *, title: str | bool | None, auto: str, approximate: boo
     with house_style():
         if standalone:
             if text:
-                wrapped, size = fit_title(text, fig.get_figwidth() * 0.97 - 0.15,
+                wrapped, size = fit_title(text, fig.get_figwidth() * 0.97 - 0.15 - _right_legends_width(fig),
                                           tuple(FONT["takeaway"] - d for d in (0, 2, 4, 6)))
                 fig.suptitle(wrapped, x=0.01, ha="left", fontsize=size, fontweight="bold", color="#111111")
             _footer(fig, caution, note)
@@ -530,6 +530,17 @@ def finish(fig: Figure, *, title: str | bool | None, auto: str, approximate: boo
     if caution is not None and standalone:
         fig.mmm_caution = caution
     return fig
+
+
+def _right_legends_width(fig: Figure) -> float:
+    """Width (inches) of figure legends placed outside on the right, which the title must not run into."""
+    legends = [leg for leg in fig.legends if "right" in str(getattr(leg, "_outside_loc", "") or "")]
+    if not legends:
+        return 0.0
+    renderer = fig.canvas.get_renderer() if hasattr(fig.canvas, "get_renderer") else None
+    if renderer is None:
+        return 2.5
+    return sum(leg.get_window_extent(renderer).width for leg in legends) / fig.dpi + 0.1
 
 
 def _footer(fig: Figure, caution: Caution | None, note: str | None) -> None:
