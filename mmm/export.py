@@ -421,7 +421,8 @@ def summary_points(fitted: Any, *, plan: Any = None, split: Any = None, weeks: i
         which = "lower" if u.return_is_cost and len(claim.tied) == 2 else (
             "higher" if len(claim.tied) == 2 else best_word)
         ret = {"big": big, "interval": "", "tone": "neutral", "lines": lines,
-               "caption": f"{per} on {names}: the data cannot tell which is {which}"}
+               "caption": f"{'cost per lead' if u.return_is_cost else per} on {names}: the data cannot tell which "
+                          f"is {which}"}
     else:
         r = rt.iloc[0]
         ret = {"big": fmt(r.value), "interval": f"90%: {fmt(r.low)} to {fmt(r.high)}",

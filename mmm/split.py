@@ -98,7 +98,10 @@ class SplitResult:
         expected_kpi_hdi_high`` (one row per feasible swept share).
     summary : dict
         ``best_share``, ``share_range`` (low, high: shares whose expected KPI is within
-        ``tolerance`` of the best), ``current_share``, ``norm`` (B2B for pipeline/leads, B2C
+        ``tolerance`` of the best on the mean curve), ``best_share_uncertainty`` (the posterior
+        range of the best share: ``low``, ``high``, ``median``, and ``prob_above_current`` /
+        ``prob_below_current``, the probability that the best share is above / below today's;
+        :func:`mmm.claims.split_claim` words it), ``current_share``, ``norm`` (B2B for pipeline/leads, B2C
         for revenue) and ``norms``, the expected KPI at the best, current and norm shares,
         ``horizon``, ``caveat``, infeasible shares and notes.
     allocations : pandas.DataFrame

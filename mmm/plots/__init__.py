@@ -8,8 +8,18 @@ follow the KPI type (ROAS for revenue, pipeline ROI for pipeline, cost per lead 
 
 Each chart takes the table it draws (so it works from CSVs and planning outputs) or the
 fitted model itself; pass ``units=spec`` (or the fitted model) with a table to get the
-spec's units, wording and channel colours. Charts of an approximate (ADVI) fit are marked
-APPROXIMATE. Most accept ``ax=`` to draw into an existing axes.
+spec's units, wording and channel colours. Most accept ``ax=`` to draw into an existing axes.
+
+Takeaway titles are gated by the posterior (:mod:`mmm.claims`): "X returns the most per
+dollar" only when X is the best with at least 90% probability (the title says the
+probability); otherwise the title names the channels the data cannot tell apart.
+
+A fit that is not fit to present carries a large faint diagonal watermark and a coloured
+footer sentence on every chart: ``APPROXIMATE`` (ADVI), ``FAST MODE`` (``MMM_FAST``),
+``DO NOT USE`` (not converged, or health "do not use") or ``REVIEW`` (health "review"),
+from :func:`mmm.health.watermark_text`. Charts drawn from a fitted model find the mark
+themselves; charts drawn from tables take it as ``approximate=`` (``True`` for APPROXIMATE,
+a mark such as ``"FAST MODE"``, or a :class:`~mmm.plots.style.Caution`).
 
 =========================  ==========================================================
 ``plot_fit``               actual vs fitted KPI, 90% band, holdout shaded
