@@ -69,7 +69,10 @@ def channel_table(fitted: FittedModel, prob: float = 0.9) -> pd.DataFrame:
 
     Columns: ``channel, role, spend, contribution_mean, contribution_hdi_low,
     contribution_hdi_high, roas_mean, roas_hdi_low, roas_hdi_high, share_of_kpi``, plus
-    ``cost_per_kpi_mean`` (spend per unit of KPI: cost per lead for leads models).
+    ``cost_per_kpi_mean`` (spend per unit of KPI: cost per lead for leads models),
+    ``prior_contraction`` (0-1: how much the data narrowed the ROAS prior), ``prior_sensitivity``
+    (power-scaling; above 0.05 the prior shapes the answer) and ``data_informed`` (contraction
+    at least ``checks.prior_contraction_min``); see :mod:`mmm.identification`.
     """
     draws = channel_draws(fitted)
     contrib, roas, spend = draws.contribution, draws.roas, draws.spend
@@ -89,6 +92,14 @@ def channel_table(fitted: FittedModel, prob: float = 0.9) -> pd.DataFrame:
         "share_of_kpi": contrib.mean(axis=0) / total_kpi if total_kpi else np.nan,
     })
     rows["cost_per_kpi_mean"] = spend / np.where(rows["contribution_mean"] > 0, rows["contribution_mean"], np.nan)
+    # how much the data (not the prior) decided each ROAS: see mmm.identification
+    from mmm.identification import prior_influence_table
+    influence = prior_influence_table(fitted)
+    rows["prior_contraction"] = influence["prior_contraction"].to_numpy()
+    rows["prior_sensitivity"] = influence["prior_sensitivity"].to_numpy()
+    rows["data_informed"] = influence["data_informed"].to_numpy(dtype=bool)
+    from mmm.claims import prob_best
+    rows["prob_highest_roas"] = prob_best(roas)  # probability the channel's ROAS is the highest (cost per lead lowest)
     return rows
 
 
@@ -126,6 +137,10 @@ def summary_text(fitted: FittedModel) -> str:
     if fitted.approximate:
         lines.append("APPROXIMATE FIT (ADVI): for iterating only, not for reporting.")
     lines.append(f"Verdict: {d.verdict}")
+    problems = [c for c in d.checks if c["level"] in ("warning", "error")]
+    lines.append(f"Model health: {d.health}" + (f" ({len(problems)} check{'s' * (len(problems) != 1)} to read: "
+                                                 + ", ".join(sorted({c['id'] for c in problems})) + ")"
+                                                 if problems else ""))
     lines.append(f"Sampler {d.sampler}: {d.chains} chains x {d.draws} draws in {d.seconds:.0f} s; "
                  f"max R-hat {d.max_rhat:.3f}, min bulk ESS {d.min_ess_bulk:.0f}, divergences {d.divergences}.")
     lines.append(f"Fit: R² {d.r2:.3f}, MAPE {d.mape:.1%}, 90% interval covers {d.coverage_90:.0%} of weeks.")
@@ -136,12 +151,13 @@ def summary_text(fitted: FittedModel) -> str:
     lines.append(f"{words['return']} by channel (90% HDI):")
     is_leads = fitted.spec.kpi.type == "leads"
     for r in table.itertuples():
+        prior = "" if r.data_informed else "  (mostly the prior: the data say little)"
         if is_leads:
             lines.append(f"  {r.channel:<16} {r.role:<11} cost per lead {_money(r.cost_per_kpi_mean, fitted.spec.currency)}"
-                         f"  ({r.contribution_mean:,.0f} leads)")
+                         f"  ({r.contribution_mean:,.0f} leads){prior}")
         else:
             lines.append(f"  {r.channel:<16} {r.role:<11} {r.roas_mean:5.2f}x  [{r.roas_hdi_low:.2f}, {r.roas_hdi_high:.2f}]"
-                         f"  {_money(r.contribution_mean, fitted.spec.currency)} {words['kpi']}")
+                         f"  {_money(r.contribution_mean, fitted.spec.currency)} {words['kpi']}{prior}")
     return "\n".join(lines)
 
 
@@ -150,9 +166,13 @@ def summary_html(fitted: FittedModel) -> str:
     d = fitted.diagnostics
     colour = "#1b7837" if d.converged else ("#b35806" if fitted.approximate else "#b2182b")
     table = channel_table(fitted).round(3).to_html(index=False, border=0)
+    health_colour = {"ok": "#1b7837", "review": "#b35806"}.get(d.health, "#b2182b")
+    items = "".join(f"<li>{html.escape(c['message'])}</li>" for c in d.checks if c["level"] in ("warning", "error"))
+    checks = f"<ul>{items}</ul>" if items else ""
     return (f"<div><h4>mmm · {html.escape(fitted.spec.kpi.type)} model of "
             f"'{html.escape(fitted.spec.kpi.column)}'</h4>"
             f"<p style='color:{colour}'><b>{html.escape(d.verdict)}</b></p>"
+            f"<p style='color:{health_colour}'><b>Model health: {html.escape(d.health)}</b>{checks}</p>"
             f"<p>R² {d.r2:.3f} · MAPE {d.mape:.1%} · 90% coverage {d.coverage_90:.0%} · "
             f"{d.sampler}, {d.chains}×{d.draws} draws, {d.seconds:.0f} s</p>{table}</div>")
 
