@@ -10,13 +10,17 @@ settle it, and says what the model expects it to measure:
   certain) plus every channel the plan can move whose ROAS is prior-dominated
   (``data_informed`` is false in :meth:`mmm.fitted.FittedModel.channel_summary`, when that
   column is there);
-* **the spend change**: +50% of current weekly spend for a channel the plan raises; for one
-  it cuts, -50% or switching it off ("go dark"), whichever is more likely to decide the plan
-  (going dark only when that is clearly more decisive); for one it keeps, +50% or -50%;
-* **how many weeks**: a lift test in ``lift_tests:`` measures the extra KPI *inside* the
-  weeks of the spend change, so the effect that lands after them is lost. The test runs long
-  enough that, by the posterior carryover, at least :data:`LANDING` (75%) of the effect of its
-  spend lands inside its weeks (at least :data:`MIN_WEEKS`, at most :data:`MAX_WEEKS`);
+* **the spend change and the length**: +50% or -50% of current weekly spend (the plan's own
+  direction first) or switching the channel off ("go dark"); for as many weeks as the carryover
+  needs (below), or twice that. A lift test in ``lift_tests:`` measures the extra KPI *inside*
+  the weeks of the spend change, so the effect that lands after them is lost: the shortest
+  length is the one where, by the posterior carryover, at least :data:`LANDING` (75%) of the
+  effect of the test's spend lands inside its weeks (at least :data:`MIN_WEEKS`, at most
+  :data:`MAX_WEEKS`). Of these designs the one most likely to decide the plan is chosen;
+  when none reaches :data:`MIN_DECIDES`, or the plan's direction is settled already, the one
+  that would most narrow the channel's ROAS (``narrowing``). A design that moves more spend
+  (spend change x weeks) replaces a cheaper one only when it is better by :data:`MARGIN`;
+* **which test first**: by the same criterion, at most two tests;
 * **the lift the model expects**, per posterior draw, over those weeks, starting the week
   after the data at the channel's current weekly spend (with carry-in from the last weeks),
   the same response the planner uses; reported with its 90% HDI;
@@ -35,6 +39,13 @@ settle it, and says what the model expects it to measure:
   per-draw gain from the mix alone). The result **decides** when that probability ends at
   or above :data:`DECIDE_HIGH` (90%, confirms the move) or at or below :data:`DECIDE_LOW`
   (10%, reverses it). ``prob_decides`` is the share of simulated results that decide.
+  ``narrowing`` comes from the same simulation: 1 - the median updated sd of the channel's
+  ROAS / its current sd.
+
+Limits: ``prob_decides`` is about this recommended mix against the current one; after the
+refit the optimizer may recommend a different mix. The update re-weights the existing draws,
+so a test far more precise than the posterior leaves few effective draws (``effective_draws``)
+and a coarse probability.
 
 Feed the result back: run the test, add its weeks to the data (the weekly spend column keeps
 the usual spend; the test's change goes in ``spend_change``) and add the entry printed in
