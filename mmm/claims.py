@@ -285,8 +285,10 @@ def interval_claim(channels: Sequence[str], values: Sequence[float], lows: Seque
         sentence = (f"{_join([lab(c) for c in tied])} {wording.many}; the data cannot tell which is {which} "
                     "(their 90% intervals overlap)")
     else:
-        sentence = (f"The data cannot tell which channel {wording.one} (the 90% intervals of "
-                    f"{_join([lab(c) for c in tied[:MAX_LISTED]] + ([f'{len(tied) - MAX_LISTED} more'] if len(tied) > MAX_LISTED else []))} overlap)")
+        named = [lab(c) for c in tied[:MAX_LISTED]]
+        if len(tied) > MAX_LISTED:
+            named.append(f"{len(tied) - MAX_LISTED} more")
+        sentence = f"The data cannot tell which channel {wording.one} (the 90% intervals of {_join(named)} overlap)"
     return RankClaim(ch[w], float("nan"), tuple(tied), sentence, {}, False)
 
 
