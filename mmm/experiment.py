@@ -47,10 +47,13 @@ refit the optimizer may recommend a different mix. The update re-weights the exi
 so a test far more precise than the posterior leaves few effective draws (``effective_draws``)
 and a coarse probability.
 
-Feed the result back: run the test, add its weeks to the data (the weekly spend column keeps
-the usual spend; the test's change goes in ``spend_change``) and add the entry printed in
+Feed the result back: run the test, add its weeks to the data and the entry printed in
 ``lift_test_yaml`` under ``lift_tests:`` with the measured lift and its standard error, then
 refit. :func:`mmm.analysis.predicted_lift` gives the model's prediction for the same entry.
+A ``lift_tests:`` entry applies ``spend_change`` on top of the spend column, so that column
+should hold the spend without the test. That is what a geo test gives (test regions change,
+national spend barely moves) and the natural way to run these tests; the national-equivalent
+change goes in ``spend_change``.
 
 Example
 -------
@@ -595,7 +598,8 @@ def _sign(x: float, sign: bool) -> str:
 def _short(a: float) -> str:
     for div, suf in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if a >= div:
-            return f"{a / div:,.1f}".rstrip("0").rstrip(".") + suf
+            v = a / div
+            return (f"{v:,.0f}" if v >= 100 else f"{v:,.1f}".rstrip("0").rstrip(".")) + suf
     return f"{a:,.0f}"
 
 
@@ -630,7 +634,7 @@ def describe_test(test: Mapping[str, Any], units: Mapping[str, Any]) -> str:
             f"{_amount(test['expected_lift_hdi_high'], u, True)})")
     settle = _settle_words(test)
     return (f"Test {test['channel']}{why}: {how} for {weeks} weeks ({test['start']} to {test['end']}); {lift}; "
-            f"a test like this measures to about ±{_amount(test['expected_se'], u)}; {settle}.")
+            f"a test like this measures to about ±{_amount(test['expected_se'], u)}. {settle}")
 
 
 def _pct(p: float) -> str:
@@ -638,22 +642,21 @@ def _pct(p: float) -> str:
 
 
 def _settle_words(test: Mapping[str, Any]) -> str:
-    """How likely the result settles the plan, and what it would teach otherwise."""
+    """How likely the result settles the plan, and what it would teach otherwise (one sentence)."""
     p, now = float(test["prob_decides"]), float(test.get("prob_gain_now", float("nan")))
     narrow = float(test.get("narrowing") or 0.0)
-    more = (f"; it would likely narrow the spread of {test['channel']}'s estimated return by about {narrow:.0%}"
+    more = (f"; it would likely narrow the spread of {test['channel']}'s return by about {narrow:.0%}"
             if narrow >= 0.05 else "; a test this size would add little against the weekly noise")
     if _settled(now):
         flip = float(test["prob_reverses"] if now >= DECIDE_HIGH else test["prob_confirms"])
-        odds = "less than a 1%" if flip < 0.005 else f"a {flip:.0%}"
-        return (f"the plan's direction is already clear on the model's evidence ({now:.0%} that the new mix wins); "
-                f"{odds} chance its result would overturn that{more}")
-    rule = (f"(the chance that the new mix wins, now {now:.0%}, would end at {DECIDE_HIGH:.0%} or more, "
-            f"or {DECIDE_LOW:.0%} or less)")
+        odds = "Less than a 1%" if flip < 0.005 else f"A {flip:.0%}"
+        return (f"The plan's direction is already clear ({now:.0%} that the new mix wins): {odds} chance its "
+                f"result would overturn it{more}.")
+    rule = f"(settling: the {now:.0%} chance that the new mix wins goes to {DECIDE_HIGH:.0%}+ or {DECIDE_LOW:.0%}-)"
     if p >= 0.5:
-        return f"{_pct(p)} chance its result settles whether to move budget {rule}"
-    head = "less than a 1% chance" if p < 0.005 else f"a {p:.0%} chance"
-    return f"{head} that its result alone settles whether to move budget {rule}{more}"
+        return f"{_pct(p)[0].upper()}{_pct(p)[1:]} chance its result settles whether to move budget {rule}."
+    head = "Less than a 1% chance" if p < 0.005 else f"A {p:.0%} chance"
+    return f"{head} its result alone settles whether to move budget {rule}{more}."
 
 
 def lift_test_yaml(test: Mapping[str, Any]) -> str:

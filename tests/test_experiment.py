@@ -136,11 +136,11 @@ def test_message_follows_the_evidence(case):
     _, _, _, plan = case
     rec = dict(plan.summary["tests"][0])
     open_ = ex.describe_test({**rec, "prob_gain_now": 0.7, "prob_decides": 0.62}, plan.summary)
-    assert "62% chance its result settles whether to move budget" in open_
+    assert "62% chance its result settles whether to move budget" in open_ and "70%" in open_
     weak = ex.describe_test({**rec, "prob_gain_now": 0.7, "prob_decides": 0.001, "narrowing": 0.3}, plan.summary)
-    assert "less than a 1% chance that its result alone settles" in weak and "about 30%" in weak
+    assert "Less than a 1% chance its result alone settles" in weak and "about 30%" in weak
     settled = ex.describe_test({**rec, "prob_gain_now": 0.97, "prob_reverses": 0.04}, plan.summary)
-    assert "already clear" in settled and "4% chance its result would overturn" in settled
+    assert "already clear" in settled and "A 4% chance its result would overturn" in settled
 
 
 # ---------------------------------------------------------------------- (b) the probability it decides
