@@ -787,7 +787,31 @@ def _write_deck(fitted: Any, path: Path, images: list, *, plan: Any, split: Any,
         if not chart.appendix:
             chart_slide(chart, takeaway, png, size)
 
-    # 4. appendix
+    # 4. what the data cannot tell yet, and the experiment that would settle it
+    open_lines = open_questions(fitted, plan)
+    if open_lines["tests"] or open_lines["limits"]:
+        s = prs.slides.add_slide(prs.slide_layouts[5])
+        head = ("What the data cannot tell yet, and the test that would settle it" if open_lines["tests"]
+                else "What the data cannot tell yet")
+        _style_title(s.shapes.title, head)
+        titles.append(head)
+        body: list[tuple[str, dict]] = []
+        if open_lines["tests"]:
+            body.append(("Recommended lift test" + ("s" if len(open_lines["tests"]) > 1 else ""),
+                         {"size": 17, "bold": True, "color": GREY}))
+            for sentence, entry in open_lines["tests"]:
+                body.append((f"• {sentence}", {"size": 14, "space": 6}))
+                body.append((f"  Afterwards add under lift_tests: {entry}", {"size": 11, "mono": True,
+                                                                              "color": (0x33, 0x33, 0x33),
+                                                                              "space": 2}))
+        if open_lines["limits"]:
+            body.append(("What the model cannot measure well from these data", {"size": 17, "bold": True,
+                                                                                 "color": GREY, "space": 14}))
+            body += [(f"• {t}", {"size": 13, "space": 4}) for t in open_lines["limits"]]
+        _textbox(s, (0.5, 1.3, 12.3, 5.7), body).name = "mmm open questions"
+        _mark_slide(s, caution)
+
+    # 5. appendix
     s = prs.slides.add_slide(prs.slide_layouts[2])
     _style_title(s.shapes.title, "Appendix", size=40, box=(0.8, 2.6, 11.7, 1.2))
     _accent(s, 0.8, 2.45)
@@ -817,6 +841,26 @@ def _write_deck(fitted: Any, path: Path, images: list, *, plan: Any, split: Any,
     _mark_slide(s, caution)
     prs.save(str(path))
     return path, titles
+
+
+def open_questions(fitted: Any, plan: Any = None, limit: int = 4) -> dict[str, list]:
+    """What the data cannot tell yet, and the experiments that would settle it.
+
+    Returns ``tests``: ``(sentence, lift_tests entry)`` per recommended lift test in the plan
+    (``plan.summary["tests"]``, :mod:`mmm.experiment`), and ``limits``: the health checks
+    (warnings and errors) about what the model cannot measure well, at most ``limit``.
+    """
+    tests: list[tuple[str, str]] = []
+    summary = getattr(plan, "summary", None) or {}
+    if summary.get("tests"):
+        from mmm.experiment import describe_test, lift_test_yaml
+
+        tests = [(describe_test(t, summary), lift_test_yaml(t)) for t in summary["tests"]]
+    about_data = ("prior_dominated", "confounded_with_season", "collinear_control", "exposure_as_spend",
+                  "sparse_channel", "roas_outside_prior", "media_share", "negative_fit", "holdout_gap", "poor_fit")
+    checks = getattr(fitted.diagnostics, "checks", []) or []
+    limits = [c["message"] for c in checks if c["level"] in ("warning", "error") and c["id"] in about_data]
+    return {"tests": tests, "limits": limits[:limit]}
 
 
 def _settings_lines(fitted: Any, plan: Any, skipped: dict[str, str]) -> list[str]:
@@ -889,6 +933,14 @@ def _write_html(fitted: Any, path: Path, images: list, *, plan: Any, split: Any,
         parts.append(f"<h2>{esc(takeaway)}</h2><img alt='{esc(takeaway)}' src='data:image/png;base64,{b64}'>")
         if chart.notes:
             parts.append(f"<p>{esc(chart.notes)}</p>")
+    questions = open_questions(fitted, plan)
+    if questions["tests"] or questions["limits"]:
+        parts.append("<h2>What the data cannot tell yet" + (", and the test that would settle it"
+                                                           if questions["tests"] else "") + "</h2><ul>")
+        parts += [f"<li>{esc(sentence)}<br><code>lift_tests: {esc(entry)}</code></li>"
+                  for sentence, entry in questions["tests"]]
+        parts += [f"<li>{esc(t)}</li>" for t in questions["limits"]]
+        parts.append("</ul>")
     table = fitted.channel_summary().round(3).to_html(index=False, border=0)
     parts.append(f"<h2>Channel summary</h2>{table}")
     if plan is not None:

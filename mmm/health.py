@@ -90,8 +90,30 @@ def watermark_note(fitted: Any) -> str | None:
         errors = [c for c in checks if c.get("level") == "error"]
         why = errors[0]["message"] if errors else d.verdict
         return f"MODEL HEALTH: DO NOT USE. {why}"
-    return (f"MODEL HEALTH: REVIEW. {len(checks)} warning{'s' if len(checks) != 1 else ''} to read before "
-            "presenting (diagnostics.json, 'checks').")
+    shown = "; ".join(dict.fromkeys(short_text(c) for c in checks[:3]))
+    more = f" and {len(checks) - 3} more" if len(checks) > 3 else ""
+    return f"MODEL HEALTH: REVIEW. {shown}{more}. Read the checks (diagnostics.json) before presenting."
+
+
+#: A few words per check id, for footers and one-liners (``{s}``: the subject).
+SHORT = {
+    "prior_dominated": "{s}: return is mostly the prior",
+    "roas_outside_prior": "{s}: return implausibly far from the prior",
+    "media_share": "paid media's share of the KPI is implausibly high",
+    "confounded_with_season": "{s}: spend follows the season",
+    "collinear_control": "{s} moves with a channel's spend",
+    "exposure_as_spend": "{s}: spend column looks like impressions or clicks",
+    "negative_fit": "fit or baseline below zero in some weeks",
+    "sparse_channel": "{s}: too few weeks with spend",
+    "holdout_gap": "predicts new weeks far worse than past ones",
+    "poor_fit": "the model fits the KPI poorly",
+}
+
+
+def short_text(check: dict[str, str]) -> str:
+    """A few words for one check (``{"id", "subject", ...}``), e.g. "webinars: return is mostly the prior"."""
+    subject = "total media" if check.get("subject") == "model" else check.get("subject", "")
+    return SHORT.get(check.get("id", ""), check.get("id", "").replace("_", " ")).format(s=subject)
 
 
 # ---------------------------------------------------------------------- data checks (no fit needed)

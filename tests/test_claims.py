@@ -345,3 +345,28 @@ def test_sample_summary_headlines_carry_intervals(sample_report):
     if name == "b2b":
         assert plan["tone"] != "strong"   # the weak-evidence gain is not a big green number
         assert "cannot tell" in pts["split"]["caption"] and "cannot tell" in pts["returns"]["caption"]
+
+
+@pytest.mark.slow
+def test_sample_decks_say_what_the_data_cannot_tell_and_which_test_settles_it(sample_report):
+    """When the plan's evidence is not strong, the deck has a slide with the recommended lift test (channel,
+    spend change, weeks, expected lift) and the lift_tests: entry to feed its result back; prior-dominated
+    channels are named there too."""
+    from pptx import Presentation
+
+    name, fitted, report = sample_report
+    tests = report["plan"].summary["tests"]
+    slides = {s.shapes.title.text: s for s in Presentation(str(report["pptx"])).slides if s.shapes.title}
+    page = [s for t, s in slides.items() if t.startswith("What the data cannot tell yet")]
+    weak = report["plan"].summary["evidence"]["strength"] in ("weak", "moderate")
+    prior_dominated = [c["subject"] for c in fitted.diagnostics.checks if c["id"] == "prior_dominated"]
+    if weak or prior_dominated:
+        assert len(page) == 1
+        text = " ".join(" ".join(sh.text_frame.text.split()) for sh in page[0].shapes if sh.has_text_frame)
+        for t in tests:
+            assert f"Test {t['channel']}" in text and f"for {t['weeks']} weeks" in text
+            assert f"{{channel: {t['channel']}, start: {t['start']}" in text     # the entry to feed back
+        for ch in prior_dominated:
+            assert f"about {ch}" in text
+    if name == "b2b":
+        assert weak and tests, "the shipped b2b plan is not settled: the deck must recommend a test"
