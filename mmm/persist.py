@@ -82,5 +82,9 @@ def load_fit(path: str | Path) -> FittedModel:
         train_weeks = int(attrs["mmm_train_weeks"])
     except (KeyError, ValueError, TypeError) as exc:
         raise FitError(f"'{path}' is an mmm model file but its metadata is damaged ({exc}); refit.") from None
-    return FittedModel(spec=spec, dataset=dataset, scaling=scaling, idata=idata,
-                       diagnostics=diagnostics, train_weeks=train_weeks)
+    fitted = FittedModel(spec=spec, dataset=dataset, scaling=scaling, idata=idata,
+                         diagnostics=diagnostics, train_weeks=train_weeks)
+    if "health" not in diag:
+        # saved before model-health checks existed: run them now rather than call the fit "ok"
+        fitted.check_health()
+    return fitted

@@ -289,3 +289,21 @@ def test_holdout_gap_and_poor_fit_are_flagged(small_fit):
     poor = dataclasses.replace(small_fit, diagnostics=dataclasses.replace(d, r2=0.05, mape=9.0))
     found = [c for c in fit_checks(poor) if c.id == "poor_fit"]
     assert found and "mistyped weeks" in found[0].message
+
+
+def test_a_model_saved_before_health_checks_is_checked_on_load(small_fit, tmp_path, monkeypatch):
+    """An older model file has no health in its diagnostics: loading must not call it "ok" unchecked."""
+    from mmm.sampling import Diagnostics
+
+    full = Diagnostics.to_dict
+    monkeypatch.setattr(Diagnostics, "to_dict", lambda self: {k: v for k, v in full(self).items()
+                                                              if k not in ("health", "checks", "fast")})
+    old = small_fit.save(tmp_path / "old.nc")
+    monkeypatch.setattr(Diagnostics, "to_dict", full)
+    import xarray as xr
+
+    with xr.open_dataset(old, group="posterior") as ds:
+        assert "health" not in json.loads(ds.attrs["mmm_diagnostics"])      # really an old-style file
+    back = mmm.load(old)
+    assert back.diagnostics.checks == small_fit.diagnostics.checks
+    assert back.diagnostics.health == small_fit.diagnostics.health
