@@ -418,7 +418,8 @@ def _window_dates(fitted: FittedModel, weeks: int) -> tuple[str, str]:
 
 def recommend_tests(fitted: FittedModel, plan: PlanResult, *, max_tests: int = 2, change: float = CHANGE,
                     landing: float = LANDING, min_weeks: int = MIN_WEEKS, max_weeks: int = MAX_WEEKS,
-                    extend: bool = True, design_factor: float = DESIGN_FACTOR, outcomes: int = OUTCOMES,
+                    extend: bool = True, actions: Sequence[str] = ACTIONS, design_factor: float = DESIGN_FACTOR,
+                    outcomes: int = OUTCOMES,
                     seed: int = 0,
                     prior_dominated: Iterable[str] | None = None, channels: Iterable[str] | None = None,
                     prob: float = 0.9) -> list[LiftTestDesign]:
@@ -440,6 +441,9 @@ def recommend_tests(fitted: FittedModel, plan: PlanResult, *, max_tests: int = 2
         Bounds on the test's length.
     extend : bool
         Also consider a test twice as long as the carryover needs (up to ``max_weeks``).
+    actions : sequence of {"increase", "cut", "go dark"}
+        Kinds of spend change to consider (a channel with no current spend can only be
+        increased).
     design_factor : float
         Standard error over the noise of the summed KPI (sqrt(2): pre/post or matched market).
     outcomes : int
@@ -467,6 +471,9 @@ def recommend_tests(fitted: FittedModel, plan: PlanResult, *, max_tests: int = 2
     --------
     >>> [t.to_dict() for t in recommend_tests(fitted, plan)]               # doctest: +SKIP
     """
+    unknown = set(actions) - set(ACTIONS)
+    if unknown or not actions:
+        raise ValueError(f"actions must be some of {', '.join(ACTIONS)}; got {sorted(unknown) or 'none'}.")
     s = plan.summary
     evidence = s.get("evidence") or {}
     if fitted.params["media_beta"].shape[0] < MIN_DRAWS or evidence.get("strength") == "no change" \
@@ -490,7 +497,8 @@ def recommend_tests(fitted: FittedModel, plan: PlanResult, *, max_tests: int = 2
         c = names.index(ch)
         designs.append(_design(fitted, c, reasons, (cur[c], base[c], rec[c]), gain, roas[:, c], sigma, cache,
                                change=change, landing=landing, min_weeks=min_weeks, max_weeks=max_weeks,
-                               extend=extend, design_factor=design_factor, outcomes=outcomes, seed=seed, prob=prob))
+                               extend=extend, actions=tuple(actions), design_factor=design_factor,
+                               outcomes=outcomes, seed=seed, prob=prob))
     return _rank(designs)[: int(max_tests)]
 
 
@@ -544,8 +552,8 @@ def _pick(results: list[dict[str, Any]], margin: float = MARGIN) -> dict[str, An
 
 def _design(fitted: FittedModel, c: int, reasons: list[str], spends: tuple[float, float, float],
             gain: np.ndarray, roas: np.ndarray, sigma: float, cache: dict[int, _Engine], *, change: float,
-            landing: float, min_weeks: int, max_weeks: int, extend: bool, design_factor: float, outcomes: int,
-            seed: int, prob: float) -> LiftTestDesign:
+            landing: float, min_weeks: int, max_weeks: int, extend: bool, actions: tuple[str, ...],
+            design_factor: float, outcomes: int, seed: int, prob: float) -> LiftTestDesign:
     """The test of channel ``c``: its candidate spend changes and lengths, evaluated, one picked.
 
     ``spends`` are the channel's current, current-mix-at-budget and recommended weekly spend.
@@ -556,7 +564,8 @@ def _design(fitted: FittedModel, c: int, reasons: list[str], spends: tuple[float
     weights = carryover_matrix(fitted.params, fitted.layout)[:, c].mean(axis=0)
     weeks, _ = weeks_needed(weights, landing, min_weeks, max_weeks)
     lengths = sorted({weeks, min(2 * weeks, int(max_weeks))}) if extend else [weeks]
-    options = _options(current, base, recommended, float(fitted.scaling.spend_scale[c]), change)
+    options = [o for o in _options(current, base, recommended, float(fitted.scaling.spend_scale[c]), change)
+               if o[0] in actions or current <= 0]
     plans = sorted(((w, a, d) for w in lengths for a, d in options), key=lambda t: abs(t[2]) * t[0])
     results = []
     for w, action, delta in plans:

@@ -114,6 +114,10 @@ def test_design_object_and_lines(case):
     assert len(lines) == 2 and lines[0].startswith("Test tv") and "lift_tests:" in lines[1]
     assert "$" in lines[0] and "revenue" in lines[0]
     assert ex.tests_lines([], plan.summary) == []
+    only_up = recommend_tests(fitted, plan, channels=["tv", "search"], actions=("increase",))
+    assert only_up and all(t.action == "increase" and t.spend_change_weekly > 0 for t in only_up)
+    with pytest.raises(ValueError, match="actions must be"):
+        recommend_tests(fitted, plan, actions=("double",))
 
 
 def test_no_test_when_the_plan_keeps_the_mix(case):
