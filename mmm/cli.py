@@ -269,6 +269,9 @@ def plan(
     except MMMError as exc:
         _fail(exc)
     summary = json.loads(Path(paths["json"]).read_text())
+    health = summary.get("model_health") or {}
+    if health.get("note"):
+        console.print(f"[bold yellow]{escape(health['note'])}[/bold yellow]")
     import pandas as pd
     table = pd.read_csv(outdir / "plan.csv")
     t = Table(title=f"Recommended weekly spend ({weeks} weeks, {fitted.spec.currency})")
@@ -289,9 +292,9 @@ def plan(
         for line in tests_lines(summary["tests"], summary["plan"]):
             out_console.print(line, markup=False, highlight=False)
     if split.get("best_share") is not None:
-        lo, hi = split["share_range"]
-        out_console.print(f"Brand share: best {split['best_share']:.0%} (range {lo:.0%}-{hi:.0%}); current "
-                          f"{split['current_share']:.0%}; norm {split['norm']['brand']:.0%} ({split['norm']['name'].upper()}).")
+        from mmm.claims import split_claim
+        out_console.print(f"Brand share: {split_claim(split)}; norm {split['norm']['brand']:.0%} "
+                          f"({split['norm']['name'].upper()}).", markup=False, highlight=False)
     out_console.print(f"Wrote {', '.join(str(p) for p in paths.values())}")
 
 
@@ -349,6 +352,7 @@ def demo(
         _fail(exc)
     out_console.print(_channel_table(fitted.channel_summary(), fitted))
     out_console.print(fitted.diagnostics.verdict)
+    _print_health(fitted.diagnostics)
     plan(out, budget=None, weeks=13, bounds="30%", objective="mean", horizon="period+tail",
          win_rate=None, avg_deal_size=None)
     report(out, format="pptx,png,svg,html", budget=None, weeks=13, bounds="30%")

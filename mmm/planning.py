@@ -1384,9 +1384,21 @@ def write_plan_outputs(fitted: FittedModel, outdir: str | Path, *, budget: float
     plan.table.to_csv(paths["plan"], index=False, lineterminator="\n")
     split.table.to_csv(paths["split"], index=False, lineterminator="\n")
     doc = {"plan": plan.summary, "channels": plan.table.to_dict(orient="records"), "split": split.summary,
-           "scenarios": scen.to_dict(orient="records"), "tests": plan.summary.get("tests", [])}
+           "scenarios": scen.to_dict(orient="records"), "tests": plan.summary.get("tests", []),
+           "model_health": model_health(fitted)}
     paths["json"].write_text(json.dumps(_jsonable(doc), indent=2, allow_nan=False) + "\n")
     return paths
+
+
+def model_health(fitted: FittedModel) -> dict[str, Any]:
+    """The fit's health as a plan should carry it: ``health``, ``converged``, ``verdict``, a
+    plain ``note`` (empty when the fit is healthy) and its warnings and errors (:mod:`mmm.health`)."""
+    from mmm.health import watermark_note
+
+    d = fitted.diagnostics
+    problems = [c for c in d.checks if c["level"] in ("warning", "error")]
+    return {"health": d.health, "converged": bool(d.converged), "verdict": d.verdict,
+            "note": watermark_note(fitted) or "", "checks": problems}
 
 
 def plan_text(plan: PlanResult, split: Any = None) -> str:

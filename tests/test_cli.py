@@ -77,6 +77,9 @@ def test_plan_writes_plan_split_and_json(fitted_dir):
     assert ev["strength"] in ("strong", "moderate", "weak", "no change")
     # the console says it exactly when the evidence for the new mix is not strong
     assert (ev["message"].split(":")[0] in result.output) == (ev["strength"] in ("moderate", "weak"))
+    health = json.loads((out / "plan.json").read_text())["model_health"]
+    assert health["converged"] and health["health"] in ("ok", "review")
+    assert (health["note"] == "") == (health["health"] == "ok")
 
 
 def test_plan_errors_are_clear(fitted_dir, tmp_path):
@@ -185,3 +188,7 @@ def test_readme_demo_command_runs_end_to_end(tmp_path, monkeypatch):
     for name in ("model.nc", "channels.csv", "plan.csv", "split.csv", "plan.json", "report.pptx", "onepager.png"):
         assert (tmp_path / "demo" / name).exists(), name
     assert "FAST MODE" in json.loads((tmp_path / "demo" / "diagnostics.json").read_text())["verdict"]
+    # a plan on a fit not fit to present says so, in its output and in plan.json
+    health = json.loads((tmp_path / "demo" / "plan.json").read_text())["model_health"]
+    assert health["health"] == "do not use" and "FAST MODE" in health["note"]
+    assert "FAST MODE (few draws): for a quick look only" in " ".join(result.output.split())
