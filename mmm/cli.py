@@ -326,6 +326,10 @@ def report(
                       + (f", {result['html']}" if result.get("html") else ""))
     for part, why in (result.get("skipped") or {}).items():
         console.print(f"[yellow]Skipped {part}:[/yellow] {why}")
+    from mmm.health import watermark_note
+    note = watermark_note(fitted)
+    if note:
+        console.print(f"[bold yellow]Every chart and slide is marked: {escape(note)}[/bold yellow]")
 
 
 @app.command()
