@@ -209,18 +209,34 @@ def init(
     out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the starter spec.")] = Path("mmm.yaml"),
     force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
 ) -> None:
-    """Write a commented starter spec by inspecting DATA's columns (guesses channels and roles)."""
+    """Write a commented starter spec by inspecting DATA's columns (names and values).
+
+    Prints what each column was taken for and why (date, KPI, spend, exposure, control,
+    event, skipped). Exits 2 after writing the spec when it has no channel or no KPI yet,
+    saying which lines to uncomment or fill in.
+    """
     from mmm.data import read_table
-    from mmm.starter import starter_yaml
+    from mmm.starter import build_starter, classification_table
 
     if out.exists() and not force:
         _fail(MMMError(f"'{out}' exists; pass --force to overwrite it."))
     try:
+        data_path = os.path.relpath(data.resolve(), out.resolve().parent)
+    except ValueError:  # another drive on Windows
+        data_path = str(data.resolve())
+    try:
         frame = read_table(data)
-        text = starter_yaml(frame, data_path=str(data))
+        starter = build_starter(frame, data_path=data_path)
     except MMMError as exc:
         _fail(exc)
-    out.write_text(text)
+    out_console.print(classification_table(starter.classification))
+    out.write_text(starter.text)
+    if starter.problems:
+        console.print(f"[bold yellow]Wrote {escape(str(out))}, but it cannot be used yet:[/bold yellow]")
+        for problem in starter.problems:
+            console.print(f"- {escape(problem)}")
+        console.print(f"Then run `mmm validate {escape(str(out))}`.")
+        raise typer.Exit(EXIT_INPUT)
     out_console.print(f"Wrote {out}. Check the guessed KPI, channels and roles, then run `mmm validate {out}`.")
 
 
@@ -264,8 +280,10 @@ def plan(
             from mmm.export import default_budget
             budget = default_budget(fitted, weeks)
         extra = {k: v for k, v in (("win_rate", win_rate), ("avg_deal_size", avg_deal_size)) if v is not None}
+        request = {"budget": budget, "weeks": weeks, "bounds": bounds, "objective": objective, "horizon": horizon,
+                   **extra, "model_sha256": _model_digest(outdir)}
         paths = write_plan_outputs(fitted, outdir, budget=budget, weeks=weeks, bounds=_parse_bounds(bounds),
-                                   objective=objective, horizon=horizon, **extra)
+                                   objective=objective, horizon=horizon, request=request, **extra)
     except MMMError as exc:
         _fail(exc)
     summary = json.loads(Path(paths["json"]).read_text())
@@ -280,6 +298,7 @@ def plan(
     for r in table.itertuples():
         t.add_row(r.channel, r.role, f"{r.current_weekly:,.0f}", f"{r.recommended_weekly:,.0f}", f"{r.change_pct:+.1f}%")
     out_console.print(t)
+    out_console.print(_plan_answer(summary["plan"], fitted.spec), highlight=False)
     up, split = summary["plan"].get("uplift_vs_current_mix", summary["plan"]["uplift"]), summary["split"]
     out_console.print(f"Expected {fitted.spec.words['kpi']} uplift vs the current mix at this budget: "
                       f"{up['pct']['mean']:+.1f}% (90% HDI {up['pct']['hdi_low']:+.1f}% to {up['pct']['hdi_high']:+.1f}%), "
@@ -298,25 +317,97 @@ def plan(
     out_console.print(f"Wrote {', '.join(str(p) for p in paths.values())}")
 
 
+def _model_digest(outdir: Path) -> str:
+    """SHA-256 of the folder's model.nc: ties a saved plan to the model it was made from."""
+    import hashlib
+
+    path = outdir / "model.nc" if outdir.is_dir() else outdir
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _plan_answer(plan: dict, spec) -> str:
+    """The answer to the question asked: the KPI the plan's spend brings at the requested budget vs
+    today's spend, with intervals; then the plan's economics (win rate, deal size) when given."""
+    cur, rec, up = plan["current"], plan["recommended"], plan["uplift"]
+    word, c = spec.words["kpi"], spec.currency
+    k = rec["expected_kpi"]
+    kc = cur["expected_kpi"]
+    lines = [f"Expected {word} from the {plan['weeks']}-week plan's spend ({plan['horizon']}): {_short(k['mean'])} "
+             f"{c} (90%: {_short(k['hdi_low'])} to {_short(k['hdi_high'])}) at a budget of "
+             f"{_short(rec['total_spend'])} {c}, vs {_short(kc['mean'])} (90%: {_short(kc['hdi_low'])} to "
+             f"{_short(kc['hdi_high'])}) at today's spend of {_short(cur['total_spend'])}: "
+             f"{up['pct']['mean']:+.1f}% (90%: {up['pct']['hdi_low']:+.1f}% to {up['pct']['hdi_high']:+.1f}%), "
+             f"{up.get('prob_positive', float('nan')):.0%} chance it is higher."]
+    eco = rec.get("economics") or {}
+    if "expected_revenue" in eco:
+        r = eco["expected_revenue"]
+        lines.append(f"At a {eco['win_rate']:.0%} win rate: expected revenue {_short(r['mean'])} {c} "
+                     f"(90%: {_short(r['hdi_low'])} to {_short(r['hdi_high'])}).")
+    for key, what in (("cost_per_opportunity", "opportunity"), ("cost_per_deal_won", "deal won"),
+                      ("cost_per_lead", "lead")):
+        if key in eco:
+            v = eco[key]
+            lines.append(f"Cost per {what}: {_short(v['value'])} {c} (90%: {_short(v['low'])} to {_short(v['high'])}).")
+    return "\n".join(lines)
+
+
+def _saved_plan(outdir: Path) -> tuple[dict | None, str]:
+    """The request of the plan saved in OUTDIR/plan.json, if it was made from this folder's model."""
+    path = outdir / "plan.json"
+    if not path.is_file():
+        return None, "no saved plan (run `mmm plan` first to choose the budget)"
+    try:
+        request = json.loads(path.read_text(encoding="utf-8")).get("request") or {}
+    except (OSError, ValueError, AttributeError):
+        return None, "plan.json could not be read"
+    if not request.get("budget"):
+        return None, "plan.json holds no plan request (made by an older version)"
+    if request.get("model_sha256") != _model_digest(outdir):
+        return None, "plan.json was made from a different model.nc (refit since?); run `mmm plan` again"
+    return request, "plan.json"
+
+
 @app.command()
 def report(
     outdir: Annotated[Path, typer.Argument(help="Folder holding a fitted model.nc; the report is written here.")],
     format: Annotated[str, typer.Option("--format", help="Comma-separated: pptx,png,svg,html.")] = "pptx,png,svg",
-    budget: Annotated[float | None, typer.Option(help="TOTAL budget for the plan slides (default: current).")]
-    = None,
-    weeks: Annotated[int, typer.Option(help="Planning period in weeks.")] = 13,
-    bounds: Annotated[str, typer.Option(help="Plan bounds: '30%' or a CSV channel,min,max.")] = "30%",
+    budget: Annotated[float | None, typer.Option(help="TOTAL budget for the plan slides (default: the plan "
+                                                 "saved by `mmm plan`, else current spend).")] = None,
+    weeks: Annotated[int | None, typer.Option(help="Planning period in weeks (default: the saved plan's, "
+                                              "else 13).")] = None,
+    bounds: Annotated[str | None, typer.Option(help="Plan bounds: '30%' or a CSV channel,min,max (default: the "
+                                               "saved plan's, else 30%).")] = None,
 ) -> None:
-    """Write every chart (PNG 300 dpi + SVG) to OUTDIR/charts/, OUTDIR/report.pptx and a one-pager."""
+    """Write every chart (PNG 300 dpi + SVG) to OUTDIR/charts/, OUTDIR/report.pptx and a one-pager.
+
+    The plan slides show the plan saved by `mmm plan` in the same folder (same budget, weeks,
+    bounds, objective, horizon and economics) when it was made from this model; giving
+    --budget, --weeks or --bounds plans afresh.
+    """
     _quiet_warnings()
     from mmm.export import write_report
     from mmm.persist import load_fit
 
     try:
         fitted = load_fit(outdir)
+        saved, why = _saved_plan(outdir) if (budget, weeks, bounds) == (None, None, None) else (None, "")
+        options: dict = {}
+        if saved is not None:
+            budget, weeks, bounds = saved["budget"], int(saved["weeks"]), str(saved["bounds"])
+            options = {k: saved[k] for k in ("objective", "horizon", "win_rate", "avg_deal_size") if k in saved}
+            out_console.print(f"Using the plan saved in {outdir / 'plan.json'}: budget {_short(budget)} "
+                              f"{fitted.spec.currency} over {weeks} weeks, bounds {bounds}.")
+        elif why:
+            out_console.print(f"Planning at today's spend: {why}.")
+        weeks = 13 if weeks is None else weeks
+        bounds = "30%" if bounds is None else bounds
         with console.status("Rendering charts and the deck ..."):
             result = write_report(fitted, outdir, formats=format, budget=budget, weeks=weeks,
-                                  bounds=_parse_bounds(bounds))
+                                  bounds=_parse_bounds(bounds), plan_options=options)
     except MMMError as exc:
         _fail(exc)
     n = len(result.get("charts", {}))
@@ -359,7 +450,7 @@ def demo(
     _print_health(fitted.diagnostics)
     plan(out, budget=None, weeks=13, bounds="30%", objective="mean", horizon="period+tail",
          win_rate=None, avg_deal_size=None)
-    report(out, format="pptx,png,svg,html", budget=None, weeks=13, bounds="30%")
+    report(out, format="pptx,png,svg,html", budget=None, weeks=None, bounds=None)
     out_console.print(f"[green]Done.[/green] Open {out / 'report.pptx'} or {out / 'onepager.png'}.")
 
 

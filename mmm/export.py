@@ -129,7 +129,8 @@ def default_budget(fitted: Any, weeks: int = 13) -> float:
 
 
 def _planning(fitted: Any, *, budget: float | None, weeks: int, bounds: Any, plan: Any, split: Any,
-              curves: Any, skipped: dict[str, str]) -> tuple[Any, Any, Any, float | None]:
+              curves: Any, skipped: dict[str, str],
+              plan_options: dict[str, Any] | None = None) -> tuple[Any, Any, Any, float | None]:
     """Response curves, plan and split: the ones given, else computed (reasons kept when not possible)."""
     try:
         from mmm import planning
@@ -146,7 +147,7 @@ def _planning(fitted: Any, *, budget: float | None, weeks: int, bounds: Any, pla
             skipped["response_curves"] = str(exc)
     if plan is None:
         try:
-            plan = planning.optimize_budget(fitted, budget, weeks=weeks, bounds=bounds)
+            plan = planning.optimize_budget(fitted, budget, weeks=weeks, bounds=bounds, **(plan_options or {}))
         except MMMError as exc:
             skipped["budget_plan"] = str(exc)
     roles = {c.role for c in fitted.spec.channels}
@@ -157,7 +158,8 @@ def _planning(fitted: Any, *, budget: float | None, weeks: int, bounds: Any, pla
         else:
             try:
                 from mmm.split import brand_split
-                split = brand_split(fitted, budget, weeks=weeks)
+                horizon = (plan_options or {}).get("horizon")
+                split = brand_split(fitted, budget, weeks=weeks, **({"horizon": horizon} if horizon else {}))
             except ImportError as exc:
                 skipped["brand_split"] = f"split module unavailable ({exc})"
             except MMMError as exc:
@@ -222,6 +224,7 @@ def _mediation_charts(mediated: Any) -> list[ChartSpec]:
 def write_report(fitted: Any, outdir: str | Path, *, formats: Iterable[str] | str = ("pptx", "png", "svg"),
                  budget: float | None = None, weeks: int = 13, bounds: Any = "30%", plan: Any = None,
                  split: Any = None, curves: Any = None, dpi: int = PNG_DPI, title: str | None = None,
+                 plan_options: dict[str, Any] | None = None,
                  keep_figures: bool = False) -> dict:
     """Write every chart, the deck, the one-pager and (optionally) an HTML report into ``outdir``.
 
@@ -248,6 +251,10 @@ def write_report(fitted: Any, outdir: str | Path, *, formats: Iterable[str] | st
         Resolution of the PNG files in ``charts/`` (default 300).
     title : str, optional
         Title of the deck (default: "Media mix model: <kpi>").
+    plan_options : dict, optional
+        Further arguments of :func:`mmm.planning.optimize_budget` for the plan made here
+        (``objective``, ``horizon``, ``win_rate``, ``avg_deal_size`` ...); ``horizon`` also
+        applies to the brand split.
     keep_figures : bool
         Return the matplotlib figures too (``figures``: {chart name: Figure}, and
         ``"onepager"``), e.g. to inspect them; by default they are dropped once saved.
@@ -286,7 +293,8 @@ def write_report(fitted: Any, outdir: str | Path, *, formats: Iterable[str] | st
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         curves, plan, split, budget = _planning(fitted, budget=budget, weeks=weeks, bounds=bounds, plan=plan,
-                                                split=split, curves=curves, skipped=skipped)
+                                                split=split, curves=curves, skipped=skipped,
+                                                plan_options=plan_options)
         if curves is not None and "prob_highest_marginal_roas" not in curves.columns:
             try:  # ranking probabilities from the posterior, so the curve charts' titles follow the evidence
                 curves = annotate_curves(curves, fitted)
@@ -440,7 +448,11 @@ def summary_points(fitted: Any, *, plan: Any = None, split: Any = None, weeks: i
             up = t["uplift"]
             pl["big"] = pc.big or f"{'+' if up[0] >= 0 else '-'}{u.kpi(abs(up[0]))}"
             pl["interval"] = pc.interval
-            same = f"same budget ({u.money(b)})" if b is not None and np.isfinite(b) else "same budget"
+            now = _current_spend(plan)
+            if b is not None and np.isfinite(b) and np.isfinite(now) and abs(b - now) > 0.005 * max(now, 1.0):
+                same = f"at {u.money(b)} vs today's {u.money(now)}"
+            else:
+                same = f"same budget ({u.money(b)})" if b is not None and np.isfinite(b) else "same budget"
             more = "more" if up[0] >= 0 else "less"
             if pc.evidence in ("strong", "moderate", "weak") and np.isfinite(pc.probability):
                 ev_text = f"{pc.evidence} evidence: {prob_text(pc.probability)} chance it beats today's mix"
@@ -456,6 +468,7 @@ def summary_points(fitted: Any, *, plan: Any = None, split: Any = None, weeks: i
             if ev.get("strength") in ("moderate", "weak") and ev.get("test_channels"):
                 pl["lines"].append("Not settled: lift-test " + " and ".join(label(c) for c in ev["test_channels"])
                                    + " before moving budget")
+        pl["lines"] += economics_lines(plan, u)
         d = tab.assign(delta=tab["recommended_weekly"] - tab["current_weekly"])
         ups = [f"{label(r.channel)} +{pct(r.delta / r.current_weekly)}" for r in
                d.sort_values("delta", ascending=False).itertuples() if r.delta > 0 and r.current_weekly > 0][:3]
@@ -498,6 +511,28 @@ def summary_points(fitted: Any, *, plan: Any = None, split: Any = None, weeks: i
             sp["lines"].append("Published norms: " + ", ".join(f"{k} {pct(v)}" for k, v in s["norms"].items()))
         sp["lines"].append("A weekly model misses brand's long-term effect: read this share as a lower bound.")
     return {"decomposition": dec, "returns": ret, "plan": pl, "split": sp}
+
+
+def _current_spend(plan: Any) -> float:
+    """Today's spend over the plan's period (its ``current`` block), or NaN."""
+    cur = ((getattr(plan, "summary", None) or {}).get("current") or {})
+    return float(cur.get("total_spend", float("nan")))
+
+
+def economics_lines(plan: Any, units: Any) -> list[str]:
+    """Lead-gen economics of the recommended plan (win rate, deal size), one short line each."""
+    eco = (((getattr(plan, "summary", None) or {}).get("recommended") or {}).get("economics") or {})
+    u = units_of(units)
+    out = []
+    if "expected_revenue" in eco and "win_rate" in eco:
+        r = eco["expected_revenue"]
+        out.append(f"At a {pct(eco['win_rate'])} win rate: expected revenue {u.money(r['mean'])} "
+                   f"(90%: {u.money(r['hdi_low'])} to {u.money(r['hdi_high'])})")
+    for key, what in (("cost_per_opportunity", "opportunity"), ("cost_per_deal_won", "deal won")):
+        if key in eco:
+            c = eco[key]
+            out.append(f"Cost per {what}: {u.money(c['value'])} (90%: {u.money(c['low'])} to {u.money(c['high'])})")
+    return out
 
 
 def _join_names(names: list[str]) -> str:

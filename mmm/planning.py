@@ -1342,7 +1342,7 @@ def write_plan_outputs(fitted: FittedModel, outdir: str | Path, *, budget: float
                        max_cost_per_kpi: float | None = None, horizon: str = "period+tail",
                        win_rate: float | None = None, avg_deal_size: float | None = None,
                        shares: Iterable[float] | None = None, tolerance: float = 0.02, draws: int = 500,
-                       seed: int = 0, prob: float = 0.9) -> dict[str, Path]:
+                       seed: int = 0, prob: float = 0.9, request: dict[str, Any] | None = None) -> dict[str, Path]:
     """Write ``plan.csv``, ``split.csv`` and ``plan.json`` into ``outdir`` (what ``mmm plan`` does).
 
     * ``plan.csv``: ``channel, role, current_weekly, recommended_weekly, change_pct,
@@ -1356,7 +1356,9 @@ def write_plan_outputs(fitted: FittedModel, outdir: str | Path, *, budget: float
       ``tests``: the lift tests that would settle the plan (:mod:`mmm.experiment`; an empty
       list when the evidence is strong and no channel the plan moves is prior-dominated).
 
-    Parameters are those of :func:`optimize_budget` and :func:`mmm.split.brand_split`.
+    Parameters are those of :func:`optimize_budget` and :func:`mmm.split.brand_split`;
+    ``request`` (what was asked, e.g. by ``mmm plan``) is stored as ``plan.json["request"]`` so
+    that ``mmm report`` can show the same plan.
 
     Returns
     -------
@@ -1385,7 +1387,7 @@ def write_plan_outputs(fitted: FittedModel, outdir: str | Path, *, budget: float
     split.table.to_csv(paths["split"], index=False, lineterminator="\n")
     doc = {"plan": plan.summary, "channels": plan.table.to_dict(orient="records"), "split": split.summary,
            "scenarios": scen.to_dict(orient="records"), "tests": plan.summary.get("tests", []),
-           "model_health": model_health(fitted)}
+           "model_health": model_health(fitted), "request": request or {}}
     paths["json"].write_text(json.dumps(_jsonable(doc), indent=2, allow_nan=False) + "\n")
     return paths
 

@@ -102,6 +102,38 @@ def test_report_writes_deck_and_charts(fitted_dir):
     assert len(list((out / "charts").glob("*.png"))) >= 8
 
 
+def _deck_text(path) -> str:
+    from pptx import Presentation
+
+    return " ".join(" ".join(sh.text_frame.text.split()) for slide in Presentation(str(path)).slides
+                    for sh in slide.shapes if sh.has_text_frame)
+
+
+def test_report_shows_the_plan_just_made(fitted_dir):
+    """`mmm plan --budget X` then `mmm report`: the deck shows plan X, not a re-plan at today's spend."""
+    out, _ = fitted_dir
+    result = runner.invoke(app, ["plan", str(out), "--budget", "15000", "--weeks", "10", "--bounds", "50%"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "at a budget of 15.0k USD" in text and "at today's spend of" in text   # the answer to the question
+    request = json.loads((out / "plan.json").read_text())["request"]
+    assert request["budget"] == 15000 and request["weeks"] == 10 and request["bounds"] == "50%"
+    result = runner.invoke(app, ["report", str(out), "--format", "pptx"])
+    assert result.exit_code == 0, result.output
+    assert "Using the plan saved in" in " ".join(result.output.split())
+    deck = _deck_text(out / "report.pptx")
+    assert "Budget plan, next 10 weeks" in deck and "at $15k vs today's" in deck
+    assert "A budget of $15k (today " in deck          # the plan chart's title says it too
+    # a plan made from another model is not used
+    doc = json.loads((out / "plan.json").read_text())
+    doc["request"]["model_sha256"] = "0" * 64
+    (out / "plan.json").write_text(json.dumps(doc))
+    result = runner.invoke(app, ["report", str(out), "--format", "pptx"])
+    assert result.exit_code == 0, result.output
+    assert "different model.nc" in " ".join(result.output.split())
+    assert "Budget plan, next 13 weeks" in _deck_text(out / "report.pptx")
+
+
 def test_fit_that_does_not_converge_exits_3_and_still_writes(tmp_path):
     config = _write_case(tmp_path)
     result = runner.invoke(app, ["fit", str(config), "--out", str(tmp_path / "o"), "--draws", "15", "--tune", "10",

@@ -85,8 +85,12 @@ def plan_totals(plan: Any) -> dict[str, Any]:
     if not np.isfinite(upct) and upl is not None and cur is not None and cur[0]:
         upct = upl[0] / cur[0]
     budget = s.get("budget")
+    cur_spend = (s.get("current") or {}).get("total_spend") if isinstance(s.get("current"), dict) else None
+    prob_up = (up_raw or {}).get("prob_positive") if isinstance(up_raw, dict) else None
     return {"current": cur, "recommended": rec, "uplift": upl, "uplift_pct": upct,
             "budget": float(budget) if budget is not None else float("nan"), "weeks": s.get("weeks"),
+            "current_spend": float(cur_spend) if cur_spend is not None else float("nan"),
+            "prob_uplift": float(prob_up) if prob_up is not None else float("nan"),
             "evidence": s.get("evidence") if isinstance(s.get("evidence"), dict) else None}
 
 
@@ -104,6 +108,16 @@ def plan_takeaway(table: pd.DataFrame, totals: dict[str, Any], units: Any = None
         amount = u.kpi(abs(up[0]))
         share = f"{pct(abs(upct), 1 if abs(upct) < 0.1 else 0)} " if np.isfinite(upct) else ""
         ev = totals.get("evidence") or {}
+        budget, now = totals.get("budget", float("nan")), totals.get("current_spend", float("nan"))
+        if np.isfinite(budget) and np.isfinite(now) and abs(budget - now) > 0.005 * max(now, 1.0):
+            # a different budget: the claim is about the budget and the mix together
+            head = f"A budget of {u.money(budget)} (today {u.money(now)}), shifted {where},"
+            p = totals.get("prob_uplift", float("nan"))
+            verb = "adds" if up[0] >= 0 else "loses"
+            if np.isfinite(p) and max(p, 1 - p) < 0.9:
+                return (f"{head} may {verb[:-1] if verb == 'adds' else 'lose'} {share}{u.kpi_word} ({amount}): "
+                        f"{prob_text(p)} chance it brings more than today's plan")
+            return f"{head} {verb} {share}{'more ' if up[0] >= 0 else ''}{u.kpi_word} ({amount})"
         if up[0] >= 0 and ev.get("strength") in ("moderate", "weak") and ev.get("prob_gain_from_mix") is not None:
             return (f"Shifting budget {where} may add {share}more {u.kpi_word} ({amount}): "
                     f"{ev['strength']} evidence, {prob_text(ev['prob_gain_from_mix'])} chance it beats today's mix")
