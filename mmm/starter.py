@@ -1,91 +1,279 @@
-"""Guess a starter spec from a data file's columns (for ``mmm init``)."""
+"""Write a commented starter spec from a data file's columns (for ``mmm init``).
+
+:func:`mmm.columns.classify` decides what each column is; this module turns that into
+YAML. Every name is written by a real YAML emitter (``yaml.safe_dump``), so a column
+called ``on``, ``Cost: total`` or ``spend #2`` reads back as exactly that string, and the
+comment on each line says why the column went there. Columns it could not place are
+written as commented lines to uncomment, never dropped silently.
+"""
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
 
 import pandas as pd
+import yaml
+from rich.table import Table
+from rich.text import Text
 
+from mmm.columns import Classification, ColumnGuess, classify
 from mmm.errors import DataError
 
-BRAND_HINTS = ("tv", "ctv", "ott", "youtube", "video", "linkedin", "display", "ooh", "radio", "podcast",
-               "brand", "sponsor", "print", "audio")
-PERFORMANCE_HINTS = ("search", "sem", "ppc", "google", "bing", "meta", "facebook", "instagram", "tiktok",
-                     "affiliate", "capterra", "g2", "retarget", "shopping", "email", "webinar")
-KPI_HINTS = {"pipeline": "pipeline", "revenue": "revenue", "sales": "revenue", "gmv": "revenue",
-             "leads": "leads", "signups": "leads", "mql": "leads", "sql": "leads", "opportunities": "leads",
-             "conversions": "leads"}
-SPEND_RE = re.compile(r"(.*?)[_ ]?(spend|cost|budget|investment)$", re.IGNORECASE)
+KPI_PLACEHOLDER = "REPLACE_WITH_KPI_COLUMN"
+MODEL_COMMENTS = (
+    "# model:                         # omitted keys take the preset for the KPI type",
+    "#   adstock: geometric           # geometric | delayed | weibull_cdf | weibull_pdf",
+    "#   l_max: 8                     # weeks of carryover considered (pipeline preset: 13)",
+    "#   saturation: logistic         # hill | logistic | michaelis_menten",
+    "#   yearly_seasonality: 2        # Fourier order; 0 turns it off",
+    "#   trend: linear                # none | linear | piecewise",
+    "# fit: {draws: 1000, tune: 1000, chains: 4, sampler: numpyro, seed: 1}",
+)
+SKIPPED_ROLES = ("index", "calendar", "skipped_text")
 
 
-def _is_dates(s: pd.Series) -> bool:
-    if pd.api.types.is_datetime64_any_dtype(s):
-        return True
-    if pd.api.types.is_numeric_dtype(s):
-        return False
-    parsed = pd.to_datetime(s, errors="coerce", format="mixed")
-    return parsed.notna().mean() > 0.9
+@dataclass(frozen=True)
+class Starter:
+    """A written starter spec and what it is based on.
+
+    Attributes
+    ----------
+    text : str
+        The commented YAML.
+    classification : Classification
+        What each column was taken for, and why.
+    problems : tuple of str
+        Why the spec cannot be used as written (no channel, no KPI); empty when it can.
+    """
+
+    text: str
+    classification: Classification
+    problems: tuple[str, ...] = ()
+
+    @property
+    def candidates(self) -> list[ColumnGuess]:
+        """Numeric columns offered as commented spend or control lines."""
+        return [c for c in self.classification.of("unknown_numeric") if c.candidate]
+
+
+# --------------------------------------------------------------------------------------
+# YAML pieces
+# --------------------------------------------------------------------------------------
+
+
+def yaml_value(value: object) -> str:
+    """``value`` as one line of YAML from the emitter (quoted where YAML needs it).
+
+    >>> yaml_value("on"), yaml_value("tv_S"), yaml_value({"spend": "Cost: total", "role": "brand"})
+    ("'on'", 'tv_S', "{spend: 'Cost: total', role: brand}")
+    """
+    text = yaml.safe_dump(value, default_flow_style=True, width=10**6, allow_unicode=True, sort_keys=False)
+    text = text.strip()
+    if text.endswith("\n..."):
+        text = text[: -len("\n...")].rstrip()
+    return text
+
+
+def _line(body: str, why: str = "", *, indent: int = 0, commented: bool = False) -> str:
+    """One YAML line, optionally commented out, with the reason as a trailing comment."""
+    pad = " " * indent
+    text = f"{pad}# {body}" if commented else f"{pad}{body}"
+    return f"{text}   # {' '.join(why.split())}" if why else text
+
+
+def _note(text: str, indent: int = 0) -> str:
+    return f"{' ' * indent}# {' '.join(text.splitlines())}"
+
+
+def _channel_line(g: ColumnGuess, *, commented: bool = False) -> str:
+    role = g.channel_role or "performance"
+    body = f"{yaml_value(g.channel)}: {yaml_value({'spend': g.column, 'role': role})}"
+    return _line(body, f"{yaml_value(g.column)}: {g.reason}", indent=2, commented=commented)
+
+
+def _kpi_lines(kpi: ColumnGuess | None) -> list[str]:
+    if kpi is None:
+        body = f"kpi: {yaml_value({'column': KPI_PLACEHOLDER, 'type': 'revenue'})}"
+        return [_line(body, "no outcome column recognised (revenue, sales, pipeline, conversions, leads, "
+                            "...): put yours here; type: revenue | pipeline | leads")]
+    body = f"kpi: {yaml_value({'column': kpi.column, 'type': kpi.kpi_type})}"
+    return [_line(body, f"{kpi.reason}; type: revenue | pipeline | leads")]
+
+
+def _channel_lines(c: Classification) -> list[str]:
+    lines = ["channels:   # role: brand (builds demand slowly) | performance (captures it)"]
+    spend = c.of("spend")
+    lines += [_channel_line(g) for g in spend]
+    candidates = [g for g in c.of("unknown_numeric") if g.candidate == "spend"]
+    lines += [_channel_line(g, commented=True) for g in candidates]
+    if not spend:
+        lines.append(_note("no spend column recognised (a name with spend, cost, budget, or Robyn's _S "
+                           "suffix): uncomment the lines above that are spend, or add one per channel, "
+                           "e.g.  tv: {spend: tv_spend, role: brand}", indent=2))
+    return lines
+
+
+def _exposure_lines(c: Classification) -> list[str]:
+    exposure = c.of("exposure")
+    if not exposure:
+        return []
+    spend_of = {g.channel: g.column for g in c.of("spend")}
+    lines = [_note("Exposure columns (impressions, clicks, sessions, reach, GRPs) are never spend, so they "
+                   "are not channels; the model needs each channel's spend:")]
+    for g in exposure:
+        if g.channel is None:
+            where = ""
+        elif g.channel in spend_of:
+            where = f"; channel {g.channel} uses its spend, {yaml_value(spend_of[g.channel])}"
+        else:
+            where = "; no matching spend column here: add that channel's weekly spend to model it"
+        lines.append(_note(f"  {yaml_value(g.column)}: {g.reason}{where}"))
+    return lines
+
+
+def _outcome_lines(c: Classification) -> list[str]:
+    outcomes = c.of("outcome")
+    if not outcomes:
+        return []
+    lines = [_note("Other outcome columns: media drives them, so they are not controls; put one in "
+                   "kpi.column to model it instead:")]
+    return lines + [_note(f"  {yaml_value(g.column)}: {g.reason}") for g in outcomes]
+
+
+def _list_lines(key: str, active: list[ColumnGuess], commented: list[ColumnGuess],
+                notes: list[str]) -> list[str]:
+    if not (active or commented or notes):
+        return [f"{key}: []"]
+    lines = [f"{key}:"]
+    lines += [_line(f"- {yaml_value(g.column)}", g.reason, indent=2) for g in active]
+    lines += [_line(f"- {yaml_value(g.column)}", g.reason, indent=2, commented=True) for g in commented]
+    return lines + [_note(n, indent=2) for n in notes]
+
+
+def _dummy_advice(g: ColumnGuess) -> str:
+    col = g.column.replace("'", "\\'")
+    base = g.levels[0]
+    code = (f"pd.get_dummies(df['{col}'], dtype=int)" if base == "(blank)" else
+            f"pd.get_dummies(df['{col}'], dtype=int).drop(columns='{base}')")
+    return (f"{yaml_value(g.column)} is text with {len(g.levels)} levels ({', '.join(g.levels)}): an event "
+            f"column must be 0/1, so add one 0/1 column per level except the baseline '{base}' "
+            f"(pandas: {code}) and list those columns here")
+
+
+def _skipped_lines(c: Classification) -> list[str]:
+    skipped = [g for g in c.columns if g.role in SKIPPED_ROLES
+               or (g.role == "unknown_numeric" and not g.candidate)]
+    if not skipped:
+        return []
+    return [_note("Left out:")] + [_note(f"  {yaml_value(g.column)}: {g.reason}") for g in skipped]
+
+
+def _date_error(c: Classification) -> DataError:
+    calendar = [g.column for g in c.of("calendar")]
+    hint = ""
+    if calendar:
+        hint = (f" Columns {', '.join(repr(x) for x in calendar)} look like calendar numbers: build a "
+                "week-start date from them, e.g. pandas: df['week'] = pd.to_datetime(df['yr_nbr'].astype(str) "
+                "+ '-W' + df['wk_nbr'].astype(str).str.zfill(2) + '-1', format='%G-W%V-%u').")
+    names = ", ".join(repr(g.column) for g in c.columns)
+    return DataError(f"No date column found among the columns {names}. Add a column of "
+                     f"week start dates (e.g. 'week', values like 2024-01-01).{hint}")
+
+
+def _problems(c: Classification) -> tuple[str, ...]:
+    problems = []
+    if not c.of("spend"):
+        cands = [g for g in c.of("unknown_numeric") if g.candidate == "spend"]
+        listed = "; ".join(f"{g.column} ({g.reason})" for g in cands)
+        problems.append("No column was recognised as spend (a name with spend, cost, budget, investment or "
+                        "Robyn's _S suffix), so the spec has no channel yet. "
+                        + (f"Candidates, written as commented lines under channels: {listed}. "
+                           "Uncomment the ones that are weekly spend" if cands else
+                           "Add one line per channel under channels:, e.g. tv: {spend: tv_spend, role: brand}")
+                        + ", or rename the spend columns (e.g. tv_spend) and run `mmm init --force` again.")
+    if c.first("kpi") is None:
+        problems.append(f"No KPI column recognised (revenue, sales, pipeline, conversions, orders, leads, ...): "
+                        f"replace {KPI_PLACEHOLDER} in kpi.column with the outcome column.")
+    return tuple(problems)
+
+
+# --------------------------------------------------------------------------------------
+# The spec
+# --------------------------------------------------------------------------------------
+
+
+def build_starter(frame: pd.DataFrame, *, data_path: str, currency: str = "USD") -> Starter:
+    """Classify ``frame``'s columns and write the commented starter spec.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The data as read from the file.
+    data_path : str
+        Written as ``data:``; relative paths are read from the spec file's folder. Its
+        file name also names a channel whose spend column does not (``Cost`` in
+        ``google_ads.csv`` becomes channel ``google``).
+    currency : str, default "USD"
+
+    Returns
+    -------
+    Starter
+        The YAML text, the column classification and any problems that stop the spec
+        from being used as written (no spend column recognised, no KPI).
+
+    Raises
+    ------
+    DataError
+        If no column holds dates (the message says how to build one from year and week
+        numbers when the file has them).
+    """
+    c = classify(frame, file_hint=data_path)
+    date = c.first("date")
+    if date is None:
+        raise _date_error(c)
+    events = [g for g in c.of("event_categorical")]
+    lines = [
+        "# Starter spec written by `mmm init`: check every guess below, then run `mmm validate` on this file.",
+        "# The comment on each line says why that column went there; commented-out lines are",
+        "# alternatives: uncomment the ones that are right.",
+        f"data: {yaml_value(data_path)}",
+        _line(f"date_column: {yaml_value(date.column)}",
+              f"{date.reason}; one row per week (Monday start recommended)"),
+        *_kpi_lines(c.first("kpi")),
+        f"currency: {yaml_value(currency)}",
+        *_channel_lines(c),
+        *_exposure_lines(c),
+        *_outcome_lines(c),
+        *_list_lines("controls", c.of("control"),
+                     [g for g in c.of("unknown_numeric") if g.candidate == "control"], []),
+        *_list_lines("events", c.of("event"), [], [_dummy_advice(g) for g in events]),
+        *_skipped_lines(c),
+        *MODEL_COMMENTS,
+    ]
+    return Starter("\n".join(lines) + "\n", c, _problems(c))
 
 
 def starter_yaml(frame: pd.DataFrame, *, data_path: str) -> str:
-    """A commented YAML spec guessed from ``frame``'s columns.
+    """The commented YAML spec guessed from ``frame``'s columns (see :func:`build_starter`)."""
+    return build_starter(frame, data_path=data_path).text
 
-    Channels are columns named like ``*_spend`` / ``*_cost`` or known media names;
-    roles are guessed from names (TV, YouTube, LinkedIn, display → brand; search,
-    Meta, TikTok → performance). The analyst must check every guess.
-    """
-    cols = list(frame.columns)
-    date_col = next((c for c in cols if _is_dates(frame[c])), None)
-    if date_col is None:
-        raise DataError(f"No date column found among {cols}. Add a column of week start dates (e.g. 'week').")
-    kpi_col, kpi_type = None, "revenue"
-    for c in cols:
-        key = str(c).lower()
-        for hint, typ in KPI_HINTS.items():
-            if hint in key and not SPEND_RE.match(key):
-                kpi_col, kpi_type = c, typ
-                break
-        if kpi_col:
-            break
-    channels = []
-    used = {date_col, kpi_col}
-    for c in cols:
-        if c in used or not pd.api.types.is_numeric_dtype(frame[c]):
-            continue
-        m = SPEND_RE.match(str(c))
-        name = (m.group(1) if m else str(c)).strip("_ ").lower().replace(" ", "_")
-        key = str(c).lower()
-        brand = any(h in key for h in BRAND_HINTS)
-        perf = any(h in key for h in PERFORMANCE_HINTS)
-        if m or brand or perf:
-            channels.append((name or str(c), c, "brand" if brand and not perf else "performance"))
-            used.add(c)
-    others = [c for c in cols if c not in used and pd.api.types.is_numeric_dtype(frame[c])]
-    if kpi_col is None:
-        kpi_col = others.pop(0) if others else "REPLACE_WITH_KPI_COLUMN"
-    events = [c for c in others if set(pd.unique(frame[c].dropna())) <= {0, 1}]
-    controls = [c for c in others if c not in events]
-    lines = [
-        "# Starter spec written by `mmm init`: check every guess below, then run `mmm validate`.",
-        f"data: {data_path}",
-        f"date_column: {date_col}                 # one row per week (Monday start recommended)",
-        f"kpi: {{column: {kpi_col}, type: {kpi_type}}}   # type: revenue | pipeline | leads",
-        "currency: USD",
-        "channels:                         # role: brand (builds demand slowly) | performance (captures it)",
-    ]
-    if not channels:
-        lines.append("  # no spend columns recognised; add e.g.  tv: {spend: tv_spend, role: brand}")
-    for name, col, role in channels:
-        lines.append(f"  {name}: {{spend: {col}, role: {role}}}")
-    lines.append(f"controls: [{', '.join(map(str, controls))}]   # non-media drivers (price, promotions, headcount)")
-    lines.append(f"events: [{', '.join(map(str, events))}]   # 0/1 columns for holidays and one-off events")
-    lines += [
-        "# model:                         # omitted keys take the preset for the KPI type",
-        "#   adstock: geometric           # geometric | delayed | weibull_cdf | weibull_pdf",
-        "#   l_max: 8                     # weeks of carryover considered (pipeline preset: 13)",
-        "#   saturation: logistic         # hill | logistic | michaelis_menten",
-        "#   yearly_seasonality: 2        # Fourier order; 0 turns it off",
-        "#   trend: linear                # none | linear | piecewise",
-        "# fit: {draws: 1000, tune: 1000, chains: 4, sampler: numpyro, seed: 1}",
-    ]
-    return "\n".join(lines) + "\n"
+
+def _role_text(g: ColumnGuess) -> str:
+    if g.role == "spend":
+        return f"spend → {g.channel} ({g.channel_role})"
+    if g.role in ("kpi", "outcome"):
+        return f"{g.role} ({g.kpi_type})"
+    if g.role == "unknown_numeric" and g.candidate:
+        return f"{g.candidate}?"
+    return g.role.replace("_", " ")
+
+
+def classification_table(c: Classification, *, title: str = "What mmm init made of each column") -> Table:
+    """A rich table: column, role, why (what ``mmm init`` prints)."""
+    table = Table(title=title, title_justify="left")
+    table.add_column("column", overflow="fold")
+    table.add_column("role", overflow="fold")
+    table.add_column("why", overflow="fold")
+    for g in c.columns:
+        table.add_row(Text(g.column), Text(_role_text(g)), Text(g.reason))
+    return table
