@@ -110,7 +110,8 @@ BRAND_WORDS = frozenset({"tv", "ctv", "ott", "youtube", "yt", "display", "linked
                          "sponsorship", "sponsor", "billboard", "billboards", "cinema", "awareness",
                          "spotify", "magazine", "newspaper"})
 PERFORMANCE_WORDS = frozenset({"search", "sem", "ppc", "shopping", "capterra", "g2", "affiliate", "affiliates",
-                               "email", "retargeting", "remarketing", "pmax", "paid_search"})
+                               "email", "retargeting", "remarketing", "pmax", "paid_search", "webinar",
+                               "webinars"})
 #: Platforms whose campaigns are usually performance, unless the name also says brand.
 PLATFORM_WORDS = frozenset({"google", "bing", "microsoft", "meta", "facebook", "fb", "instagram", "ig",
                             "tiktok", "snapchat", "pinterest", "twitter", "reddit", "amazon", "criteo"})

@@ -374,7 +374,8 @@ def test_brand_channels(channel):
 
 
 @pytest.mark.parametrize("channel", ["search", "google_ads", "sem", "shopping", "capterra", "affiliate",
-                                     "email", "retargeting", "linkedin_retargeting", "meta", "tiktok"])
+                                     "email", "retargeting", "linkedin_retargeting", "meta", "tiktok",
+                                     "webinars"])
 def test_performance_channels(channel):
     assert channel_role(channel)[0] == "performance"
 
