@@ -92,7 +92,7 @@ def write_fit_outputs(fitted, out: Path) -> dict[str, Path]:
 
 
 def _run_fit(config: Path, out: Path, *, draws, tune, chains, seed, sampler, holdout_weeks, aggregate_daily,
-             data: Path | None = None):
+             data: Path | None = None, aggregate_geo: bool = False):
     from mmm.fitted import Model
     from mmm.spec import load_spec
 
@@ -101,7 +101,8 @@ def _run_fit(config: Path, out: Path, *, draws, tune, chains, seed, sampler, hol
     console.print(f"Fitting [bold]{spec.kpi.type}[/bold] model of '{spec.kpi.column}' on "
                   f"{len(spec.channels)} channels ...")
     fitted = model.fit(data, draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler,
-                       holdout_weeks=holdout_weeks, aggregate_daily=aggregate_daily, progressbar=True)
+                       holdout_weeks=holdout_weeks, aggregate_daily=aggregate_daily, aggregate_geo=aggregate_geo,
+                       progressbar=True)
     paths = write_fit_outputs(fitted, out)
     return fitted, paths
 
@@ -122,6 +123,8 @@ def fit(
     aggregate_daily: Annotated[bool, typer.Option("--aggregate-daily", help="Sum daily rows into Monday-"
                                                   "starting weeks before fitting.")] = False,
     data: Annotated[Path | None, typer.Option(help="Data file, overriding the spec's `data:`.")] = None,
+    aggregate_geo: Annotated[bool, typer.Option("--aggregate-geo", help="Panel data (one row per geo and week): "
+                                                "sum the geos into national weeks.")] = False,
 ) -> None:
     """Fit the model in CONFIG and write its outputs to --out.
 
@@ -131,7 +134,8 @@ def fit(
     _quiet_warnings()
     try:
         fitted, paths = _run_fit(config, out, draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler,
-                                 holdout_weeks=holdout_weeks, aggregate_daily=aggregate_daily, data=data)
+                                 holdout_weeks=holdout_weeks, aggregate_daily=aggregate_daily, data=data,
+                                 aggregate_geo=aggregate_geo)
     except MMMError as exc:
         _fail(exc)
     out_console.print(_channel_table(fitted.channel_summary(), fitted))
@@ -163,6 +167,8 @@ def validate(
     config: Annotated[Path, typer.Argument(help="Model spec YAML.")],
     aggregate_daily: Annotated[bool, typer.Option("--aggregate-daily", help="Sum daily rows into weeks.")] = False,
     data: Annotated[Path | None, typer.Option(help="Data file, overriding the spec's `data:`.")] = None,
+    aggregate_geo: Annotated[bool, typer.Option("--aggregate-geo", help="Panel data: sum the geos into national "
+                                                "weeks.")] = False,
 ) -> None:
     """Check a spec and its data without fitting; print a short data summary."""
     from mmm.data import load_data, min_weeks
@@ -172,7 +178,7 @@ def validate(
         warnings.simplefilter("always")
         try:
             spec = load_spec(config)
-            ds = load_data(data, spec, aggregate_daily=aggregate_daily)
+            ds = load_data(data, spec, aggregate_daily=aggregate_daily, aggregate_geo=aggregate_geo)
         except MMMError as exc:
             _fail(exc)
     for w in caught:
@@ -439,7 +445,7 @@ def demo(
     except MMMError as exc:
         _fail(exc)
     out_console.print(f"[bold]mmm demo[/bold] on the {sample} sample ({config}) -> {out}/")
-    validate(config, aggregate_daily=False, data=None)
+    validate(config, aggregate_daily=False, data=None, aggregate_geo=False)
     try:
         fitted, _ = _run_fit(config, out, draws=draws, tune=None, chains=chains, seed=None, sampler=None,
                              holdout_weeks=None, aggregate_daily=False)

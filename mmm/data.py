@@ -601,6 +601,7 @@ def load_data(
     spec: Spec,
     *,
     aggregate_daily: bool = False,
+    aggregate_geo: bool = False,
 ) -> Dataset:
     """Read and validate the data for ``spec``.
 
@@ -614,6 +615,11 @@ def load_data(
         If the data is daily, sum it to Monday-starting weeks (spend, KPI, events and
         branded search summed; controls averaged). Incomplete weeks at the start or end
         are dropped with a :class:`DataWarning`. Without it, daily data is an error.
+    aggregate_geo : bool, default False
+        If the data is a panel (one row per geo and week, told apart by a geo-like column
+        that is not in the spec: ``geo``, ``region``, ``dma``, ``state`` ...), sum spend, KPI
+        and branded search over geos and average controls and events, into national weeks.
+        Every geo must have every week. Without it, panel data is an error that says so.
 
     Returns
     -------
@@ -674,6 +680,17 @@ def load_data(
                             "Spend cannot be negative; fix those rows (refunds belong in a "
                             "later week's spend, netted to >= 0).")
     dup = frame["_date"].duplicated(keep=False).to_numpy()
+    geo = _geo_column(df, frame["_date"], columns) if dup.any() else None
+    if geo is not None:
+        if not aggregate_geo:
+            n_geos = df[geo].nunique()
+            raise DataError(
+                f"This is panel data: {n_geos} geos in column '{geo}', one row per geo and week "
+                f"({frame['_date'].nunique()} weeks). The model fits one national series: sum the geos into "
+                "national weeks with --aggregate-geo (Python: aggregate_geo=True), or aggregate them yourself. "
+                "Geo-level models are not supported yet.")
+        frame = _aggregate_geos(frame, df[geo].to_numpy(), geo, spec, value_columns)
+        dup = np.zeros(len(frame), dtype=bool)
     if dup.any():
         dates = frame.loc[dup, "_date"].drop_duplicates().sort_values()
         rows = frame.loc[dup].sort_values(["_date", "_row"])
@@ -712,6 +729,54 @@ def load_data(
     for c in value_columns:
         out[c] = out[c].astype("float64")
     return Dataset(spec, out.reset_index(drop=True))
+
+
+#: Name words of a column that tells geos apart in panel data.
+GEO_WORDS = ("geo", "region", "dma", "state", "country", "market", "territory", "city", "store", "zip", "area",
+             "province", "county", "location")
+
+
+def _geo_column(df: pd.DataFrame, dates: pd.Series, used: Sequence[str]) -> str | None:
+    """The column (not used by the spec) that, with the date, makes every row unique: a geo."""
+    best: tuple[int, str] | None = None
+    date_values = dates.to_numpy()
+    for c in df.columns:
+        if c in used:
+            continue
+        values = df[c].to_numpy()
+        levels = pd.Series(values).nunique(dropna=True)
+        if levels < 2 or levels > len(df) // 2:
+            continue
+        if pd.DataFrame({"d": date_values, "g": values}).duplicated().any():
+            continue
+        name = str(c).lower()
+        score = 2 * any(w in name for w in GEO_WORDS) + (not pd.api.types.is_numeric_dtype(df[c]))
+        if best is None or score > best[0]:
+            best = (score, c)
+    return None if best is None else best[1]
+
+
+def _aggregate_geos(frame: pd.DataFrame, geos: np.ndarray, geo: str, spec: Spec,
+                    value_columns: list[str]) -> pd.DataFrame:
+    """Panel rows (validated value by value) to national weeks: sums, and means for controls/events."""
+    levels = pd.unique(geos)
+    per_date = pd.Series(geos).groupby(frame["_date"].to_numpy()).nunique()
+    short = per_date[per_date < len(levels)]
+    if len(short):
+        d = short.index[0]
+        have = set(geos[(frame["_date"] == d).to_numpy()])
+        missing = [str(g) for g in levels if g not in have]
+        raise DataError(f"Geo '{missing[0]}' (column '{geo}') has no row for the week of {_date_text(d)}"
+                        f"{f' ({len(short)} weeks are incomplete)' if len(short) > 1 else ''}. Summing the geos "
+                        "would understate those weeks: fill in the missing rows (0 spend if none) or drop the geo.")
+    mean_cols = [c for c in value_columns if c in spec.controls or c in spec.events]
+    sum_cols = [c for c in value_columns if c not in mean_cols]
+    grouped = frame.groupby("_date", sort=True)
+    weekly = pd.concat([grouped[sum_cols].sum(), grouped[mean_cols].mean()], axis=1).reset_index()
+    weekly["_row"] = grouped["_row"].min().to_numpy()
+    warnings.warn(f"Summed {len(levels)} geos (column '{geo}') into {len(weekly)} national weeks.",
+                  DataWarning, stacklevel=3)
+    return weekly[["_date", *value_columns, "_row"]]
 
 
 def _aggregate(frame: pd.DataFrame, spec: Spec, date_col: str, value_columns: list[str]) -> pd.DataFrame:

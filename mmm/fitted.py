@@ -57,9 +57,9 @@ class Model:
     def __repr__(self) -> str:
         return f"mmm.Model({self.spec.kpi.type} model of '{self.spec.kpi.column}', channels={self.spec.channel_names})"
 
-    def prepare(self, data: Any = None, *, aggregate_daily: bool = False) -> Dataset:
+    def prepare(self, data: Any = None, *, aggregate_daily: bool = False, aggregate_geo: bool = False) -> Dataset:
         """Load and validate the data (``data`` or the spec's ``data:`` path)."""
-        return load_data(data, self.spec, aggregate_daily=aggregate_daily)
+        return load_data(data, self.spec, aggregate_daily=aggregate_daily, aggregate_geo=aggregate_geo)
 
     def build(self, dataset: Dataset, holdout_weeks: int = 0):
         """Build the PyMC model on the training weeks; returns ``(pm.Model, Scaling, Design)``."""
@@ -82,7 +82,7 @@ class Model:
     def fit(self, data: Any = None, *, draws: int | None = None, tune: int | None = None,
             chains: int | None = None, sampler: str | None = None, seed: int | None = None,
             holdout_weeks: int | None = None, target_accept: float | None = None,
-            aggregate_daily: bool = False, progressbar: bool = True) -> FittedModel:
+            aggregate_daily: bool = False, aggregate_geo: bool = False, progressbar: bool = True) -> FittedModel:
         """Fit the model; keyword arguments override the spec's ``fit:`` section.
 
         Returns
@@ -96,7 +96,7 @@ class Model:
             # Fast mode for CI and quick looks at notebooks: few draws, labelled in the verdict.
             spec = spec.with_fit(draws=min(spec.fit.draws, 200), tune=min(spec.fit.tune, 200),
                                  chains=min(spec.fit.chains, 2))
-        dataset = load_data(data, spec, aggregate_daily=aggregate_daily)
+        dataset = load_data(data, spec, aggregate_daily=aggregate_daily, aggregate_geo=aggregate_geo)
         self.spec = spec
         t0 = time.perf_counter()
         model, scaling, _ = self.build(dataset, spec.fit.holdout_weeks)

@@ -224,3 +224,18 @@ def test_readme_demo_command_runs_end_to_end(tmp_path, monkeypatch):
     health = json.loads((tmp_path / "demo" / "plan.json").read_text())["model_health"]
     assert health["health"] == "do not use" and "FAST MODE" in health["note"]
     assert "FAST MODE (few draws): for a quick look only" in " ".join(result.output.split())
+
+
+def test_validate_names_panel_data_and_aggregates_it(tmp_path):
+    from tests.test_data import _panel
+
+    config = _write_case(tmp_path)
+    _, panel = _panel(40)
+    panel.to_csv(tmp_path / "weekly.csv", index=False)
+    result = runner.invoke(app, ["validate", str(config)])
+    text = " ".join(result.output.split())
+    assert result.exit_code == EXIT_INPUT and "panel data: 40 geos in column 'region'" in text
+    assert len(result.output) < 1000                    # not 1.3 kB of repeated row numbers
+    result = runner.invoke(app, ["validate", str(config), "--aggregate-geo"])
+    assert result.exit_code == 0, result.output
+    assert "104 weeks" in result.output

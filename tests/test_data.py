@@ -442,3 +442,55 @@ def test_min_weeks_bounds():
     assert min_weeks(make_spec(model={"l_max": 4, "yearly_seasonality": 0}, controls=[], events=[])) == 26
     # a long carryover window raises the floor
     assert min_weeks(make_spec(model={"l_max": 52, "yearly_seasonality": 0})) == 104
+
+
+# ---------------------------------------------------------------------- panel (geo) data
+
+
+def _panel(n_geos: int = 3):
+    from tests.conftest import small_frame
+
+    df, _ = small_frame()
+    parts = []
+    for g in range(n_geos):
+        part = df.copy()
+        scale = 1.0 + 0.5 * g
+        for c in ("revenue", "tv_spend", "search_spend"):
+            part[c] = part[c] * scale / n_geos
+        part["region"] = f"R{g + 1}"
+        parts.append(part)
+    return df, pd.concat(parts, ignore_index=True).sample(frac=1.0, random_state=0)
+
+
+def test_panel_data_is_named_as_such_with_the_way_forward():
+    from tests.conftest import small_spec
+
+    _, panel = _panel()
+    with pytest.raises(DataError) as err:
+        load_data(panel, small_spec())
+    msg = str(err.value)
+    assert "panel data: 3 geos in column 'region'" in msg and "--aggregate-geo" in msg
+    assert len(msg) < 400          # one clear sentence, not a list of every repeated row
+
+
+def test_aggregate_geo_sums_geos_into_national_weeks():
+    from tests.conftest import small_spec
+
+    national, panel = _panel()
+    with pytest.warns(DataWarning, match="Summed 3 geos"):
+        ds = load_data(panel, small_spec(), aggregate_geo=True)
+    assert ds.n_weeks == len(national)
+    scale = sum(1.0 + 0.5 * g for g in range(3)) / 3
+    np.testing.assert_allclose(ds.kpi, national["revenue"].to_numpy() * scale)
+    np.testing.assert_allclose(ds.spend[:, 0], national["tv_spend"].to_numpy() * scale)
+    np.testing.assert_allclose(ds.frame["promo"], national["promo"])     # controls are averaged, not summed
+
+
+def test_aggregate_geo_refuses_a_geo_with_a_missing_week():
+    from tests.conftest import small_spec
+
+    _, panel = _panel()
+    week = panel["week"].sort_values().iloc[40 * 3]
+    holed = panel[~((panel["region"] == "R2") & (panel["week"] == week))]
+    with pytest.raises(DataError, match=r"Geo 'R2' \(column 'region'\) has no row for the week of"):
+        load_data(holed, small_spec(), aggregate_geo=True)
