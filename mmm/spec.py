@@ -96,6 +96,17 @@ def _check_keys(where: str, given: dict, allowed: tuple[str, ...]) -> None:
             )
 
 
+def _name(where: str, value: Any) -> str:
+    """A column or channel name: any string (numbers are taken as text); never a YAML boolean or null."""
+    if isinstance(value, bool) or value is None:
+        word = {True: "on/yes/true", False: "off/no/false", None: "null/~ or nothing"}[value]
+        _fail(f"'{where}' is {value!r}: YAML reads the unquoted words {word} as {value!r}, not as a name. "
+              "Quote the name, e.g. \"on\" or 'yes'.")
+    if isinstance(value, dict | list | tuple):
+        _fail(f"'{where}' must be a name (a column or channel); got a {type(value).__name__}.")
+    return str(value)
+
+
 def _choice(where: str, value: Any, options: tuple[str, ...]) -> str:
     if value not in options:
         _fail(f"'{where}' must be one of {', '.join(options)}; got '{value}'.{closest(str(value), options)}")
@@ -190,7 +201,8 @@ class KPI:
         _check_keys("kpi", value, cls.KEYS)
         if "column" not in value:
             _fail("'kpi.column' is required: the column holding the weekly outcome (e.g. revenue or pipeline).")
-        return cls(column=str(value["column"]), type=_choice("kpi.type", value.get("type", "revenue"), KPI_TYPES))
+        return cls(column=_name("kpi.column", value["column"]),
+                   type=_choice("kpi.type", value.get("type", "revenue"), KPI_TYPES))
 
 
 @dataclass(frozen=True)
@@ -217,8 +229,8 @@ class Channel:
         if "spend" not in value:
             _fail(f"'{where}.spend' is required: the column holding this channel's weekly spend.")
         return cls(
-            name=str(name),
-            spend=str(value["spend"]),
+            name=_name(f"channels.{name} (the channel's name)", name),
+            spend=_name(f"{where}.spend", value["spend"]),
             role=_choice(f"{where}.role", value.get("role", "performance"), ROLES),
             adstock=_choice(f"{where}.adstock", value["adstock"], ADSTOCKS) if value.get("adstock") else None,
             l_max=_int(f"{where}.l_max", value["l_max"], 1, 104) if value.get("l_max") is not None else None,
@@ -396,7 +408,7 @@ class LiftTest:
             _fail(f"'{where}.lift_se' must be > 0 (the experiment's standard error); got {value['lift_se']}.")
         if value["spend_change"] == 0:
             _fail(f"'{where}.spend_change' is 0: a lift test needs a change in spend to measure.")
-        return cls(str(value["channel"]), str(value["start"]), str(value["end"]),
+        return cls(_name(f"{where}.channel", value["channel"]), str(value["start"]), str(value["end"]),
                    float(value["spend_change"]), float(value["lift"]), float(value["lift_se"]))
 
     def to_dict(self) -> dict[str, Any]:
@@ -496,7 +508,7 @@ def _str_list(where: str, value: Any) -> tuple[str, ...]:
         value = [value]
     if not isinstance(value, list | tuple):
         _fail(f"'{where}' must be a list of column names; got {value!r}.")
-    return tuple(str(v) for v in value)
+    return tuple(_name(f"{where}[{i}]", v) for i, v in enumerate(value))
 
 
 def spec_from_dict(raw: dict[str, Any], *, base_dir: str | Path | None = None) -> Spec:
@@ -551,7 +563,7 @@ def spec_from_dict(raw: dict[str, Any], *, base_dir: str | Path | None = None) -
                   f"{closest(t.channel, names)}")
     return Spec(
         data=None if data is None else str(data),
-        date_column=str(raw["date_column"]),
+        date_column=_name("date_column", raw["date_column"]),
         kpi=kpi,
         currency=str(raw.get("currency", "USD")),
         channels=channels,
@@ -560,7 +572,8 @@ def spec_from_dict(raw: dict[str, Any], *, base_dir: str | Path | None = None) -
         model=model,
         fit=FitSettings.parse(raw.get("fit"), kpi.type),
         lift_tests=lift_tests,
-        branded_search=raw.get("branded_search"),
+        branded_search=_name("branded_search", raw["branded_search"]) if raw.get("branded_search") is not None
+        else None,
         checks=CheckSettings.parse(raw.get("checks")),
     )
 

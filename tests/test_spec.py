@@ -72,3 +72,27 @@ def test_bad_yaml_names_the_line(tmp_path):
 def test_missing_spec_file_says_how_to_make_one(tmp_path):
     with pytest.raises(SpecError, match="mmm init"):
         load_spec(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize("text,fragment", [
+    ("channels:\n  on: {spend: tv_spend}\n", "'channels.True (the channel's name)' is True"),
+    ("channels:\n  tv: {spend: no}\n", "'channels.tv.spend' is False"),
+    ("channels:\n  tv: {spend: tv_spend}\ncontrols: [promo, yes]\n", "'controls[1]' is True"),
+    ("channels:\n  tv: {spend: tv_spend}\nbranded_search: [a, b]\n", "'branded_search' must be a name"),
+])
+def test_yaml_boolean_words_are_never_names(tmp_path, text, fragment):
+    """YAML 1.1 reads on/off/yes/no as booleans: a channel must never be called True."""
+    path = tmp_path / "mmm.yaml"
+    path.write_text("date_column: week\nkpi: {column: revenue}\n" + text)
+    with pytest.raises(SpecError) as err:
+        load_spec(path)
+    assert fragment in str(err.value)
+    if "must be a name" not in fragment:
+        assert "Quote the name" in str(err.value)
+
+
+def test_quoted_boolean_words_are_names(tmp_path):
+    path = tmp_path / "mmm.yaml"
+    path.write_text("date_column: week\nkpi: {column: revenue}\nchannels:\n  'on': {spend: 'yes'}\n")
+    spec = load_spec(path)
+    assert spec.channel_names == ["on"] and spec.channel("on").spend == "yes"
