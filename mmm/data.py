@@ -16,6 +16,7 @@ under the header is row 1), and are followed by the row's date, e.g. ``row 14 (2
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -428,6 +429,60 @@ def min_weeks(spec: Spec) -> int:
 # --------------------------------------------------------------------------------------
 
 
+#: A text event column with at most this many levels is expanded into 0/1 columns.
+MAX_EVENT_LEVELS = 20
+#: Levels that read as "no event" and are preferred as the baseline (no column of their own).
+NO_EVENT_LEVELS = ("na", "n/a", "none", "no", "no_event", "0", "", "-", "off", "false")
+
+
+def _text_levels(raw: pd.Series) -> list[str] | None:
+    """The levels of a text column that is not numbers, or ``None`` if it is numeric."""
+    if pd.api.types.is_numeric_dtype(raw) or pd.api.types.is_bool_dtype(raw):
+        return None
+    values = pd.to_numeric(raw, errors="coerce")
+    if not (values.isna() & raw.notna()).any():
+        return None
+    return sorted({str(v).strip() for v in raw.dropna()})
+
+
+def expand_categorical_events(df: pd.DataFrame, spec: Spec) -> tuple[pd.DataFrame, Spec]:
+    """Expand each text column listed under ``events:`` into one 0/1 column per level.
+
+    The baseline level gets no column: a "no event" level (``na``, ``none``, ``0`` ...) if
+    there is one, else the most frequent level. New columns are named ``<column>_<level>``
+    and replace the text column in the returned spec's ``events``. Empty cells count as the
+    baseline. A text event column with more than :data:`MAX_EVENT_LEVELS` levels is an error.
+    """
+    events: list[str] = []
+    changed = False
+    for name in spec.events:
+        raw = df[name] if name in df.columns else None
+        levels = _text_levels(raw) if raw is not None else None
+        if levels is None:
+            events.append(name)
+            continue
+        if len(levels) > MAX_EVENT_LEVELS:
+            raise DataError(f"Event column '{name}' is text with {len(levels)} different values; an event column "
+                            f"must be 0/1 or a short list of event names (at most {MAX_EVENT_LEVELS}).")
+        text = raw.fillna("").astype(str).str.strip()
+        quiet = [lv for lv in levels if lv.lower() in NO_EVENT_LEVELS]
+        baseline = quiet[0] if quiet else text.value_counts().index[0]
+        df = df.copy()
+        for level in levels:
+            if level == baseline or (not level and baseline.lower() in NO_EVENT_LEVELS):
+                continue
+            col = f"{name}_{level}"
+            if col in df.columns:
+                raise DataError(f"Event column '{name}' has the level '{level}', but a column '{col}' already "
+                                "exists; rename one of them.")
+            df[col] = (text == level).astype(float)
+            events.append(col)
+        changed = True
+    if not changed:
+        return df, spec
+    return df, spec.replace(events=tuple(events))
+
+
 def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
     """The column as float64; a DataError naming the non-numeric cells otherwise."""
     raw = frame[column]
@@ -438,6 +493,14 @@ def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
     else:
         values = pd.to_numeric(raw, errors="coerce").astype(float)
         bad = values.isna().to_numpy() & raw.notna().to_numpy()
+        levels = sorted({str(v).strip() for v in raw[bad]})
+        money = all(re.fullmatch(r"[\s$€£¥()+-]*[\d.,\s]+[\s%$€£kKmM]*", v) for v in levels)
+        if bad.any() and len(levels) <= MAX_EVENT_LEVELS and bad.mean() > 0.5 and not money:
+            raise DataError(
+                f"Column '{column}' holds text, not numbers: {len(levels)} different values "
+                f"({', '.join(repr(v) for v in levels[:5])}{', ...' if len(levels) > 5 else ''}). If it marks "
+                "events, list it under events: and it becomes one 0/1 column per value; otherwise make "
+                "dummy (0/1) columns from it.")
         if bad.any():
             raise DataError(
                 f"Column '{column}' has values that are not numbers: "
@@ -650,6 +713,7 @@ def load_data(
     df.columns = [str(c) if not isinstance(c, str) else c for c in df.columns]
     if len(df) == 0:
         raise DataError("The data has no rows.")
+    df, spec = expand_categorical_events(df, spec)
     columns = _check_columns(df, spec)
     date_col = spec.date_column
     frame = df[columns].reset_index(drop=True).copy()

@@ -97,6 +97,7 @@ class Model:
             spec = spec.with_fit(draws=min(spec.fit.draws, 200), tune=min(spec.fit.tune, 200),
                                  chains=min(spec.fit.chains, 2))
         dataset = load_data(data, spec, aggregate_daily=aggregate_daily, aggregate_geo=aggregate_geo)
+        spec = dataset.spec          # text event columns come back expanded into 0/1 columns
         self.spec = spec
         t0 = time.perf_counter()
         model, scaling, _ = self.build(dataset, spec.fit.holdout_weeks)

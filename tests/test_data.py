@@ -494,3 +494,51 @@ def test_aggregate_geo_refuses_a_geo_with_a_missing_week():
     holed = panel[~((panel["region"] == "R2") & (panel["week"] == week))]
     with pytest.raises(DataError, match=r"Geo 'R2' \(column 'region'\) has no row for the week of"):
         load_data(holed, small_spec(), aggregate_geo=True)
+
+
+# ---------------------------------------------------------------------- text event columns
+
+
+def test_text_event_column_becomes_one_dummy_per_level():
+    from tests.conftest import small_frame, small_spec
+
+    df, _ = small_frame()
+    levels = np.array(["na", "event1", "event2"])[np.random.default_rng(0).choice(3, len(df), p=[0.8, 0.1, 0.1])]
+    df["events"] = levels
+    spec = small_spec().replace(events=("events",))
+    ds = load_data(df, spec)
+    assert ds.spec.events == ("events_event1", "events_event2")       # "na" is the baseline: no column
+    np.testing.assert_array_equal(ds.events[:, 0], (levels == "event1").astype(float))
+    np.testing.assert_array_equal(ds.events[:, 1], (levels == "event2").astype(float))
+
+
+def test_text_control_says_make_dummies_not_remove_currency_symbols():
+    from tests.conftest import small_frame, small_spec
+
+    df, _ = small_frame()
+    df["promo"] = np.where(np.arange(len(df)) % 5 == 0, "event1", "na")
+    with pytest.raises(DataError) as err:
+        load_data(df, small_spec())
+    msg = str(err.value)
+    assert "holds text, not numbers: 2 different values" in msg and "list it under events:" in msg
+    assert "currency" not in msg
+    df["promo"] = [f"${v:,.0f}" for v in 1000 + np.arange(len(df))]      # money as text: the old advice
+    with pytest.raises(DataError, match="Remove currency symbols"):
+        load_data(df, small_spec())
+
+
+def test_a_fit_with_a_text_event_column_saves_and_loads(tmp_path):
+    import mmm
+    from tests.conftest import small_frame, small_spec
+
+    df, _ = small_frame()
+    df["events"] = np.where(np.arange(len(df)) % 13 == 0, "sale", "na")
+    spec = small_spec().replace(events=("events",))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = mmm.Model(spec).fit(df, draws=30, tune=30, chains=1, progressbar=False)
+    assert fitted.spec.events == ("events_sale",)
+    assert fitted.components()["events"].shape[-1] == 1
+    back = mmm.load(fitted.save(tmp_path / "m.nc"))
+    assert back.spec.events == ("events_sale",)
+    np.testing.assert_allclose(back.dataset.events, fitted.dataset.events)
