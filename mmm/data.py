@@ -72,6 +72,24 @@ class Dataset:
 
     spec: Spec
     frame: pd.DataFrame
+    #: spend of the weeks before the fitting window (``window.start``), ``(H, C)``: it still
+    #: carries over into the window. Empty without a window.
+    history: np.ndarray | None = None
+
+    @property
+    def spend_history(self) -> np.ndarray:
+        """Spend of the weeks before the data's first week, ``(H, C)`` (``(0, C)`` if none)."""
+        if self.history is None:
+            return np.zeros((0, len(self.spec.channels)))
+        return np.asarray(self.history, dtype="float64")
+
+    def history_before(self, start: int, length: int) -> np.ndarray | None:
+        """Up to ``length`` weeks of spend before row ``start`` (from the data, then the history)."""
+        full = np.vstack([self.spend_history, self.spend])
+        at = len(self.spend_history) + start
+        if at <= 0 or length <= 0:
+            return None
+        return full[max(0, at - length):at]
 
     @property
     def dates(self) -> pd.DatetimeIndex:
@@ -127,7 +145,8 @@ class Dataset:
         -------
         Dataset
         """
-        return Dataset(self.spec, self.frame.iloc[start:stop].reset_index(drop=True).copy())
+        history = self.history_before(start, len(self.spend_history) + start)
+        return Dataset(self.spec, self.frame.iloc[start:stop].reset_index(drop=True).copy(), history)
 
     def to_json(self) -> str:
         """Serialise the frame losslessly (ISO dates, full float precision) as JSON text.
@@ -148,6 +167,8 @@ class Dataset:
                 if c != date_col
             },
         }
+        if self.history is not None and len(self.history):
+            payload["spend_history"] = self.spend_history.tolist()
         return json.dumps(payload)
 
     @classmethod
@@ -182,12 +203,13 @@ class Dataset:
                 else:
                     data[c] = pd.Series(payload["values"][c], dtype="float64")
             frame = pd.DataFrame(data, columns=payload["columns"])
+            history = np.asarray(payload["spend_history"], dtype="float64") if "spend_history" in payload else None
         except (ValueError, KeyError, TypeError) as exc:
             raise DataError(f"Saved data could not be read back ({exc}); the file may be damaged.") from None
         if date_col != spec.date_column:
             raise DataError(f"Saved data has date column '{date_col}' but the spec says "
                             f"'{spec.date_column}'.")
-        return cls(spec, frame.reset_index(drop=True))
+        return cls(spec, frame.reset_index(drop=True), history)
 
 
 # --------------------------------------------------------------------------------------
@@ -779,6 +801,7 @@ def load_data(
     _check_grid(frame["_date"], date_col)
 
     frame[date_col] = frame["_date"].astype("datetime64[ns]")
+    frame, history = _apply_window(frame, spec, date_col)
     _check_content(frame, spec)
 
     needed = min_weeks(spec)
@@ -792,7 +815,23 @@ def load_data(
     out = frame[columns].copy()
     for c in value_columns:
         out[c] = out[c].astype("float64")
-    return Dataset(spec, out.reset_index(drop=True))
+    return Dataset(spec, out.reset_index(drop=True), history)
+
+
+def _apply_window(frame: pd.DataFrame, spec: Spec, date_col: str) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """Keep the weeks of ``spec.window``; the spend of the weeks before it becomes carryover history."""
+    if spec.window is None:
+        return frame, None
+    dates = frame["_date"]
+    start = pd.Timestamp(spec.window.start) if spec.window.start else dates.min()
+    end = pd.Timestamp(spec.window.end) if spec.window.end else dates.max()
+    inside = ((dates >= start) & (dates <= end)).to_numpy()
+    if not inside.any():
+        raise DataError(f"'window' ({spec.window.start or 'start'} to {spec.window.end or 'end'}) holds no week of "
+                        f"the data ({_date_text(dates.min())} to {_date_text(dates.max())}).")
+    before = (dates < start).to_numpy()
+    history = frame.loc[before, [c.spend for c in spec.channels]].to_numpy(dtype="float64") if before.any() else None
+    return frame.loc[inside].reset_index(drop=True), history
 
 
 #: Name words of a column that tells geos apart in panel data.

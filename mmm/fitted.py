@@ -72,7 +72,8 @@ class Model:
         layout = Layout.from_spec(spec)
         design = make_design(train.dates, train.spend, train.controls, train.events, scaling,
                              l_max=layout.max_l, seasonality_order=spec.model.yearly_seasonality,
-                             n_changepoints=spec.model.changepoints if spec.model.trend == "piecewise" else 0)
+                             n_changepoints=spec.model.changepoints if spec.model.trend == "piecewise" else 0,
+                             history=train.history_before(0, layout.max_l - 1))
         lift = _lift_data(spec, train, scaling, layout)
         counts = train.kpi.round().astype("int64") if spec.model.likelihood == "negative_binomial" else None
         model = build_model(spec, design, train.kpi / scaling.kpi_scale, scaling, dates=train.dates,
@@ -174,7 +175,7 @@ class FittedModel:
         ds = self.dataset
         stop = ds.n_weeks if stop is None else stop
         part = ds.subset(start, stop)
-        history = ds.spend[max(0, start - self.layout.max_l + 1):start] if start > 0 else None
+        history = ds.history_before(start, self.layout.max_l - 1)
         return make_design(part.dates, part.spend, part.controls, part.events, self.scaling,
                            l_max=self.layout.max_l, seasonality_order=self.spec.model.yearly_seasonality,
                            n_changepoints=self.spec.model.changepoints if self.spec.model.trend == "piecewise" else 0,

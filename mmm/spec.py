@@ -21,6 +21,7 @@ Example
 from __future__ import annotations
 
 import dataclasses
+import datetime as _dt
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -375,6 +376,44 @@ class CheckSettings:
 
 
 @dataclass(frozen=True)
+class Window:
+    """The ``window:`` section: fit on the weeks from ``start`` to ``end`` (ISO dates, both
+    optional, inclusive). Spend before ``start`` still counts as carryover into the window
+    (as Robyn's ``window_start``); weeks after ``end`` are left out."""
+
+    start: str | None = None
+    end: str | None = None
+
+    KEYS = ("start", "end")
+
+    @classmethod
+    def parse(cls, value: Any) -> Window | None:
+        """Parse the ``window:`` section (``None`` when absent)."""
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            _fail(f"'window' must be {{start: YYYY-MM-DD, end: YYYY-MM-DD}}; got a {type(value).__name__}.")
+        _check_keys("window", value, cls.KEYS)
+        out = {}
+        for key in cls.KEYS:
+            v = value.get(key)
+            if v is None:
+                out[key] = None
+                continue
+            try:
+                out[key] = _dt.date.fromisoformat(str(v)[:10]).isoformat()
+            except ValueError:
+                _fail(f"'window.{key}' must be a date like 2024-01-01; got {str(v)[:40]!r}.")
+        if out["start"] and out["end"] and out["start"] > out["end"]:
+            _fail(f"'window.start' ({out['start']}) is after 'window.end' ({out['end']}).")
+        return cls(**out)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict as written in YAML (only the keys that are set)."""
+        return {k: v for k, v in (("start", self.start), ("end", self.end)) if v is not None}
+
+
+@dataclass(frozen=True)
 class LiftTest:
     """A lift test (geo or conversion-lift experiment) used to calibrate one channel.
 
@@ -432,9 +471,10 @@ class Spec:
     lift_tests: tuple[LiftTest, ...] = ()
     branded_search: str | None = None
     checks: CheckSettings = field(default_factory=CheckSettings)
+    window: Window | None = None
 
     KEYS = ("data", "date_column", "kpi", "currency", "channels", "controls", "events", "model",
-            "fit", "lift_tests", "branded_search", "checks")
+            "fit", "lift_tests", "branded_search", "checks", "window")
 
     @property
     def channel_names(self) -> list[str]:
@@ -494,6 +534,8 @@ class Spec:
             out["branded_search"] = self.branded_search
         if self.checks != CheckSettings():
             out["checks"] = self.checks.to_dict()
+        if self.window is not None:
+            out["window"] = self.window.to_dict()
         return out
 
     def to_yaml(self) -> str:
@@ -519,7 +561,7 @@ def spec_from_dict(raw: dict[str, Any], *, base_dir: str | Path | None = None) -
     raw : dict
         Keys as in the YAML file: ``data``, ``date_column``, ``kpi``, ``currency``,
         ``channels``, ``controls``, ``events``, ``model``, ``fit``, ``lift_tests``,
-        ``branded_search``, ``checks``.
+        ``branded_search``, ``checks``, ``window``.
     base_dir : path, optional
         Directory a relative ``data:`` path is resolved against (the YAML file's folder).
 
@@ -575,6 +617,7 @@ def spec_from_dict(raw: dict[str, Any], *, base_dir: str | Path | None = None) -
         branded_search=_name("branded_search", raw["branded_search"]) if raw.get("branded_search") is not None
         else None,
         checks=CheckSettings.parse(raw.get("checks")),
+        window=Window.parse(raw.get("window")),
     )
 
 

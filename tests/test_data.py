@@ -542,3 +542,45 @@ def test_a_fit_with_a_text_event_column_saves_and_loads(tmp_path):
     back = mmm.load(fitted.save(tmp_path / "m.nc"))
     assert back.spec.events == ("events_sale",)
     np.testing.assert_allclose(back.dataset.events, fitted.dataset.events)
+
+
+# ---------------------------------------------------------------------- fitting window
+
+
+def test_window_keeps_its_weeks_and_earlier_spend_as_carryover():
+    import mmm
+    from tests.conftest import small_frame, small_spec
+
+    df, _ = small_frame()
+    spec = small_spec().replace(window=mmm.spec.Window(start="2023-07-03", end="2024-09-30"))
+    ds = load_data(df, spec)
+    assert ds.dates[0] == pd.Timestamp("2023-07-03") and ds.dates[-1] == pd.Timestamp("2024-09-30")
+    before = df[df["week"] < pd.Timestamp("2023-07-03")]
+    np.testing.assert_allclose(ds.spend_history, before[["tv_spend", "search_spend"]].to_numpy())
+    # the first window week carries over the spend of the weeks before it
+    model, scaling, design = mmm.Model(spec).build(ds)
+    L = design.lags.shape[-1]
+    np.testing.assert_allclose(design.lags[0, :, 1:],
+                               (before[["tv_spend", "search_spend"]].to_numpy()[::-1][:L - 1] / scaling.spend_scale).T)
+    # without a window the first week has no carryover
+    plain = load_data(df, small_spec())
+    assert plain.spend_history.shape == (0, 2)
+    assert not mmm.Model(small_spec()).build(plain)[2].lags[0, :, 1:].any()
+    # saved with the model
+    back = type(ds).from_json(spec, ds.to_json())
+    np.testing.assert_allclose(back.spend_history, ds.spend_history)
+
+
+def test_window_is_validated():
+    import mmm
+    from tests.conftest import small_frame, small_spec
+
+    base = small_spec().to_dict()
+    with pytest.raises(mmm.errors.SpecError, match="window.start"):
+        spec_from_dict({**base, "window": {"start": "July"}})
+    with pytest.raises(mmm.errors.SpecError, match="is after"):
+        spec_from_dict({**base, "window": {"start": "2024-01-01", "end": "2023-01-01"}})
+    spec = spec_from_dict({**base, "window": {"start": "2030-01-07"}})
+    assert spec_from_dict(spec.to_dict()).window == spec.window
+    with pytest.raises(DataError, match="holds no week of the data"):
+        load_data(small_frame()[0], spec)
