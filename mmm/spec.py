@@ -30,6 +30,7 @@ from typing import Any
 import yaml
 
 from mmm.errors import SpecError, closest
+from mmm.kpi import KINDS as KPI_KINDS
 
 KPI_TYPES = ("revenue", "pipeline", "leads")
 ROLES = ("brand", "performance")
@@ -74,12 +75,9 @@ PRESETS: dict[str, dict[str, Any]] = {
 #: smaller steps there (fewer divergent transitions, about 10% slower).
 FIT_PRESETS: dict[str, dict[str, Any]] = {"pipeline": {"target_accept": 0.95}, "leads": {"target_accept": 0.95}}
 
-#: Units in which each KPI type is reported, and the words used for its return metric.
-KPI_WORDS: dict[str, dict[str, str]] = {
-    "revenue": {"kpi": "revenue", "return": "ROAS", "cost_per": "cost per revenue dollar"},
-    "pipeline": {"kpi": "pipeline", "return": "pipeline ROI", "cost_per": "cost per pipeline dollar"},
-    "leads": {"kpi": "leads", "return": "leads per 1k spend", "cost_per": "cost per lead"},
-}
+#: Units in which each KPI type is reported, and the words used for its return metric: a view
+#: of :data:`mmm.kpi.KINDS`, the one place for each KPI fact (``kpi``, ``return``, ``cost_per``).
+KPI_WORDS: dict[str, dict[str, str]] = {name: kind.words() for name, kind in KPI_KINDS.items()}
 
 
 def _fail(msg: str) -> None:

@@ -30,6 +30,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter
 
+from mmm.kpi import KpiKind, kpi_kind
+
 #: Widescreen slide size in inches (16:9).
 FIGSIZE = (13.33, 7.5)
 #: The size of the one-pager image in inches (16:9, printed larger).
@@ -123,6 +125,11 @@ class Units:
     currency: str = "USD"
 
     @property
+    def kind(self) -> KpiKind:
+        """The KPI type's vocabulary (:class:`mmm.kpi.KpiKind`) these units read their words from."""
+        return kpi_kind(self.kpi_type)
+
+    @property
     def symbol(self) -> str:
         """Currency symbol prefix ("$") or code with a space ("CHF ")."""
         return CURRENCY_SYMBOLS.get(self.currency, f"{self.currency} ")
@@ -136,12 +143,12 @@ class Units:
     @property
     def is_money_kpi(self) -> bool:
         """True when the KPI is an amount of money (revenue, pipeline)."""
-        return self.kpi_type != "leads"
+        return self.kind.is_money
 
     @property
     def kpi_word(self) -> str:
         """The KPI in words, lower case: "revenue", "pipeline", "leads"."""
-        return {"revenue": "revenue", "pipeline": "pipeline", "leads": "leads"}.get(self.kpi_type, "KPI")
+        return self.kind.word
 
     @property
     def kpi_label(self) -> str:
@@ -151,13 +158,13 @@ class Units:
 
     @property
     def return_name(self) -> str:
-        """Name of the return metric: "ROAS", "pipeline ROI", or "cost per lead"."""
-        return {"revenue": "ROAS", "pipeline": "pipeline ROI", "leads": "cost per lead"}.get(self.kpi_type, "ROI")
+        """Name of the return metric charts quote: "ROAS", "pipeline ROI", or "cost per lead"."""
+        return self.kind.headline_name
 
     @property
     def return_is_cost(self) -> bool:
         """True when the return metric is a cost per outcome (lower is better)."""
-        return self.kpi_type == "leads"
+        return self.kind.cost_is_headline
 
     def money(self, x: float, digits: int = 1) -> str:
         """Compact money: ``$1.2M``, ``$45k``, ``$950``."""
@@ -167,7 +174,7 @@ class Units:
         """A KPI amount: money for revenue/pipeline, ``1.2k leads`` for leads."""
         if self.is_money_kpi:
             return self.money(x, digits)
-        return compact(x, digits) + (" leads" if unit else "")
+        return compact(x, digits) + (f" {self.kind.word}" if unit else "")
 
     def ratio(self, r: float) -> str:
         """A return ratio (KPI per currency unit), as written on charts: ``3.1x``."""
@@ -200,7 +207,8 @@ def units_of(obj: Any = None) -> Units:
 
 
 def compact(x: float, digits: int = 1) -> str:
-    """``1234567 -> "1.2M"``, ``45000 -> "45k"``, ``12.5 -> "12.5"``; trailing ``.0`` dropped."""
+    """``1234567 -> "1.2M"``, ``45000 -> "45k"``, ``12.5 -> "12.5"``, ``0.0042 -> "0.0042"``; trailing ``.0``
+    dropped; a non-zero amount never prints as ``0``."""
     if x is None or not np.isfinite(x):
         return "n/a"
     sign = "-" if x < 0 else ""
@@ -213,9 +221,9 @@ def compact(x: float, digits: int = 1) -> str:
         return sign + f"{a:,.0f}"
     if a >= 1:
         return sign + _trim(f"{a:.{digits}f}")
-    if a < 0.005:
+    if a == 0:
         return "0"
-    return sign + _trim(f"{a:.2f}")
+    return sign + _trim(f"{a:.{max(2, 1 - math.floor(math.log10(a)))}f}")  # 2 significant figures: never 0
 
 
 def pct(x: float, decimals: int = 0) -> str:
