@@ -9,6 +9,7 @@ reads only arrays and JSON: no code is executed. (With ArviZ 1.x this module and
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,7 +43,15 @@ def save_fit(fitted: FittedModel, path: str | Path) -> Path:
         "mmm_diagnostics": json.dumps(fitted.diagnostics.to_dict()),
         "mmm_train_weeks": int(fitted.train_weeks),
     })
-    idata.to_netcdf(str(path))
+    # write beside the target, then rename into place: a save that fails (killed, disk full)
+    # never leaves a truncated model.nc where a good one was
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        idata.to_netcdf(str(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path
 
 

@@ -309,3 +309,4 @@ def test_a_model_saved_before_health_checks_is_checked_on_load(small_fit, tmp_pa
     back = mmm.load(old)
     assert back.diagnostics.health == HEALTH_REVIEW
     assert "media_share" in {c["id"] for c in back.diagnostics.checks}
+
