@@ -619,19 +619,43 @@ def spec_from_dict(raw: dict[str, Any], *, base_dir: str | Path | None = None) -
     )
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice in one mapping (YAML would keep the last)."""
+
+
+def _no_duplicate_keys(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        line = key_node.start_mark.line + 1
+        if key in seen:
+            raise SpecError(f"The key '{str(key)[:60]}' appears twice in the same section (lines {seen[key]} and "
+                            f"{line}); YAML would silently keep only the last. Remove or rename one.")
+        seen[key] = line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicate_keys)
+
+
 def load_spec(path: str | Path) -> Spec:
     """Read a YAML spec file; relative ``data:`` paths resolve against the file's folder.
 
     Raises
     ------
     SpecError
-        If the file is missing, is not valid YAML, or breaks a spec rule.
+        If the file is missing, is not valid YAML, has a key twice in one section, or breaks
+        a spec rule.
     """
     path = Path(path)
     if not path.exists():
         raise SpecError(f"Spec file '{path}' does not exist. Create one with `mmm init DATA.csv`.")
+    if path.is_dir():
+        raise SpecError(f"'{path}' is a folder, not a spec file. Give the path of the YAML file.")
     try:
-        raw = yaml.safe_load(path.read_text())
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)  # noqa: S506 - a SafeLoader
+    except UnicodeDecodeError:
+        raise SpecError(f"'{path}' is not UTF-8 text. Save the spec as UTF-8 (plain text).") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -96,3 +96,26 @@ def test_quoted_boolean_words_are_names(tmp_path):
     path.write_text("date_column: week\nkpi: {column: revenue}\nchannels:\n  'on': {spend: 'yes'}\n")
     spec = load_spec(path)
     assert spec.channel_names == ["on"] and spec.channel("on").spend == "yes"
+
+
+@pytest.mark.parametrize("text,fragment", [
+    ("date_column: week\nkpi: {column: revenue}\nchannels:\n  tv: {spend: tv_spend}\n  tv: {spend: search_spend}\n",
+     "The key 'tv' appears twice in the same section (lines 4 and 5)"),
+    ("date_column: week\nkpi: {column: revenue}\nchannels:\n  tv: {spend: tv_spend}\ndate_column: day\n",
+     "The key 'date_column' appears twice in the same section (lines 1 and 5)"),
+])
+def test_duplicate_keys_are_an_error_naming_both_lines(tmp_path, text, fragment):
+    path = tmp_path / "mmm.yaml"
+    path.write_text(text)
+    with pytest.raises(SpecError) as err:
+        load_spec(path)
+    assert fragment in str(err.value)
+
+
+def test_spec_that_is_a_folder_or_not_utf8_is_a_spec_error(tmp_path):
+    with pytest.raises(SpecError, match="is a folder"):
+        load_spec(tmp_path)
+    path = tmp_path / "mmm.yaml"
+    path.write_bytes("date_column: wéek\n".encode("latin-1"))
+    with pytest.raises(SpecError, match="not UTF-8"):
+        load_spec(path)
