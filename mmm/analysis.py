@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from mmm.kpi import kpi_kind, money
 from mmm.stats import hdi
 
 if TYPE_CHECKING:
@@ -121,18 +122,9 @@ def total_media(fitted: FittedModel, prob: float = 0.9) -> dict[str, float]:
     return {"mean": float(total.mean()), "hdi_low": float(lo), "hdi_high": float(hi)}
 
 
-def _money(x: float, currency: str) -> str:
-    sym = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency, "")
-    for div, suf in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(x) >= div:
-            return f"{sym}{x / div:,.1f}{suf}" + ("" if sym else f" {currency}")
-    return f"{sym}{x:,.0f}" + ("" if sym else f" {currency}")
-
-
 def summary_text(fitted: FittedModel) -> str:
     """Plain-language summary: verdict, fit quality, channels by return."""
     d = fitted.diagnostics
-    words = fitted.spec.words
     lines = []
     if fitted.approximate:
         lines.append("APPROXIMATE FIT (ADVI): for iterating only, not for reporting.")
@@ -148,16 +140,20 @@ def summary_text(fitted: FittedModel) -> str:
         h = d.holdout
         lines.append(f"Holdout ({h['weeks']} weeks): R² {h['r2']:.3f}, MAPE {h['mape']:.1%}.")
     table = channel_table(fitted).sort_values("roas_mean", ascending=False)
-    lines.append(f"{words['return']} by channel (90% HDI):")
-    is_leads = fitted.spec.kpi.type == "leads"
+    if table.empty:
+        return "\n".join(lines)
+    kind, cur = kpi_kind(fitted.spec), fitted.spec.currency
+    # a blank line ends the head (verdict, health, sampler, fit) that `mmm fit` prints on its own
+    lines += ["", f"{kind.headline_name} by channel{'' if kind.cost_is_headline else ' (90% HDI)'}:"]
     for r in table.itertuples():
         prior = "" if r.data_informed else "  (mostly the prior: the data say little)"
-        if is_leads:
-            lines.append(f"  {r.channel:<16} {r.role:<11} cost per lead {_money(r.cost_per_kpi_mean, fitted.spec.currency)}"
-                         f"  ({r.contribution_mean:,.0f} leads){prior}")
+        if kind.cost_is_headline:
+            per_1k = f", {kind.return_text(r.roas_mean)} {kind.return_name}" if kind.per_1k else ""
+            lines.append(f"  {r.channel:<16} {r.role:<11} {kind.cost_name} {money(r.cost_per_kpi_mean, cur)}"
+                         f"  ({kind.amount(r.contribution_mean, cur)}{per_1k}){prior}")
         else:
             lines.append(f"  {r.channel:<16} {r.role:<11} {r.roas_mean:5.2f}x  [{r.roas_hdi_low:.2f}, {r.roas_hdi_high:.2f}]"
-                         f"  {_money(r.contribution_mean, fitted.spec.currency)} {words['kpi']}{prior}")
+                         f"  {kind.amount(r.contribution_mean, cur)} {kind.word}{prior}")
     return "\n".join(lines)
 
 

@@ -45,26 +45,52 @@ def _quiet_warnings() -> None:
 
 
 def _short(x: float) -> str:
+    """``15.0k``, ``1.2M``, ``950``; below 1 in significant figures (``0.42``): never a non-zero 0."""
     for div, suf in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if abs(x) >= div:
             return f"{x / div:,.1f}{suf}"
+    if 0 < abs(x) < 1:
+        from mmm.kpi import compact
+        return compact(x)
     return f"{x:,.0f}"
 
 
+def _spend(x: float) -> str:
+    """A spend in full (``12,345``); below 1 in significant figures (``0.42``), never 0 when it is not."""
+    return _short(x) if 0 < abs(x) < 1 else f"{x:,.0f}"
+
+
+def _amount(kind, x: float, currency: str, unit: bool = True) -> str:
+    """A KPI amount on the console: ``22.1k USD`` (money; the bare number with ``unit=False``) or
+    ``448 leads`` (a count, never followed by a currency)."""
+    if kind.is_money:
+        return f"{_short(x)} {currency}" if unit else _short(x)
+    return kind.amount(x, currency, unit)
+
+
+def _ratio(v: float) -> str:
+    """A return ratio for the fit table: two decimals below 10 (``1.40``), one below 1,000 (``28.2``)."""
+    return f"{v:.2f}" if abs(v) < 10 else (f"{v:.1f}" if abs(v) < 1000 else _short(v))
+
+
 def _channel_table(df, fitted) -> Table:
-    words = fitted.spec.words
-    cur = fitted.spec.currency
-    table = Table(title=f"{words['return']} by channel (90% HDI)")
-    for col in ("channel", "role", f"spend {cur}", words["kpi"], words["return"], "share", "from data"):
+    from mmm.kpi import kpi_kind
+
+    kind, cur = kpi_kind(fitted.spec), fitted.spec.currency
+    scale = f" (per 1,000 {cur} spent)" if kind.per_1k else ""
+    table = Table(title=f"{kind.return_name} by channel{scale}, 90% HDI; spend in {cur}", show_edge=False)
+    for col in ("channel", "role", "spend", kind.word, kind.return_name, "share", "data"):
         table.add_column(col, justify="left" if col in ("channel", "role") else "right", no_wrap=True)
     for r in df.sort_values("roas_mean", ascending=False).itertuples():
         informed = getattr(r, "data_informed", True)
-        source = f"{max(getattr(r, 'prior_contraction', 1.0), 0):.0%}" + ("" if informed else " (prior)")
-        table.add_row(r.channel, r.role, _short(r.spend), _short(r.contribution_mean),
-                      f"{r.roas_mean:.2f} [{r.roas_hdi_low:.2f}-{r.roas_hdi_high:.2f}]", f"{r.share_of_kpi:.1%}",
+        source = f"{max(getattr(r, 'prior_contraction', 1.0), 0):.0%}" + ("" if informed else "*")
+        ret = (f"{_ratio(kind.return_value(r.roas_mean))} [{_ratio(kind.return_value(r.roas_hdi_low))}-"
+               f"{_ratio(kind.return_value(r.roas_hdi_high))}]")
+        table.add_row(r.channel, r.role, _short(r.spend),
+                      _short(r.contribution_mean), ret, f"{r.share_of_kpi:.1%}",
                       source if informed else f"[yellow]{source}[/yellow]")
-    table.caption = ("from data: how much the data narrowed the prior on the return (prior contraction); "
-                     "'(prior)': the number is mostly the prior")
+    table.caption = ("data: how much the data narrowed the prior on the return (prior contraction); "
+                     "*: the number is mostly the prior")
     return table
 
 
@@ -139,8 +165,8 @@ def fit(
     except MMMError as exc:
         _fail(exc)
     out_console.print(_channel_table(fitted.channel_summary(), fitted))
-    out_console.print("\n".join([line for line in fitted.summary_text().split("\n")[:5]
-                                 if not line.startswith("Model health")][:4]))
+    head = fitted.summary_text().split("\n\n")[0].split("\n")  # verdict and fit; the table is printed above
+    out_console.print("\n".join(line for line in head if not line.startswith("Model health")))
     out_console.print(f"Wrote {', '.join(str(p) for p in paths.values())}")
     _print_health(fitted.diagnostics)
     if not fitted.diagnostics.converged:
@@ -198,7 +224,7 @@ def validate(
     table.add_column("weeks active", justify="right")
     for i, ch in enumerate(spec.channels):
         s = ds.spend[:, i]
-        table.add_row(ch.name, ch.role, f"{s.sum():,.0f} {spec.currency}", f"{(s > 0).mean():.0%}")
+        table.add_row(ch.name, ch.role, f"{_spend(s.sum())} {spec.currency}", f"{(s > 0).mean():.0%}")
     out_console.print(table)
     errors = [c for c in checks if c.level == "error"]
     if errors:
@@ -302,13 +328,17 @@ def plan(
     for col in ("channel", "role", "current", "recommended", "change"):
         t.add_column(col, justify="left" if col in ("channel", "role") else "right")
     for r in table.itertuples():
-        t.add_row(r.channel, r.role, f"{r.current_weekly:,.0f}", f"{r.recommended_weekly:,.0f}", f"{r.change_pct:+.1f}%")
+        t.add_row(r.channel, r.role, _spend(r.current_weekly), _spend(r.recommended_weekly), f"{r.change_pct:+.1f}%")
     out_console.print(t)
     out_console.print(_plan_answer(summary["plan"], fitted.spec), highlight=False)
+    from mmm.kpi import kpi_kind
+
+    kind = kpi_kind(fitted.spec)
     up, split = summary["plan"].get("uplift_vs_current_mix", summary["plan"]["uplift"]), summary["split"]
-    out_console.print(f"Expected {fitted.spec.words['kpi']} uplift vs the current mix at this budget: "
+    out_console.print(f"Expected {kind.word} uplift vs the current mix at this budget: "
                       f"{up['pct']['mean']:+.1f}% (90% HDI {up['pct']['hdi_low']:+.1f}% to {up['pct']['hdi_high']:+.1f}%), "
-                      f"{_short(up['abs']['mean'])} {fitted.spec.currency}.")
+                      f"{'+' if up['abs']['mean'] >= 0 else ''}{_amount(kind, up['abs']['mean'], fitted.spec.currency)}.",
+                      highlight=False)
     evidence = summary["plan"].get("evidence") or {}
     if evidence.get("strength") in ("moderate", "weak"):
         out_console.print(evidence["message"])
@@ -316,7 +346,11 @@ def plan(
         from mmm.experiment import tests_lines
         for line in tests_lines(summary["tests"], summary["plan"]):
             out_console.print(line, markup=False, highlight=False)
-    if split.get("best_share") is not None:
+    if "brand_channels" in split and not (split["brand_channels"] and split.get("performance_channels")):
+        role = "brand" if split.get("brand_channels") else "performance"
+        out_console.print(f"Brand share: not computed: every channel is {role}; set role: brand / performance on "
+                          "the channels to compare the two.", markup=False, highlight=False)
+    elif split.get("best_share") is not None:
         from mmm.claims import split_claim
         out_console.print(f"Brand share: {split_claim(split)}; norm {split['norm']['brand']:.0%} "
                           f"({split['norm']['name'].upper()}).", markup=False, highlight=False)
@@ -338,14 +372,18 @@ def _model_digest(outdir: Path) -> str:
 def _plan_answer(plan: dict, spec) -> str:
     """The answer to the question asked: the KPI the plan's spend brings at the requested budget vs
     today's spend, with intervals; then the plan's economics (win rate, deal size) when given."""
+    from mmm.kpi import kpi_kind
+
     cur, rec, up = plan["current"], plan["recommended"], plan["uplift"]
-    word, c = spec.words["kpi"], spec.currency
+    kind, c = kpi_kind(spec), spec.currency
     k = rec["expected_kpi"]
     kc = cur["expected_kpi"]
-    lines = [f"Expected {word} from the {plan['weeks']}-week plan's spend ({plan['horizon']}): {_short(k['mean'])} "
-             f"{c} (90%: {_short(k['hdi_low'])} to {_short(k['hdi_high'])}) at a budget of "
-             f"{_short(rec['total_spend'])} {c}, vs {_short(kc['mean'])} (90%: {_short(kc['hdi_low'])} to "
-             f"{_short(kc['hdi_high'])}) at today's spend of {_short(cur['total_spend'])}: "
+    lines = [f"Expected {kind.word} from the {plan['weeks']}-week plan's spend ({plan['horizon']}): "
+             f"{_amount(kind, k['mean'], c)} (90%: {_amount(kind, k['hdi_low'], c, False)} to "
+             f"{_amount(kind, k['hdi_high'], c, False)}) at a budget of {_short(rec['total_spend'])} {c}, vs "
+             f"{_amount(kind, kc['mean'], c)} (90%: {_amount(kind, kc['hdi_low'], c, False)} to "
+             f"{_amount(kind, kc['hdi_high'], c, False)}) at today's spend of "
+             f"{_short(cur['total_spend'])} {c}: "
              f"{up['pct']['mean']:+.1f}% (90%: {up['pct']['hdi_low']:+.1f}% to {up['pct']['hdi_high']:+.1f}%), "
              f"{up.get('prob_positive', float('nan')):.0%} chance it is higher."]
     eco = rec.get("economics") or {}
@@ -357,7 +395,8 @@ def _plan_answer(plan: dict, spec) -> str:
                       ("cost_per_lead", "lead")):
         if key in eco:
             v = eco[key]
-            lines.append(f"Cost per {what}: {_short(v['value'])} {c} (90%: {_short(v['low'])} to {_short(v['high'])}).")
+            lines.append(f"Cost per {what}: {_short(v['value'])} {c} (90%: {_short(v['low'])} to "
+                         f"{_short(v['high'])}).")
     return "\n".join(lines)
 
 

@@ -11,7 +11,7 @@ given by the user:
   ``avg_deal_size`` also the expected revenue.
 * ``revenue``: ROAS and the cost per revenue dollar; nothing more to give.
 
-Wording follows the KPI type (:data:`mmm.spec.KPI_WORDS`): no "revenue" is reported for a
+Wording follows the KPI type (:class:`mmm.kpi.KpiKind`): no "revenue" is reported for a
 pipeline or leads model unless the user gave the numbers that turn it into revenue.
 
 Example
@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from mmm.errors import PlanError
+from mmm.kpi import kpi_kind
 from mmm.stats import hdi
 
 
@@ -67,8 +68,9 @@ def break_even_return(kpi_type: str, break_even: float | None = None, *, win_rat
             raise PlanError(f"break_even must be a positive number (KPI per unit of spend); got {break_even!r}.")
         return float(break_even)
     check_economics(kpi_type, win_rate, avg_deal_size)
-    if kpi_type == "revenue":
-        return 1.0
+    default = kpi_kind(kpi_type).break_even  # revenue: 1.0; the others need business numbers
+    if math.isfinite(default):
+        return default
     if kpi_type == "pipeline":
         return 1.0 / win_rate if win_rate else float("nan")
     if win_rate and avg_deal_size:

@@ -55,6 +55,7 @@ from scipy import interpolate, optimize
 
 from mmm.economics import break_even_return, check_economics, kpi_economics
 from mmm.errors import PlanError, closest
+from mmm.kpi import KINDS, kpi_kind
 from mmm.model import carryover_matrix
 from mmm.stats import hdi
 from mmm.transforms import SATURATION_PARAMS, lag_matrix, saturation
@@ -123,7 +124,8 @@ def _money(x: float, currency: str = "") -> str:
     if not math.isfinite(x):
         return str(x)
     sym = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency, "")
-    s = f"{abs(x):,.0f}" if abs(x) >= 100 else f"{abs(x):,.2f}"
+    a = abs(x)
+    s = f"{a:,.0f}" if a >= 100 else (f"{a:,.2f}" if a >= 0.01 or a == 0 else f"{a:.2g}")  # never a non-zero 0
     return ("-" if x < 0 else "") + (f"{sym}{s}" if sym else (f"{s} {currency}" if currency else s))
 
 
@@ -1072,8 +1074,10 @@ def _check_floor(opt: _Engine, x: np.ndarray, floor: float, weekly: float, weeks
         asked = f"a maximum {words['cost_per']} of {_money(max_cost_per_kpi, spec.currency)}"
         best = f"the lowest achievable is {_money(1 / got, spec.currency) if got > 0 else 'inf'}"
     else:
-        asked = f"a minimum {words['return']} of {min_roas:.3g}"
-        best = f"the best achievable is {got:.3g}"
+        kind = kpi_kind(spec)
+        unit = "" if kind.return_scale == 1 else f" (= {min_roas:.3g} {kind.word} per {spec.currency})"
+        asked = f"a minimum {kind.return_name} of {kind.return_value(min_roas):.3g}{unit}"
+        best = f"the best achievable is {kind.return_value(got):.3g}"
     raise PlanError(f"No plan within the bounds meets {asked} at this budget over the horizon '{horizon}': {best}. "
                     "Lower the budget (returns diminish, so a smaller budget earns more per unit), widen the bounds, "
                     "or relax the constraint.")
@@ -1436,7 +1440,7 @@ def plan_text(plan: PlanResult, split: Any = None) -> str:
                  f"carry-in from earlier spend {s['carry_in']['mean']:,.0f} {w['kpi']} inside the period.")
     econ = r["economics"]
     for key, label in (("roas", "ROAS"), ("pipeline_roi", "pipeline ROI"), ("revenue_roi", "revenue ROI"),
-                       ("leads_per_1k", "leads per 1k spend")):
+                       ("leads_per_1k", f"{KINDS['leads'].return_name} ({cur} spent)")):
         if key in econ:
             lines.append(f"{label} of the recommended plan: {econ[key]['mean']:.2f}")
     for key, label in (("cost_per_lead", "cost per lead"), ("cost_per_opportunity", "cost per opportunity"),
@@ -1447,7 +1451,11 @@ def plan_text(plan: PlanResult, split: Any = None) -> str:
         lines.append(f"expected revenue (at the given win rate): {_money(econ['expected_revenue']['mean'], cur)}")
     if split is not None:
         ss = split.summary if hasattr(split, "summary") else split
-        if ss.get("best_share") is not None:
+        if "brand_channels" in ss and not (ss["brand_channels"] and ss.get("performance_channels")):
+            role = "brand" if ss.get("brand_channels") else "performance"
+            lines.append(f"Brand share: not computed: every channel is {role}; set role: brand / performance on "
+                         "the channels to compare the two.")
+        elif ss.get("best_share") is not None:
             lo, hi = ss["share_range"]
             lines.append(f"Brand share: best {ss['best_share']:.0%} (within {ss['tolerance']:.0%} of the best: "
                          f"{lo:.0%}-{hi:.0%}); current {ss['current_share']:.0%}; norm "

@@ -21,6 +21,7 @@ from mmm.plots.style import (
     label,
     new_figure,
     resolve_caution,
+    units_of,
 )
 
 #: Free parameters shown, in this order, when present in the posterior.
@@ -31,6 +32,17 @@ PRETTY = {"roas": "ROAS (return per unit spend)", "carryover": "carryover (decay
           "saturation_lambda": "saturation (lambda)", "half_saturation": "half saturation",
           "hill_slope": "Hill slope", "weibull_shape": "Weibull shape", "weibull_scale": "Weibull scale",
           "sigma": "noise (sigma)", "nu": "Student-t nu", "nb_alpha": "neg. binomial alpha"}
+
+
+def pretty_name(var: str, units: Any = None) -> str:
+    """A parameter's name on the panel; the return parameter is named after the KPI type (no "ROAS" on a
+    pipeline or leads model): ``"leads per USD spent (return per unit spend)"``."""
+    if var != "roas" or units is None:
+        return PRETTY.get(var, var)
+    u = units_of(units)
+    kind = u.kind
+    name = kind.return_name if kind.return_scale == 1 else f"{kind.word} per {u.currency} spent"
+    return f"{name} (return per unit spend)"
 
 
 def diagnostics_takeaway(d: Any) -> str:
@@ -69,6 +81,7 @@ def plot_diagnostics(data: Any, *, kind: str = "trace", var_names: list[str] | N
         diagnostics = diagnostics or data.diagnostics
         approximate = resolve_caution(approximate, data)
     colors = colors or {}
+    units = getattr(data, "spec", None)
     post = idata.posterior
     names = [v for v in (var_names or DIAGNOSTIC_VARS) if v in post.data_vars]
     if not names:
@@ -89,7 +102,7 @@ def plot_diagnostics(data: Any, *, kind: str = "trace", var_names: list[str] | N
                               compact_prop={"color": cols}, chain_prop={"linestyle": ["-", "--", ":", "-."]},
                               trace_kwargs={"linewidth": 0.8, "alpha": 0.8}, plot_kwargs={"linewidth": 2},
                               backend_kwargs=None, show=False)
-                axes[i, 0].set_title(PRETTY.get(v, v), loc="left", fontsize=FONT["legend"], color="#333333")
+                axes[i, 0].set_title(pretty_name(v, units), loc="left", fontsize=FONT["legend"], color="#333333")
                 axes[i, 1].set_title("")
                 for a in axes[i]:
                     a.tick_params(labelsize=FONT["legend"])
@@ -109,6 +122,8 @@ def plot_diagnostics(data: Any, *, kind: str = "trace", var_names: list[str] | N
             for a in axes[panels:]:
                 a.set_axis_off()
             for a in axes[:panels]:
+                if units is not None and a.get_title().startswith("roas"):
+                    a.set_title(a.get_title().replace("roas", pretty_name("roas", units).split(" (")[0], 1))
                 a.title.set_fontsize(FONT["legend"])
                 a.tick_params(labelsize=FONT["legend"])
                 a.set_xlabel("")

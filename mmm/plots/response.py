@@ -72,7 +72,7 @@ def response_takeaway(curves: pd.DataFrame, units: Any = None, breakeven: float 
     if cur.empty:
         return f"Each channel's {u.kpi_word} flattens as spend grows"
     text = headroom_claim(curves, u).sentence
-    be = breakeven if breakeven is not None else (1.0 if u.kpi_type == "revenue" else None)
+    be = breakeven if breakeven is not None else (u.kind.break_even if np.isfinite(u.kind.break_even) else None)
     if be is not None and not u.return_is_cost:
         tail = payback_text(curves, be, u)
         if tail:

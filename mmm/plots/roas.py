@@ -127,22 +127,20 @@ def plot_roas(data: Any, *, units: Any = None, title: str | bool | None = None, 
             top = min(top, cap) if cap else top
         ax.set_xlim(0, top * 1.18 if top > 0 else 1)
         _ranked_bars(ax, tab, col, (lambda v: u.money(v, 1)) if u.return_is_cost else u.ratio, cap=cap)
-        be = breakeven if breakeven is not None else (1.0 if u.kpi_type == "revenue" else None)
+        be = breakeven if breakeven is not None else (u.kind.break_even if np.isfinite(u.kind.break_even) else None)
         handles = [Line2D([], [], color="#222222", lw=2, marker="|", ms=12, label="90% interval")]
         if be is not None and not u.return_is_cost:
             _breakeven_line(ax, be, u)
         if u.return_is_cost:
             ax.xaxis.set_major_formatter(money_formatter(u))
-            ax.set_xlabel(f"Cost per lead ({u.symbol.strip()}); lower is better")
-            sub = "Cost per lead by channel over the data period, with 90% interval; cheapest first"
-        elif u.kpi_type == "pipeline":
-            ax.xaxis.set_major_formatter(ratio_formatter())
-            ax.set_xlabel(f"Pipeline per {u.per_unit} spent (pipeline ROI)")
-            sub = "Pipeline ROI by channel over the data period, with 90% interval; best first"
+            name = u.kind.cost_name.capitalize()
+            ax.set_xlabel(f"{name} ({u.symbol.strip()}); lower is better")
+            sub = f"{name} by channel over the data period, with 90% interval; cheapest first"
         else:
             ax.xaxis.set_major_formatter(ratio_formatter())
             ax.set_xlabel(f"{u.kpi_word.capitalize()} per {u.per_unit} spent ({u.return_name})")
-            sub = f"{u.return_name} by channel over the data period, with 90% interval; best first"
+            sub = (f"{u.return_name[0].upper()}{u.return_name[1:]} by channel over the data period, with 90% "
+                   "interval; best first")
         if standalone:
             ax.legend(handles=handles, loc="lower right", fontsize=FONT["legend"])
         subtitle(ax, sub, standalone=standalone)
@@ -183,7 +181,7 @@ def plot_marginal_roas(curves: Any, *, units: Any = None, title: str | bool | No
         top = min(top, cap) if cap else top
         ax.set_xlim(0, top * 1.18 if top > 0 else 1)
         _ranked_bars(ax, tab, col, (lambda v: u.money(v, 1)) if u.return_is_cost else u.ratio, cap=cap)
-        be = breakeven if breakeven is not None else (1.0 if u.kpi_type == "revenue" else None)
+        be = breakeven if breakeven is not None else (u.kind.break_even if np.isfinite(u.kind.break_even) else None)
         if be is not None and not u.return_is_cost:
             _breakeven_line(ax, be, u)
         if u.return_is_cost:
