@@ -462,8 +462,9 @@ def _text_levels(raw: pd.Series) -> list[str] | None:
     if pd.api.types.is_numeric_dtype(raw) or pd.api.types.is_bool_dtype(raw):
         return None
     values = pd.to_numeric(raw, errors="coerce")
-    if not (values.isna() & raw.notna()).any():
-        return None
+    text = values.isna() & raw.notna()
+    if not text.any() or text.sum() < 0.5 * raw.notna().sum():
+        return None          # numbers with a stray text cell: an error that names the cell, not levels
     return sorted({str(v).strip() for v in raw.dropna()})
 
 

@@ -601,7 +601,7 @@ def spec_from_dict(raw: dict[str, Any], *, base_dir: str | Path | None = None) -
         if t.channel not in names:
             _fail(f"'lift_tests[{i}].channel' is '{t.channel}', not a channel of this spec."
                   f"{closest(t.channel, names)}")
-    return Spec(
+    spec = Spec(
         data=None if data is None else str(data),
         date_column=_name("date_column", raw["date_column"]),
         kpi=kpi,
@@ -617,6 +617,25 @@ def spec_from_dict(raw: dict[str, Any], *, base_dir: str | Path | None = None) -
         checks=CheckSettings.parse(raw.get("checks")),
         window=Window.parse(raw.get("window")),
     )
+    _check_roles(spec)
+    return spec
+
+
+def _check_roles(spec: Spec) -> None:
+    """No column may play two roles (date, KPI, a channel's spend, control, event, branded search)."""
+    roles: dict[str, list[str]] = {}
+    pairs = [(spec.date_column, "date_column"), (spec.kpi.column, "kpi.column")]
+    pairs += [(c.spend, f"channels.{c.name}.spend") for c in spec.channels]
+    pairs += [(c, "controls") for c in spec.controls] + [(e, "events") for e in spec.events]
+    if spec.branded_search:
+        pairs.append((spec.branded_search, "branded_search"))
+    for column, role in pairs:
+        roles.setdefault(column, []).append(role)
+    for column, where in roles.items():
+        if len(where) > 1:
+            what = "is listed twice under" if len(set(where)) == 1 else "plays two roles:"
+            _fail(f"Column '{column}' {what} {' and '.join(dict.fromkeys(where))}. Each column has one role; "
+                  "remove it from all but one.")
 
 
 class _StrictLoader(yaml.SafeLoader):

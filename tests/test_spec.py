@@ -119,3 +119,17 @@ def test_spec_that_is_a_folder_or_not_utf8_is_a_spec_error(tmp_path):
     path.write_bytes("date_column: wéek\n".encode("latin-1"))
     with pytest.raises(SpecError, match="not UTF-8"):
         load_spec(path)
+
+
+@pytest.mark.parametrize("change,fragment", [
+    ({"kpi": {"column": "week"}}, "Column 'week' plays two roles: date_column and kpi.column"),
+    ({"controls": ["revenue"]}, "Column 'revenue' plays two roles: kpi.column and controls"),
+    ({"controls": ["promo", "promo"]}, "Column 'promo' is listed twice under controls"),
+    ({"events": ["tv_spend"]}, "Column 'tv_spend' plays two roles: channels.tv.spend and events"),
+])
+def test_a_column_has_one_role(change, fragment):
+    base = {"date_column": "week", "kpi": {"column": "revenue"}, "channels": {"tv": {"spend": "tv_spend"}},
+            "controls": ["promo"]}
+    with pytest.raises(SpecError) as err:
+        spec_from_dict({**base, **change})
+    assert fragment in str(err.value)
