@@ -107,6 +107,7 @@ SHORT = {
     "sparse_channel": "{s}: too few weeks with spend",
     "holdout_gap": "predicts new weeks far worse than past ones",
     "poor_fit": "the model fits the KPI poorly",
+    "outlier_week": "{s}: a week far outside the rest",
 }
 
 
@@ -202,6 +203,7 @@ def data_checks(dataset: Any) -> list[Check]:
                              f"variation). The model cannot tell {_pos(ch.name)} effect from the season's: its return "
                              "may be over- or under-stated. Vary its spend against the season (a lift test), or "
                              "give it a ROAS prior from experience."))
+    out += outlier_checks(dataset)
     others = [(name, "control", dataset.frame[name].to_numpy(dtype=float)) for name in spec.controls]
     others += [(name, "event", dataset.frame[name].to_numpy(dtype=float)) for name in spec.events]
     for name, kind, x in others:
@@ -222,6 +224,44 @@ def data_checks(dataset: Any) -> list[Check]:
                                  f"The {kind} '{name}' moves with {_pos(ch.name)} spend (correlation {r:.2f}). The "
                                  f"model will struggle to separate them; {_pos(ch.name)} return is uncertain. Drop "
                                  f"'{name}' if it is itself driven by {ch.name}."))
+    return out
+
+
+#: Robust z-score (distance from the median in MADs, scaled to sd units) above which a week is an outlier.
+OUTLIER_Z = 8.0
+#: The same for spend, on the log scale (a week typed x100 is about 8 log-MADs out).
+OUTLIER_Z_LOG = 6.0
+
+
+def outlier_checks(dataset: Any) -> list[Check]:
+    """``outlier_week``: KPI or spend weeks far outside the rest (a mistyped week, a unit change)."""
+    spec = dataset.spec
+    out = []
+    series = [(spec.kpi.column, spec.kpi.column, dataset.kpi)]
+    series += [(ch.name, ch.spend, dataset.spend[:, i]) for i, ch in enumerate(spec.channels)]
+    for subject, column, x in series:
+        x = np.asarray(x, dtype="float64")
+        is_kpi = subject == spec.kpi.column
+        # spend is skewed (flights, bursts): judge it on the log scale, its non-zero weeks only
+        y = x if is_kpi else np.log(np.where(x > 0, x, np.nan))
+        ok = np.isfinite(y)
+        if ok.sum() < 8:
+            continue
+        med = np.median(y[ok])
+        mad = 1.4826 * np.median(np.abs(y[ok] - med))
+        if mad <= 0:
+            continue
+        z = np.where(ok, (y - med) / mad, 0.0)
+        # the KPI either way; spend only upwards (tiny weeks are real, a week typed x100 is not)
+        far = np.flatnonzero(np.abs(z) > OUTLIER_Z) if is_kpi else np.flatnonzero(z > OUTLIER_Z_LOG)
+        med = med if is_kpi else float(np.exp(med))
+        if len(far):
+            weeks = ", ".join(f"{dataset.dates[i].date()} ({x[i]:,.4g})" for i in far[:3])
+            more = f" and {len(far) - 3} more" if len(far) > 3 else ""
+            out.append(Check("outlier_week", "warning", subject,
+                             f"'{column}' has {len(far)} week{'s' * (len(far) > 1)} far outside the rest: {weeks}"
+                             f"{more}; the typical week is about {med:,.4g}. Check for a typo or a unit change; "
+                             "an outlier this size bends every estimate."))
     return out
 
 
@@ -340,7 +380,7 @@ def fit_checks(fitted: Any) -> list[Check]:
                              "predicts. It may be over-fitting or missing a driver that changed; treat its "
                              "channel returns with caution."))
     if d.r2 is not None and d.r2 < 0.5:
-        out.append(Check("poor_fit", "warning", "model",
+        out.append(Check("poor_fit", "error" if d.r2 < 0.1 else "warning", "model",
                          f"The model explains only {d.r2:.0%} of the week-to-week variation in "
                          f"{spec.kpi.column} (R² {d.r2:.2f}, MAPE {d.mape:.0%}). Look for mistyped weeks, "
                          "outliers or missing drivers (controls, events) before reading channel returns."))

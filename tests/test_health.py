@@ -310,3 +310,17 @@ def test_a_model_saved_before_health_checks_is_checked_on_load(small_fit, tmp_pa
     assert back.diagnostics.health == HEALTH_REVIEW
     assert "media_share" in {c["id"] for c in back.diagnostics.checks}
 
+
+
+def test_a_mistyped_week_is_an_outlier():
+    """One KPI week typed x1000 (and one spend week) is named with its date; clean data has none."""
+    cfg = sim.ecommerce_config(seed=3, weeks=104)
+    df, spec = _simulated(cfg)
+    assert not [c for c in data_checks(_dataset(df, spec)) if c.id == "outlier_week"]
+    df.loc[30, "revenue"] *= 1000
+    df.loc[50, "meta_spend"] *= 100
+    found = {c.subject: c.message for c in data_checks(_dataset(df, spec)) if c.id == "outlier_week"}
+    assert set(found) == {"revenue", "meta"}
+    assert str(df.loc[30, "week"].date()) in found["revenue"]
+    peer_df, peer_spec = _simulated(sim.peer_example_config())
+    assert not [c for c in data_checks(_dataset(peer_df, peer_spec)) if c.id == "outlier_week"]
