@@ -391,7 +391,7 @@ def summary_points(fitted: Any, *, plan: Any = None, split: Any = None, weeks: i
            "interval": f"90%: {pct(tm['hdi_low'] / total_kpi)} to {pct(tm['hdi_high'] / total_kpi)}"
            if total_kpi else "",
            "caption": f"of {word} came from paid media", "tone": "neutral",
-           "lines": [f"{u.kpi(tm['mean'])} (90%: {u.kpi(tm['hdi_low'])} to {u.kpi(tm['hdi_high'])}), "
+           "lines": [f"{u.kpi(tm['mean'])} (90%: {u.kpi(tm['hdi_low'], unit=False)} to {u.kpi(tm['hdi_high'], unit=False)}), "
                      f"{period_text(fitted.train.dates)}"]
            + ([contrib.sentence] if contrib is not None else [])
            + ["Shares of " + word + ": " + ", ".join(f"{label(r.channel)} {pct(r.share_of_kpi)}"
@@ -462,7 +462,7 @@ def summary_points(fitted: Any, *, plan: Any = None, split: Any = None, weeks: i
             pl["tone"] = "strong" if pc.confident else ("negative" if up[0] < 0 else "neutral")
             gain = f"{'+' if up[0] >= 0 else '-'}{u.kpi(abs(up[0]))}"
             if np.isfinite(up[1]) and np.isfinite(up[2]):
-                gain += f" (90%: {u.kpi(up[1])} to {u.kpi(up[2])})"
+                gain += f" (90%: {u.kpi(up[1], unit=False)} to {u.kpi(up[2], unit=False)})"
             pl["lines"].append(f"Expected gain {gain}")
             ev = (getattr(plan, "summary", {}) or {}).get("evidence") or {}
             if ev.get("strength") in ("moderate", "weak") and ev.get("test_channels"):

@@ -173,6 +173,8 @@ def test_no_currency_after_a_lead_count(outputs):
     pattern = re.compile(r"\d[\d.,]*[kMB]?\s+leads?\s*(USD|\$|€|£)|leads? (uplift|from)[^\n]*\d[kMB]?\s+USD\b")
     for name, text in outputs["texts"].items():
         assert not pattern.search(text), f"{name}: {pattern.search(text).group(0)}"
+    for name, text in outputs["texts"].items():  # an interval's bounds carry no unit: "8 leads (90%: 4 to 13)"
+        assert not re.search(r"\d leads? to [\d.,]+[kMB]? leads", text), name
     plan = outputs["texts"]["plan"]
     assert re.search(r"Expected leads from .*: [\d.,]+[kMB]? leads \(90%", plan.replace("\n", " ")), plan
     assert re.search(r"uplift vs the current mix.*[+-]?[\d.,]+[kMB]? leads\.", plan.replace("\n", " ")), plan
