@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from mmm.errors import PlanError
+from mmm.kpi import kpi_kind
 from mmm.planning import (
     DP_STEPS,
     REPORT_DRAWS,
@@ -334,7 +335,7 @@ def brand_split(fitted: FittedModel, budget: float, *, weeks: int = 13,
     else:
         uncertainty = None
 
-    norm_name = "b2c" if spec.kpi.type == "revenue" else "b2b"
+    norm_name = kpi_kind(spec).split_norm
     norm = {"name": norm_name, **NORMS[norm_name]}
     best = at_share(best_share)
     summary: dict[str, Any] = {
