@@ -71,6 +71,8 @@ def channel_table(fitted: FittedModel, prob: float = 0.9) -> pd.DataFrame:
     Columns: ``channel, role, spend, contribution_mean, contribution_hdi_low,
     contribution_hdi_high, roas_mean, roas_hdi_low, roas_hdi_high, share_of_kpi``, plus
     ``cost_per_kpi_mean`` (spend per unit of KPI: cost per lead for leads models),
+    with ``kpi.value_per_unit`` also ``value_mean, value_hdi_low, value_hdi_high`` (currency the
+    channel's KPI was worth) and ``value_roas_mean, value_roas_hdi_low, value_roas_hdi_high``;
     ``prior_contraction`` (0-1: how much the data narrowed the ROAS prior), ``prior_sensitivity``
     (power-scaling; above 0.05 the prior shapes the answer) and ``data_informed`` (contraction
     at least ``checks.prior_contraction_min``); see :mod:`mmm.identification`.
@@ -101,7 +103,28 @@ def channel_table(fitted: FittedModel, prob: float = 0.9) -> pd.DataFrame:
     rows["data_informed"] = influence["data_informed"].to_numpy(dtype=bool)
     from mmm.claims import prob_best
     rows["prob_highest_roas"] = prob_best(roas)  # probability the channel's ROAS is the highest (cost per lead lowest)
+    value = value_draws(fitted)
+    if value is not None:
+        v_lo, v_hi = hdi(value, prob)
+        rv = value / np.where(spend > 0, spend, np.nan)
+        rv_lo, rv_hi = hdi(rv, prob)
+        rows["value_mean"], rows["value_hdi_low"], rows["value_hdi_high"] = value.mean(axis=0), v_lo, v_hi
+        rows["value_roas_mean"], rows["value_roas_hdi_low"], rows["value_roas_hdi_high"] = rv.mean(axis=0), rv_lo, rv_hi
     return rows
+
+
+def value_draws(fitted: FittedModel) -> np.ndarray | None:
+    """What each channel's contribution was worth in currency, ``(draws, C)``, over the training weeks,
+    from ``kpi.value_per_unit`` (a number, or a column valuing each week's KPI); ``None`` without it."""
+    vpu = fitted.spec.kpi.value_per_unit
+    if vpu is None:
+        return None
+    T = fitted.train_weeks
+    media = fitted.components(0, T)["media"]                         # (S, T, C)
+    if isinstance(vpu, str):
+        weekly = fitted.train.frame[vpu].to_numpy(dtype=float)       # (T,)
+        return np.einsum("stc,t->sc", media, weekly)
+    return media.sum(axis=1) * float(vpu)
 
 
 def fit_table(fitted: FittedModel, prob: float = 0.9) -> pd.DataFrame:
@@ -154,6 +177,9 @@ def summary_text(fitted: FittedModel) -> str:
         else:
             lines.append(f"  {r.channel:<16} {r.role:<11} {r.roas_mean:5.2f}x  [{r.roas_hdi_low:.2f}, {r.roas_hdi_high:.2f}]"
                          f"  {kind.amount(r.contribution_mean, cur)} {kind.word}{prior}")
+        if "value_roas_mean" in table.columns:
+            lines.append(f"  {'':<16} {'':<11} worth {money(r.value_mean, cur)}: revenue ROAS {r.value_roas_mean:.2f}x "
+                         f"[{r.value_roas_hdi_low:.2f}, {r.value_roas_hdi_high:.2f}] (kpi.value_per_unit)")
     return "\n".join(lines)
 
 

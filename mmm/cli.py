@@ -102,7 +102,10 @@ def write_fit_outputs(fitted, out: Path) -> dict[str, Path]:
     fitted.save(paths["model"])
     cols = ["channel", "role", "spend", "contribution_mean", "contribution_hdi_low", "contribution_hdi_high",
             "roas_mean", "roas_hdi_low", "roas_hdi_high", "share_of_kpi", "prior_contraction", "data_informed"]
-    fitted.channel_summary()[cols].to_csv(paths["channels"], index=False)
+    table = fitted.channel_summary()
+    cols += [c for c in ("value_mean", "value_hdi_low", "value_hdi_high", "value_roas_mean", "value_roas_hdi_low",
+                         "value_roas_hdi_high") if c in table.columns]
+    table[cols].to_csv(paths["channels"], index=False)
     contrib = fitted.contributions()
     contrib["date"] = contrib["date"].dt.strftime("%Y-%m-%d")
     contrib.to_csv(paths["contributions"], index=False)

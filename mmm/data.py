@@ -544,6 +544,8 @@ def _check_columns(df: pd.DataFrame, spec: Spec) -> list[str]:
     wanted += [(c, "events") for c in spec.events]
     if spec.branded_search:
         wanted.append((spec.branded_search, "branded_search"))
+    if isinstance(spec.kpi.value_per_unit, str):
+        wanted.append((spec.kpi.value_per_unit, "kpi.value_per_unit"))
     present = [str(c) for c in df.columns]
     missing = [(col, where) for col, where in wanted if col not in df.columns]
     if missing:
@@ -766,6 +768,12 @@ def load_data(
                             f"{_rows(frame, neg, column=c, show_value=True)}. "
                             "Spend cannot be negative; fix those rows (refunds belong in a "
                             "later week's spend, netted to >= 0).")
+    if isinstance(spec.kpi.value_per_unit, str):
+        bad = frame[spec.kpi.value_per_unit].to_numpy() < 0
+        if bad.any():
+            raise DataError(f"Column '{spec.kpi.value_per_unit}' (kpi.value_per_unit) is negative in "
+                            f"{_rows(frame, bad, column=spec.kpi.value_per_unit, show_value=True)}; a unit of the "
+                            "KPI cannot be worth less than nothing.")
     dup = frame["_date"].duplicated(keep=False).to_numpy()
     geo = _geo_column(df, frame["_date"], columns) if dup.any() else None
     if geo is not None:
@@ -873,7 +881,8 @@ def _aggregate_geos(frame: pd.DataFrame, geos: np.ndarray, geo: str, spec: Spec,
         raise DataError(f"Geo '{missing[0]}' (column '{geo}') has no row for the week of {_date_text(d)}"
                         f"{f' ({len(short)} weeks are incomplete)' if len(short) > 1 else ''}. Summing the geos "
                         "would understate those weeks: fill in the missing rows (0 spend if none) or drop the geo.")
-    mean_cols = [c for c in value_columns if c in spec.controls or c in spec.events]
+    mean_cols = [c for c in value_columns if c in spec.controls or c in spec.events
+                 or c == spec.kpi.value_per_unit]
     sum_cols = [c for c in value_columns if c not in mean_cols]
     grouped = frame.groupby("_date", sort=True)
     weekly = pd.concat([grouped[sum_cols].sum(), grouped[mean_cols].mean()], axis=1).reset_index()
@@ -886,7 +895,7 @@ def _aggregate_geos(frame: pd.DataFrame, geos: np.ndarray, geo: str, spec: Spec,
 def _aggregate(frame: pd.DataFrame, spec: Spec, date_col: str, value_columns: list[str]) -> pd.DataFrame:
     """Daily rows (already validated value by value) to whole weeks."""
     _check_daily_gaps(frame["_date"])
-    mean_cols = [c for c in value_columns if c in spec.controls]
+    mean_cols = [c for c in value_columns if c in spec.controls or c == spec.kpi.value_per_unit]
     sum_cols = [c for c in value_columns if c not in mean_cols]
     src = frame[["_date", *value_columns]]
     weekly = aggregate_to_weeks(src, "_date", sum_columns=sum_cols, mean_columns=mean_cols)

@@ -416,6 +416,10 @@ def summary_points(fitted: Any, *, plan: Any = None, split: Any = None, weeks: i
         if c in probs:
             line += f", {prob_text(probs[c])} chance it is the {best_word}"
         lines.append(line)
+    if "value_roas_mean" in cs.columns:
+        worth = cs.set_index("channel")
+        lines.append("Revenue ROAS (kpi.value_per_unit): " + ", ".join(
+            f"{label(c)} {u.ratio(worth.loc[c, 'value_roas_mean'])}" for c in shown))
     per = "per lead" if u.return_is_cost else f"{word} per {u.per_unit}"
     if claim.confident and len(rt) > 1:
         r = rows.loc[claim.winner]

@@ -185,23 +185,44 @@ def _parse_priors(where: str, value: Any, names: tuple[str, ...]) -> dict[str, P
 
 @dataclass(frozen=True)
 class KPI:
-    """The business outcome: its column and type (``revenue``, ``pipeline`` or ``leads``)."""
+    """The business outcome: its column and type (``revenue``, ``pipeline`` or ``leads``).
+
+    ``value_per_unit`` (leads and pipeline models): what one unit of the KPI is worth in
+    currency, as a number (revenue per conversion, average deal value x win rate) or the
+    name of a column holding it week by week. Outputs then add the revenue each channel
+    brought and its revenue ROAS next to the KPI's own metric (as Meridian's
+    ``revenue_per_kpi``).
+    """
 
     column: str
     type: str = "revenue"
+    value_per_unit: float | str | None = None
 
-    KEYS = ("column", "type")
+    KEYS = ("column", "type", "value_per_unit")
 
     @classmethod
     def parse(cls, value: Any) -> KPI:
         """Parse the ``kpi:`` section."""
         if isinstance(value, str):
             return cls(column=value)
+        if not isinstance(value, dict):
+            _fail(f"'kpi' must be a column name or {{column: ..., type: ...}}; got a {type(value).__name__}.")
         _check_keys("kpi", value, cls.KEYS)
         if "column" not in value:
             _fail("'kpi.column' is required: the column holding the weekly outcome (e.g. revenue or pipeline).")
-        return cls(column=_name("kpi.column", value["column"]),
-                   type=_choice("kpi.type", value.get("type", "revenue"), KPI_TYPES))
+        kind = _choice("kpi.type", value.get("type", "revenue"), KPI_TYPES)
+        vpu = value.get("value_per_unit")
+        if vpu is not None:
+            if kind == "revenue":
+                _fail("'kpi.value_per_unit' is for leads and pipeline models (what one lead or one pipeline "
+                      "dollar is worth); a revenue KPI is worth itself. Remove it.")
+            if isinstance(vpu, int | float) and not isinstance(vpu, bool):
+                if not (math.isfinite(vpu) and vpu > 0):
+                    _fail(f"'kpi.value_per_unit' must be a positive number or a column name; got {vpu!r}.")
+                vpu = float(vpu)
+            else:
+                vpu = _name("kpi.value_per_unit", vpu)
+        return cls(column=_name("kpi.column", value["column"]), type=kind, value_per_unit=vpu)
 
 
 @dataclass(frozen=True)
@@ -518,7 +539,8 @@ class Spec:
             out["data"] = self.data
         out.update({
             "date_column": self.date_column,
-            "kpi": {"column": self.kpi.column, "type": self.kpi.type},
+            "kpi": {"column": self.kpi.column, "type": self.kpi.type,
+                    **({"value_per_unit": self.kpi.value_per_unit} if self.kpi.value_per_unit is not None else {})},
             "currency": self.currency,
             "channels": {c.name: c.to_dict() for c in self.channels},
             "controls": list(self.controls),
@@ -629,6 +651,8 @@ def _check_roles(spec: Spec) -> None:
     pairs += [(c, "controls") for c in spec.controls] + [(e, "events") for e in spec.events]
     if spec.branded_search:
         pairs.append((spec.branded_search, "branded_search"))
+    if isinstance(spec.kpi.value_per_unit, str):
+        pairs.append((spec.kpi.value_per_unit, "kpi.value_per_unit"))
     for column, role in pairs:
         roles.setdefault(column, []).append(role)
     for column, where in roles.items():

@@ -584,3 +584,19 @@ def test_window_is_validated():
     assert spec_from_dict(spec.to_dict()).window == spec.window
     with pytest.raises(DataError, match="holds no week of the data"):
         load_data(small_frame()[0], spec)
+
+
+def test_value_per_unit_column_is_loaded_and_checked():
+    import mmm
+    from tests.conftest import small_frame, small_spec
+
+    df, _ = small_frame()
+    df["deal_value"] = 0.3
+    kpi = mmm.spec.KPI("revenue", "pipeline", "deal_value")
+    spec = small_spec().replace(kpi=kpi)
+    assert "deal_value" in load_data(df, spec).frame.columns
+    df.loc[5, "deal_value"] = -1.0
+    with pytest.raises(DataError, match=r"'deal_value' \(kpi.value_per_unit\) is negative"):
+        load_data(df, spec)
+    with pytest.raises(DataError, match="kpi.value_per_unit"):
+        load_data(df.drop(columns="deal_value"), spec)

@@ -324,3 +324,24 @@ def test_a_mistyped_week_is_an_outlier():
     assert str(df.loc[30, "week"].date()) in found["revenue"]
     peer_df, peer_spec = _simulated(sim.peer_example_config())
     assert not [c for c in data_checks(_dataset(peer_df, peer_spec)) if c.id == "outlier_week"]
+
+
+def test_value_per_unit_values_each_channel(small_fit):
+    """kpi.value_per_unit turns a channel's KPI into currency: a number scales it, a column weights each week."""
+    from mmm.analysis import value_draws
+
+    assert value_draws(small_fit) is None and "value_roas_mean" not in small_fit.channel_summary()
+    kpi = dataclasses.replace(small_fit.spec.kpi, type="pipeline", value_per_unit=0.25)
+    g = dataclasses.replace(small_fit, spec=small_fit.spec.replace(kpi=kpi))
+    table = g.channel_summary()
+    np.testing.assert_allclose(table["value_roas_mean"], 0.25 * table["roas_mean"])
+    # a weekly value column: worth more in the weeks it is higher
+    frame = small_fit.dataset.frame.copy()
+    frame["deal_value"] = np.where(np.arange(len(frame)) < 52, 0.1, 0.4)
+    kpi = dataclasses.replace(kpi, value_per_unit="deal_value")
+    h = dataclasses.replace(small_fit, spec=small_fit.spec.replace(kpi=kpi),
+                            dataset=dataclasses.replace(small_fit.dataset, frame=frame))
+    media = small_fit.components(0, small_fit.train_weeks)["media"]
+    expect = 0.1 * media[:, :52].sum(axis=1) + 0.4 * media[:, 52:].sum(axis=1)
+    np.testing.assert_allclose(value_draws(h), expect)
+    assert "revenue ROAS" in h.summary_text()

@@ -133,3 +133,18 @@ def test_a_column_has_one_role(change, fragment):
     with pytest.raises(SpecError) as err:
         spec_from_dict({**base, **change})
     assert fragment in str(err.value)
+
+
+def test_kpi_value_per_unit():
+    base = {"date_column": "week", "channels": {"tv": {"spend": "tv_spend"}}}
+    spec = spec_from_dict({**base, "kpi": {"column": "leads", "type": "leads", "value_per_unit": 85}})
+    assert spec.kpi.value_per_unit == 85.0
+    assert spec_from_dict(spec.to_dict()).kpi == spec.kpi
+    spec = spec_from_dict({**base, "kpi": {"column": "leads", "type": "leads", "value_per_unit": "lead_value"}})
+    assert spec.kpi.value_per_unit == "lead_value"
+    with pytest.raises(SpecError, match="for leads and pipeline models"):
+        spec_from_dict({**base, "kpi": {"column": "revenue", "value_per_unit": 2}})
+    with pytest.raises(SpecError, match="positive number"):
+        spec_from_dict({**base, "kpi": {"column": "leads", "type": "leads", "value_per_unit": -3}})
+    with pytest.raises(SpecError, match="plays two roles"):
+        spec_from_dict({**base, "kpi": {"column": "leads", "type": "leads", "value_per_unit": "tv_spend"}})
