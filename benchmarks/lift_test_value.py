@@ -144,11 +144,16 @@ def fit(spec: Spec, data: pd.DataFrame, draws: int) -> tuple[FittedModel, float]
     return fitted, time.perf_counter() - t0
 
 
+#: Budget of the quarter's plan as a multiple of current spend (``--budget-mult``).
+BUDGET_MULT = [1.0]
+
+
 def plan_and_score(fitted: FittedModel, truth: dict[str, Any], data: pd.DataFrame) -> tuple[Any, dict[str, Any]]:
-    """The quarter's plan (+/-30%, current budget) and its score against the truth."""
-    budget = float(current_weekly_spend(fitted, 13).sum()) * 13
+    """The quarter's plan (+/-30%, current budget x ``--budget-mult``) and its score against the truth."""
+    mult = BUDGET_MULT[0]
+    budget = float(current_weekly_spend(fitted, 13).sum()) * 13 * mult
     plan = optimize_budget(fitted, budget, bounds="30%")
-    return plan, plan_truth_report(fitted, truth, data, bounds="30%", budget_mult=1.0)
+    return plan, plan_truth_report(fitted, truth, data, bounds="30%", budget_mult=mult)
 
 
 def the_test(fitted: FittedModel, plan: Any, actions: tuple[str, ...] | None = None) -> tuple[dict[str, Any], bool]:
@@ -247,8 +252,11 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
                    help="steady: the test's weeks at the usual spend (runs as designed); history: on the real spend")
     p.add_argument("--actions", default=None, help="e.g. increase,cut: only these spend changes (default: as "
                    "the plan recommends: increase, cut or go dark)")
+    p.add_argument("--budget-mult", type=float, default=1.0, help="plan at this multiple of current spend "
+                   "(1.2: 20%% more budget, where plans gain most)")
     p.add_argument("--report", action="store_true", help="only summarise an existing --out CSV")
     args = p.parse_args(argv)
+    BUDGET_MULT[0] = args.budget_mult
     if args.report:
         table = pd.read_csv(args.out)
         print(summary(table))
