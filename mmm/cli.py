@@ -191,6 +191,36 @@ def _print_health(diagnostics) -> None:
             out_console.print(f"  {tag} {escape(c['message'])}")
 
 
+def _print_columns(spec, data: Path | None) -> None:
+    """Every column of the data file: its role in the spec, or what `mmm init` makes of an unused one."""
+    from rich.text import Text
+
+    from mmm.columns import classify
+    from mmm.data import read_table
+
+    try:
+        frame = read_table(data if data is not None else spec.data)
+    except (MMMError, OSError, ValueError):
+        return
+    roles = {spec.date_column: "date", spec.kpi.column: f"KPI ({spec.kpi.type})"}
+    roles.update({c.spend: f"spend of {c.name} ({c.role})" for c in spec.channels})
+    roles.update({c: "control" for c in spec.controls})
+    roles.update({e: "event" for e in spec.events})
+    if spec.branded_search:
+        roles[spec.branded_search] = "branded search"
+    if isinstance(spec.kpi.value_per_unit, str):
+        roles[spec.kpi.value_per_unit] = "value per KPI unit"
+    guesses = {g.column: g for g in classify(frame, file_hint=str(data or spec.data or "")).columns}
+    table = Table(title="Columns in the data", title_justify="left")
+    for col in ("column", "in this spec", "what mmm init makes of it"):
+        table.add_column(col, overflow="fold")
+    for column in frame.columns:
+        g = guesses.get(str(column))
+        guess = f"{g.role}: {g.reason}" if g is not None else ""
+        table.add_row(Text(str(column)), Text(roles.get(str(column), "not used")), Text(guess))
+    out_console.print(table)
+
+
 @app.command()
 def validate(
     config: Annotated[Path, typer.Argument(help="Model spec YAML.")],
@@ -229,6 +259,7 @@ def validate(
         s = ds.spend[:, i]
         table.add_row(ch.name, ch.role, f"{_spend(s.sum())} {spec.currency}", f"{(s > 0).mean():.0%}")
     out_console.print(table)
+    _print_columns(spec, data)
     errors = [c for c in checks if c.level == "error"]
     if errors:
         console.print(f"[bold red]Not valid:[/bold red] {len(errors)} problem{'s' * (len(errors) > 1)} above would "

@@ -187,6 +187,8 @@ def test_validate_happy_path(tmp_path):
     result = runner.invoke(app, ["validate", str(config)])
     assert result.exit_code == 0, result.output
     assert "OK" in result.output and "104 weeks" in result.output
+    text = " ".join(result.output.split())
+    assert "Columns in the data" in text and "spend of tv (brand)" in text   # what each column is in the spec
 
 
 def test_init_guesses_channels_and_roles(tmp_path):
