@@ -38,6 +38,14 @@ def _fail(exc: Exception) -> None:
     raise typer.Exit(EXIT_INPUT)
 
 
+def _fail_os(exc: OSError, what: str = "writing the outputs") -> None:
+    """Exit 2 with a one-line message for an OS error (disk full, permissions), never a traceback."""
+    from mmm.atomic import os_error_message
+
+    console.print(f"[bold red]Error:[/bold red] {escape(os_error_message(exc, what))}")
+    raise typer.Exit(EXIT_INPUT)
+
+
 def _quiet_warnings() -> None:
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
@@ -95,7 +103,9 @@ def _channel_table(df, fitted) -> Table:
 
 
 def write_fit_outputs(fitted, out: Path) -> dict[str, Path]:
-    """Write model.nc, channels.csv, contributions.csv and diagnostics.json into ``out``."""
+    """Write model.nc, channels.csv, contributions.csv and diagnostics.json into ``out``, each atomically."""
+    from mmm.atomic import atomic_path, write_text_atomic
+
     out.mkdir(parents=True, exist_ok=True)
     paths = {"model": out / "model.nc", "channels": out / "channels.csv",
              "contributions": out / "contributions.csv", "diagnostics": out / "diagnostics.json"}
@@ -105,10 +115,12 @@ def write_fit_outputs(fitted, out: Path) -> dict[str, Path]:
     table = fitted.channel_summary()
     cols += [c for c in ("value_mean", "value_hdi_low", "value_hdi_high", "value_roas_mean", "value_roas_hdi_low",
                          "value_roas_hdi_high") if c in table.columns]
-    table[cols].to_csv(paths["channels"], index=False)
+    with atomic_path(paths["channels"]) as tmp:
+        table[cols].to_csv(tmp, index=False)
     contrib = fitted.contributions()
     contrib["date"] = contrib["date"].dt.strftime("%Y-%m-%d")
-    contrib.to_csv(paths["contributions"], index=False)
+    with atomic_path(paths["contributions"]) as tmp:
+        contrib.to_csv(tmp, index=False)
     d = fitted.diagnostics
     diag = {"sampler": d.sampler, "draws": d.draws, "chains": d.chains, "seconds": d.seconds,
             "max_rhat": d.max_rhat, "min_ess_bulk": d.min_ess_bulk, "divergences": d.divergences,
@@ -116,23 +128,26 @@ def write_fit_outputs(fitted, out: Path) -> dict[str, Path]:
             "converged": d.converged, "approximate": d.approximate, "tune": d.tune,
             "min_ess_tail": d.min_ess_tail, "coverage_90": d.coverage_90, "holdout": d.holdout,
             "build_seconds": d.build_seconds, "fast": d.fast, "health": d.health, "checks": d.checks}
-    paths["diagnostics"].write_text(json.dumps(diag, indent=2, default=float))
+    write_text_atomic(paths["diagnostics"], json.dumps(diag, indent=2, default=float))
     return paths
 
 
 def _run_fit(config: Path, out: Path, *, draws, tune, chains, seed, sampler, holdout_weeks, aggregate_daily,
              data: Path | None = None, aggregate_geo: bool = False):
+    from mmm.atomic import check_writable_dir, output_lock
     from mmm.fitted import Model
     from mmm.spec import load_spec
 
     spec = load_spec(config)
-    model = Model(spec)
-    console.print(f"Fitting [bold]{spec.kpi.type}[/bold] model of '{spec.kpi.column}' on "
-                  f"{len(spec.channels)} channels ...")
-    fitted = model.fit(data, draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler,
-                       holdout_weeks=holdout_weeks, aggregate_daily=aggregate_daily, aggregate_geo=aggregate_geo,
-                       progressbar=True)
-    paths = write_fit_outputs(fitted, out)
+    check_writable_dir(out)  # before the sampling, not after it
+    with output_lock(out):  # a second fit into the same folder fails at once
+        model = Model(spec)
+        console.print(f"Fitting [bold]{spec.kpi.type}[/bold] model of '{spec.kpi.column}' on "
+                      f"{len(spec.channels)} channels ...")
+        fitted = model.fit(data, draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler,
+                           holdout_weeks=holdout_weeks, aggregate_daily=aggregate_daily,
+                           aggregate_geo=aggregate_geo, progressbar=True)
+        paths = write_fit_outputs(fitted, out)
     return fitted, paths
 
 
@@ -167,6 +182,8 @@ def fit(
                                  aggregate_geo=aggregate_geo)
     except MMMError as exc:
         _fail(exc)
+    except OSError as exc:
+        _fail_os(exc)
     out_console.print(_channel_table(fitted.channel_summary(), fitted))
     head = fitted.summary_text().split("\n\n")[0].split("\n")  # verdict and fit; the table is printed above
     out_console.print("\n".join(line for line in head if not line.startswith("Model health")))
@@ -284,6 +301,8 @@ def init(
     from mmm.data import read_table
     from mmm.starter import build_starter, classification_table
 
+    if out.is_dir():
+        _fail(MMMError(f"--out '{out}' is a folder; give the spec file to write, e.g. {out / 'mmm.yaml'}."))
     if out.exists() and not force:
         _fail(MMMError(f"'{out}' exists; pass --force to overwrite it."))
     try:
@@ -296,7 +315,12 @@ def init(
     except MMMError as exc:
         _fail(exc)
     out_console.print(classification_table(starter.classification))
-    out.write_text(starter.text)
+    from mmm.atomic import write_text_atomic
+
+    try:
+        write_text_atomic(out, starter.text)
+    except OSError as exc:
+        _fail_os(exc, f"writing {out}")
     if starter.problems:
         console.print(f"[bold yellow]Wrote {escape(str(out))}, but it cannot be used yet:[/bold yellow]")
         for problem in starter.problems:
@@ -307,15 +331,21 @@ def init(
 
 
 def _parse_bounds(bounds: str):
-    """``30%`` stays a string; anything else is a CSV path with channel,min,max columns."""
+    """``30%`` stays a string; anything else must be a CSV file with channel,min,max columns.
+
+    The file is read by the planner, which turns an empty, binary or malformed file into a
+    :class:`~mmm.errors.PlanError` (exit 2).
+    """
     if bounds.strip().endswith("%"):
         return bounds.strip()
     path = Path(bounds)
     if not path.exists():
         raise MMMError(f"--bounds '{bounds}' is neither a percentage like 30% nor an existing CSV file "
                        "with columns channel,min,max (weekly spend).")
-    import pandas as pd
-    return pd.read_csv(path)
+    if not path.is_file():
+        raise MMMError(f"--bounds '{bounds}' is a folder, not a CSV file with columns channel,min,max "
+                       "(weekly spend).")
+    return str(path)
 
 
 @app.command()
@@ -352,6 +382,8 @@ def plan(
                                    objective=objective, horizon=horizon, request=request, **extra)
     except MMMError as exc:
         _fail(exc)
+    except OSError as exc:
+        _fail_os(exc)
     summary = json.loads(Path(paths["json"]).read_text())
     health = summary.get("model_health") or {}
     if health.get("note"):
@@ -489,6 +521,8 @@ def report(
                                   bounds=_parse_bounds(bounds), plan_options=options)
     except MMMError as exc:
         _fail(exc)
+    except OSError as exc:
+        _fail_os(exc)
     n = len(result.get("charts", {}))
     out_console.print(f"Wrote {n} charts to {outdir / 'charts'}"
                       + (f", deck {result['pptx']}" if result.get("pptx") else "")
@@ -524,6 +558,8 @@ def demo(
                              holdout_weeks=None, aggregate_daily=False)
     except MMMError as exc:
         _fail(exc)
+    except OSError as exc:
+        _fail_os(exc)
     out_console.print(_channel_table(fitted.channel_summary(), fitted))
     out_console.print(fitted.diagnostics.verdict)
     _print_health(fitted.diagnostics)

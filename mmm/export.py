@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from mmm.atomic import atomic_path, write_text_atomic
 from mmm.claims import annotate_curves, plan_claim, prob_text, roas_claim, split_claim
 from mmm.errors import MMMError
 from mmm.plots import (
@@ -325,10 +326,12 @@ def write_report(fitted: Any, outdir: str | Path, *, formats: Iterable[str] | st
         paths = {}
         if "png" in fmts:
             paths["png"] = out / "charts" / f"{chart.name}.png"
-            fig.savefig(paths["png"], dpi=dpi, pil_kwargs={"compress_level": 3})
+            with atomic_path(paths["png"]) as tmp:
+                fig.savefig(tmp, dpi=dpi, pil_kwargs={"compress_level": 3})
         if "svg" in fmts:
             paths["svg"] = out / "charts" / f"{chart.name}.svg"
-            fig.savefig(paths["svg"])
+            with atomic_path(paths["svg"]) as tmp:
+                fig.savefig(tmp)
         result["charts"][chart.name] = paths
         if need_deck:
             hide_takeaway(fig)
@@ -349,7 +352,8 @@ def write_report(fitted: Any, outdir: str | Path, *, formats: Iterable[str] | st
             result["onepager"] = out / "onepager.png"
             if keep_figures:
                 result["figures"]["onepager"] = one
-            one.savefig(result["onepager"], dpi=ONEPAGER_DPI, pil_kwargs={"compress_level": 3})
+            with atomic_path(result["onepager"]) as tmp:
+                one.savefig(tmp, dpi=ONEPAGER_DPI, pil_kwargs={"compress_level": 3})
     if "pptx" in fmts:
         result["pptx"], result["slides"] = _write_deck(fitted, out / "report.pptx", deck_images, plan=plan,
                                                        split=split, weeks=weeks, budget=budget, title=title,
@@ -878,7 +882,8 @@ def _write_deck(fitted: Any, path: Path, images: list, *, plan: Any, split: Any,
         _textbox(s, (5.3 + i * 4.0, 1.3, 3.9 if len(cols) > 1 else 7.8, 5.9),
                  [(line or " ", {"size": size, "mono": True, "color": (0x33, 0x33, 0x33)}) for line in col])
     _mark_slide(s, caution)
-    prs.save(str(path))
+    with atomic_path(path) as tmp:
+        prs.save(str(tmp))
     return path, titles
 
 
@@ -986,5 +991,5 @@ def _write_html(fitted: Any, path: Path, images: list, *, plan: Any, split: Any,
         parts.append(f"<h2>Budget plan</h2>{getattr(plan, 'table', plan).round(2).to_html(index=False, border=0)}")
     parts.append(f"<h2>Model settings</h2><pre>{esc(fitted.summary_text())}</pre>"
                  f"<pre>{esc(fitted.spec.to_yaml())}</pre></body></html>")
-    path.write_text("".join(parts), encoding="utf-8")
+    write_text_atomic(path, "".join(parts))
     return path

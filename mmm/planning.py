@@ -1387,12 +1387,15 @@ def write_plan_outputs(fitted: FittedModel, outdir: str | Path, *, budget: float
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"plan": out / "plan.csv", "split": out / "split.csv", "json": out / "plan.json"}
-    plan.table.to_csv(paths["plan"], index=False, lineterminator="\n")
-    split.table.to_csv(paths["split"], index=False, lineterminator="\n")
+    from mmm.atomic import atomic_path, write_text_atomic
+
+    for key, table in (("plan", plan.table), ("split", split.table)):
+        with atomic_path(paths[key]) as tmp:  # renamed into place: a failed write keeps the old file
+            table.to_csv(tmp, index=False, lineterminator="\n")
     doc = {"plan": plan.summary, "channels": plan.table.to_dict(orient="records"), "split": split.summary,
            "scenarios": scen.to_dict(orient="records"), "tests": plan.summary.get("tests", []),
            "model_health": model_health(fitted), "request": request or {}}
-    paths["json"].write_text(json.dumps(_jsonable(doc), indent=2, allow_nan=False) + "\n")
+    write_text_atomic(paths["json"], json.dumps(_jsonable(doc), indent=2, allow_nan=False) + "\n")
     return paths
 
 

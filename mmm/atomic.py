@@ -1,0 +1,199 @@
+"""Safe output files: atomic writes, a writable-folder check and a lock on a fit's output folder.
+
+Every file a command writes goes to a temporary file in the same folder and is renamed into
+place with :func:`os.replace`, so a write that fails (killed, disk full, no permission) never
+leaves a half-written file where a good one was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from mmm.errors import MMMError
+
+LOCK_NAME = ".mmm-fit.lock"
+
+
+def _temp_name(path: Path) -> Path:
+    """A hidden sibling of ``path`` that keeps its suffix (writers pick the format from it)."""
+    return path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it onto ``path`` if the block succeeds.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to (re)write.
+
+    Yields
+    ------
+    Path
+        Where to write; same folder and suffix as ``path``.
+
+    Notes
+    -----
+    On any exception the temporary file is removed and ``path`` is left as it was.
+    """
+    path = Path(path)
+    tmp = _temp_name(path)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_text_atomic(path: str | Path, text: str, encoding: str = "utf-8") -> Path:
+    """Write ``text`` to ``path`` atomically.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to write.
+    text : str
+        Its content.
+    encoding : str, optional
+        Text encoding, UTF-8 by default.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding=encoding)
+    return Path(path)
+
+
+def os_error_message(exc: OSError, what: str = "writing the outputs") -> str:
+    """A one-line, user-facing description of an OS error (disk full, permissions, ...).
+
+    Parameters
+    ----------
+    exc : OSError
+        The error.
+    what : str, optional
+        What was being done.
+
+    Returns
+    -------
+    str
+        E.g. ``"Could not finish writing the outputs: out/plan.csv: No space left on device ..."``.
+    """
+    where = f"{exc.filename}: " if exc.filename else ""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    hint = {errno.ENOSPC: " Free some disk space and run it again.",
+            errno.EACCES: " Check the folder's permissions, or choose another folder.",
+            errno.EROFS: " The folder is on a read-only file system; choose another folder."}.get(exc.errno, "")
+    return f"Could not finish {what}: {where}{reason}.{hint} Files already there were left as they were."
+
+
+def _probe_write(folder: Path) -> None:
+    """Create and remove a small file in ``folder``; raises :class:`OSError` if that is impossible."""
+    probe = folder / f".mmm-write-test.{os.getpid()}"
+    fd = os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    os.close(fd)
+    probe.unlink()
+
+
+def check_writable_dir(out: str | Path) -> Path:
+    """Make sure ``out`` is (or can be made) a folder we can write in, before any long work.
+
+    Parameters
+    ----------
+    out : str or Path
+        The output folder; created if missing.
+
+    Returns
+    -------
+    Path
+        ``out``.
+
+    Raises
+    ------
+    MMMError
+        If ``out`` or one of its parents is a file, or the folder cannot be created or written.
+    """
+    out = Path(out)
+    for p in (out, *out.parents):
+        if p.exists():
+            if not p.is_dir():
+                where = "is a file" if p == out else f"is under '{p}', which is a file"
+                raise MMMError(f"--out '{out}' {where}, not a folder; choose another --out.")
+            break
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        _probe_write(out)
+    except OSError as exc:
+        raise MMMError(f"--out '{out}' is not writable ({exc.strerror or exc}); "
+                       "choose a folder you can write to.") from None
+    return out
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists (on this machine)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    except OSError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def output_lock(out: str | Path) -> Iterator[Path]:
+    """Hold ``out/.mmm-fit.lock`` (holding this process id) for the duration of the block.
+
+    Parameters
+    ----------
+    out : str or Path
+        The output folder (must exist).
+
+    Yields
+    ------
+    Path
+        The lock file.
+
+    Raises
+    ------
+    MMMError
+        If a live process holds the lock. A lock left by a process that is gone is taken over.
+    """
+    lock = Path(out) / LOCK_NAME
+    for _ in range(3):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                pid = int(lock.read_text().strip() or "0")
+            except (OSError, ValueError):
+                pid = 0
+            if _pid_alive(pid):
+                raise MMMError(f"another fit is writing to {out} (pid {pid}); wait for it to finish or use "
+                               f"another --out (if no fit is running, remove {lock}).") from None
+            lock.unlink(missing_ok=True)  # stale: its process is gone
+            continue
+        try:
+            os.write(fd, f"{os.getpid()}\n".encode())
+        finally:
+            os.close(fd)
+        break
+    else:  # pragma: no cover - lost the race three times
+        raise MMMError(f"another fit is writing to {out}; could not take its lock {lock}.")
+    try:
+        yield lock
+    finally:
+        lock.unlink(missing_ok=True)
