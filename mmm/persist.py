@@ -75,6 +75,8 @@ def load_fit(path: str | Path) -> FittedModel:
         raise FitError(f"No saved model at '{path}'. Fit one first: `mmm fit CONFIG.yaml --out DIR`.")
     try:
         idata = az.from_netcdf(str(path))
+        for group in idata.groups():  # read every value now: a damaged block must fail here, not later
+            getattr(idata, group).load()
         attrs = dict(idata.posterior.attrs)
     except Exception as exc:  # noqa: BLE001 - any reader failure means the same to the user
         raise FitError(f"'{path}' is not a readable model file ({type(exc).__name__}). "
