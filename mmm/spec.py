@@ -145,12 +145,19 @@ class Prior:
         if not isinstance(value, dict) or "distribution" not in value:
             _fail(f"'{where}' must be {{distribution: Name, param: value, ...}} or a [low, high] range; got {value!r}.")
         dist = _choice(f"{where}.distribution", value["distribution"], DISTRIBUTIONS)
+        allowed = {"Normal": ("mu", "sigma", "tau"), "HalfNormal": ("sigma", "tau"),
+                   "LogNormal": ("mu", "sigma", "tau"), "Beta": ("alpha", "beta", "mu", "sigma", "nu"),
+                   "Gamma": ("alpha", "beta", "mu", "sigma"), "StudentT": ("nu", "mu", "sigma", "lam"),
+                   "Laplace": ("mu", "b"), "TruncatedNormal": ("mu", "sigma", "tau", "lower", "upper")}[dist]
         params = {}
         for k, v in value.items():
             if k == "distribution":
                 continue
-            if isinstance(v, bool) or not isinstance(v, int | float):
-                _fail(f"'{where}.{k}' must be a number; got {v!r}.")
+            if k not in allowed:  # PyMC's parameter names for this distribution
+                _fail(f"'{where}' has unknown parameter '{k}' for {dist}.{closest(str(k), allowed)} "
+                      f"{dist} takes: {', '.join(allowed)}.")
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                _fail(f"'{where}.{k}' must be a finite number; got {v!r}.")
             params[k] = float(v)
         return cls(dist, params)
 
@@ -460,8 +467,20 @@ class LiftTest:
         if missing:
             _fail(f"'{where}' is missing {', '.join(missing)}. A lift test needs: {', '.join(cls.KEYS)}.")
         for k in ("spend_change", "lift", "lift_se"):
-            if isinstance(value[k], bool) or not isinstance(value[k], int | float):
-                _fail(f"'{where}.{k}' must be a number; got {value[k]!r}.")
+            if isinstance(value[k], bool) or not isinstance(value[k], int | float) or not math.isfinite(value[k]):
+                _fail(f"'{where}.{k}' must be a finite number; got {value[k]!r}.")
+        import pandas as pd
+
+        dates = {}
+        for k in ("start", "end"):
+            try:
+                dates[k] = pd.Timestamp(str(value[k]))
+            except (ValueError, TypeError, OverflowError):
+                dates[k] = pd.NaT
+            if pd.isna(dates[k]) or isinstance(value[k], bool | int | float):
+                _fail(f"'{where}.{k}' must be a date such as 2024-03-04; got {str(value[k])[:40]!r}.")
+        if dates["end"] < dates["start"]:
+            _fail(f"'{where}': end {value['end']} is before start {value['start']}.")
         if value["lift_se"] <= 0:
             _fail(f"'{where}.lift_se' must be > 0 (the experiment's standard error); got {value['lift_se']}.")
         if value["spend_change"] == 0:
