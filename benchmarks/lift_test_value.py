@@ -174,6 +174,10 @@ def roas_row(fitted: FittedModel, channel: str) -> tuple[float, float]:
     return float(r["roas_mean"]), float(r["roas_hdi_high"] - r["roas_hdi_low"])
 
 
+#: How many of the plan's recommended tests are run and fed back together (``--tests``).
+N_TESTS = [1]
+
+
 def one_seed(seed: int, draws: int, tmp: Path, placement: str = "steady",
              actions: tuple[str, ...] | None = None) -> dict[str, Any]:
     """Simulate, fit, plan, run the recommended test in the simulator, refit, replan, score.
@@ -187,17 +191,24 @@ def one_seed(seed: int, draws: int, tmp: Path, placement: str = "steady",
     fitted, s1 = fit(spec, data, draws)
     plan, before = plan_and_score(fitted, truth, data)
     test, triggered = the_test(fitted, plan, actions)
+    extra = [t for t in plan.summary["tests"] if t["channel"] != test["channel"]][:N_TESTS[0] - 1]
     if placement == "steady":
-        data = steady_window(data, truth, spec, test)
+        for t in [test, *extra]:
+            data = steady_window(data, truth, spec, t)
         fitted, s0 = fit(spec, data, draws)
         _, before = plan_and_score(fitted, truth, data)
         s1 += s0
     entry = run_test(test, data, truth, spec, np.random.default_rng(1000 + seed), placement)
     true_lift, placed = entry.pop("_true_lift"), entry.pop("_placed")
+    entries = [entry]
+    for k, t in enumerate(extra):
+        more = run_test(t, data, truth, spec, np.random.default_rng(2000 + 100 * k + seed), placement)
+        more.pop("_true_lift"), more.pop("_placed")
+        entries.append(more)
     ch = entry["channel"]
     model_said = predicted_lift(fitted, ch, entry["start"], entry["end"], entry["spend_change"])
     raw = spec.to_dict()
-    raw["lift_tests"] = [entry]
+    raw["lift_tests"] = entries
     refitted, s2 = fit(spec_from_dict(raw), data, draws)
     _, after = plan_and_score(refitted, truth, data)
     (m0, w0), (m1, w1) = roas_row(fitted, ch), roas_row(refitted, ch)
@@ -215,6 +226,7 @@ def one_seed(seed: int, draws: int, tmp: Path, placement: str = "steady",
         "share_before": round(before["share"], 3), "share_after": round(after["share"], 3),
         "toward_truth": bool(after["share"] > before["share"]),
         "evidence_after": after["strength"], "prob_gain_after": round(after["prob_gain_from_mix"] or float("nan"), 3),
+        "tests_run": len(entries), "other_channels": ",".join(e["channel"] for e in entries[1:]),
         "converged": bool(fitted.diagnostics.converged and refitted.diagnostics.converged),
         "fit_s": round(s1 + s2, 1),
     }
@@ -255,8 +267,11 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     p.add_argument("--budget-mult", type=float, default=1.0, help="plan at this multiple of current spend "
                    "(1.2: 20%% more budget, where plans gain most)")
     p.add_argument("--report", action="store_true", help="only summarise an existing --out CSV")
+    p.add_argument("--tests", type=int, default=1, help="run this many of the plan's recommended tests together "
+                   "(each on its own channel) and feed them all back")
     args = p.parse_args(argv)
     BUDGET_MULT[0] = args.budget_mult
+    N_TESTS[0] = args.tests
     if args.report:
         table = pd.read_csv(args.out)
         print(summary(table))
