@@ -87,12 +87,17 @@ _RTOL = 1e-12
 # ---------------------------------------------------------------------- validation helpers
 
 
+#: Longest planning period, in weeks.
+MAX_PLAN_WEEKS = 52
+
+
 def _check_weeks(weeks: Any) -> int:
     if isinstance(weeks, bool) or not isinstance(weeks, int | np.integer) or int(weeks) < 1:
         raise PlanError(f"weeks must be a whole number of weeks >= 1 (13 = a quarter); got {weeks!r}.")
-    if int(weeks) > 260:
-        raise PlanError(f"weeks = {weeks} is more than five years; a weekly model cannot plan that far. "
-                        "Use at most 52.")
+    if int(weeks) > MAX_PLAN_WEEKS:
+        raise PlanError(f"weeks = {weeks} is more than a year; a weekly model's carryover, saturation and "
+                        f"baseline are not fit to plan that far. Use at most {MAX_PLAN_WEEKS} (a year), and replan "
+                        "each quarter.")
     return int(weeks)
 
 

@@ -249,3 +249,15 @@ def test_init_out_a_folder_exits_2(tmp_path):
     (tmp_path / "specs").mkdir()
     _fails_cleanly(runner.invoke(app, ["init", str(tmp_path / "weekly.csv"), "--out", str(tmp_path / "specs"),
                                        "--force"]), "is a folder")
+
+
+def test_plan_weeks_beyond_a_year_is_refused_as_the_message_says(small_fit):
+    from mmm.errors import PlanError
+    from mmm.planning import optimize_budget
+
+    with pytest.raises(PlanError, match="Use at most 52"):
+        optimize_budget(small_fit, 100_000, weeks=260)
+    from mmm.planning import current_weekly_spend
+
+    budget = float(current_weekly_spend(small_fit, 52).sum()) * 52
+    assert optimize_budget(small_fit, budget, weeks=52).summary["weeks"] == 52
