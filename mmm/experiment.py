@@ -72,6 +72,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from mmm.kpi import compact, money
 from mmm.stats import hdi
 
 if TYPE_CHECKING:
@@ -604,23 +605,13 @@ def _sign(x: float, sign: bool) -> str:
     return "-" if x < 0 else ("+" if sign else "")
 
 
-def _short(a: float) -> str:
-    for div, suf in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if a >= div:
-            v = a / div
-            return (f"{v:,.0f}" if v >= 100 else f"{v:,.1f}".rstrip("0").rstrip(".")) + suf
-    return f"{a:,.0f}"
-
-
 def _amount(x: float, u: Mapping[str, str], sign: bool = False) -> str:
     """A KPI amount, short: money for revenue and pipeline (``+$52k``), a count for leads."""
     x = float(x)
     if u["kpi_type"] == "leads":
         return f"{_sign(x, sign)}{abs(x):,.0f}"
-    sym = {"USD": "$", "EUR": "€", "GBP": "£"}.get(u["currency"], "")
-    if sym:
-        return f"{_sign(x, sign)}{sym}{_short(abs(x))}"
-    return f"{_sign(x, sign)}{_short(abs(x))}" + (f" {u['currency']}" if u["currency"] else "")
+    body = money(abs(x), u["currency"]) if u["currency"] else compact(abs(x))
+    return f"{_sign(x, sign)}{body}"
 
 
 def _spend(x: float, u: Mapping[str, str]) -> str:

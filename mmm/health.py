@@ -295,14 +295,6 @@ def sampling_checks(diagnostics: Any) -> list[Check]:
     return out
 
 
-def _money(x: float, currency: str) -> str:
-    sym = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency, "")
-    for div, suf in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(x) >= div:
-            return f"{sym}{x / div:,.1f}{suf}" + ("" if sym else f" {currency}")
-    return f"{sym}{x:,.0f}" + ("" if sym else f" {currency}")
-
-
 def identification_checks(fitted: Any) -> list[Check]:
     """``prior_dominated`` per channel (and for total media) and ``roas_outside_prior``."""
     from mmm.identification import prior_influence
