@@ -102,34 +102,17 @@ def _channel_table(df, fitted) -> Table:
     return table
 
 
-def write_fit_outputs(fitted, out: Path) -> dict[str, Path]:
-    """Write model.nc, channels.csv, contributions.csv and diagnostics.json into ``out``, each atomically."""
-    from mmm.atomic import atomic_path, write_text_atomic
+def write_fit_outputs(fitted, out: Path, spec_file: Path | None = None,
+                      data_file: Path | None = None) -> dict[str, Path]:
+    """Write the fit's files into ``out`` (see :func:`mmm.outputs.write_fit_outputs`); print what was removed."""
+    from mmm.outputs import write_fit_outputs as _write
 
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {"model": out / "model.nc", "channels": out / "channels.csv",
-             "contributions": out / "contributions.csv", "diagnostics": out / "diagnostics.json"}
-    fitted.save(paths["model"])
-    cols = ["channel", "role", "spend", "contribution_mean", "contribution_hdi_low", "contribution_hdi_high",
-            "roas_mean", "roas_hdi_low", "roas_hdi_high", "share_of_kpi", "prior_contraction", "data_informed"]
-    table = fitted.channel_summary()
-    cols += [c for c in ("value_mean", "value_hdi_low", "value_hdi_high", "value_roas_mean", "value_roas_hdi_low",
-                         "value_roas_hdi_high") if c in table.columns]
-    with atomic_path(paths["channels"]) as tmp:
-        table[cols].to_csv(tmp, index=False)
-    contrib = fitted.contributions()
-    contrib["date"] = contrib["date"].dt.strftime("%Y-%m-%d")
-    with atomic_path(paths["contributions"]) as tmp:
-        contrib.to_csv(tmp, index=False)
-    d = fitted.diagnostics
-    diag = {"sampler": d.sampler, "draws": d.draws, "chains": d.chains, "seconds": d.seconds,
-            "max_rhat": d.max_rhat, "min_ess_bulk": d.min_ess_bulk, "divergences": d.divergences,
-            "verdict": d.verdict, "r2": d.r2, "mape": d.mape,
-            "converged": d.converged, "approximate": d.approximate, "tune": d.tune,
-            "min_ess_tail": d.min_ess_tail, "coverage_90": d.coverage_90, "holdout": d.holdout,
-            "build_seconds": d.build_seconds, "fast": d.fast, "health": d.health, "checks": d.checks}
-    write_text_atomic(paths["diagnostics"], json.dumps(diag, indent=2, default=float))
-    return paths
+    written = _write(fitted, out, spec_file=spec_file, data_file=data_file)
+    if written.removed:
+        names = sorted({p.name if p.parent == out else f"{p.parent.name}/" for p in written.removed})
+        console.print(f"[yellow]Removed the previous model's plan and report ({', '.join(names)}): they no "
+                      "longer match this model. Run `mmm plan` and `mmm report` again.[/yellow]")
+    return {k: v for k, v in written.paths.items() if k != "manifest"}
 
 
 def _run_fit(config: Path, out: Path, *, draws, tune, chains, seed, sampler, holdout_weeks, aggregate_daily,
@@ -147,7 +130,7 @@ def _run_fit(config: Path, out: Path, *, draws, tune, chains, seed, sampler, hol
         fitted = model.fit(data, draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler,
                            holdout_weeks=holdout_weeks, aggregate_daily=aggregate_daily,
                            aggregate_geo=aggregate_geo, progressbar=True)
-        paths = write_fit_outputs(fitted, out)
+        paths = write_fit_outputs(fitted, out, spec_file=config, data_file=data)
     return fitted, paths
 
 
@@ -367,19 +350,22 @@ def plan(
 ) -> None:
     """Recommend a budget plan and a brand vs performance split; writes plan.csv, split.csv, plan.json."""
     _quiet_warnings()
-    from mmm.persist import load_fit
+    from mmm.atomic import output_lock
+    from mmm.outputs import record_outputs
     from mmm.planning import write_plan_outputs
 
     try:
-        fitted = load_fit(outdir)
+        fitted, check = _load_checked(outdir)
         if budget is None:
             from mmm.export import default_budget
             budget = default_budget(fitted, weeks)
         extra = {k: v for k, v in (("win_rate", win_rate), ("avg_deal_size", avg_deal_size)) if v is not None}
         request = {"budget": budget, "weeks": weeks, "bounds": bounds, "objective": objective, "horizon": horizon,
-                   **extra, "model_sha256": _model_digest(outdir)}
-        paths = write_plan_outputs(fitted, outdir, budget=budget, weeks=weeks, bounds=_parse_bounds(bounds),
-                                   objective=objective, horizon=horizon, request=request, **extra)
+                   **extra, "model_sha256": check.model_sha256}
+        with output_lock(outdir):
+            paths = write_plan_outputs(fitted, outdir, budget=budget, weeks=weeks, bounds=_parse_bounds(bounds),
+                                       objective=objective, horizon=horizon, request=request, **extra)
+            record_outputs(outdir, "plan", paths.values())
     except MMMError as exc:
         _fail(exc)
     except OSError as exc:
@@ -423,16 +409,20 @@ def plan(
     out_console.print(f"Wrote {', '.join(str(p) for p in paths.values())}")
 
 
-def _model_digest(outdir: Path) -> str:
-    """SHA-256 of the folder's model.nc: ties a saved plan to the model it was made from."""
-    import hashlib
+def _load_checked(outdir: Path):
+    """Load the folder's model.nc and check it is the model its other outputs came from.
 
-    path = outdir / "model.nc" if outdir.is_dir() else outdir
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    Prints the check's notes (an older folder without a manifest, a spec or data file edited
+    since the fit); a replaced model.nc raises :class:`mmm.outputs.StaleModelError` (exit 2).
+    """
+    from mmm.outputs import check_folder
+    from mmm.persist import load_fit
+
+    fitted = load_fit(outdir)
+    check = check_folder(outdir)
+    for note in check.notes:
+        console.print(f"[yellow]Note:[/yellow] {escape(note)}")
+    return fitted, check
 
 
 def _plan_answer(plan: dict, spec) -> str:
@@ -466,7 +456,7 @@ def _plan_answer(plan: dict, spec) -> str:
     return "\n".join(lines)
 
 
-def _saved_plan(outdir: Path) -> tuple[dict | None, str]:
+def _saved_plan(outdir: Path, model_sha256: str) -> tuple[dict | None, str]:
     """The request of the plan saved in OUTDIR/plan.json, if it was made from this folder's model."""
     path = outdir / "plan.json"
     if not path.is_file():
@@ -477,9 +467,15 @@ def _saved_plan(outdir: Path) -> tuple[dict | None, str]:
         return None, "plan.json could not be read"
     if not request.get("budget"):
         return None, "plan.json holds no plan request (made by an older version)"
-    if request.get("model_sha256") != _model_digest(outdir):
+    if request.get("model_sha256") != model_sha256:
         return None, "plan.json was made from a different model.nc (refit since?); run `mmm plan` again"
     return request, "plan.json"
+
+
+def _report_files(result: dict) -> list[Path]:
+    """Every file ``write_report`` wrote, from its result."""
+    files = [p for paths in result.get("charts", {}).values() for p in paths.values()]
+    return files + [result[k] for k in ("pptx", "onepager", "html") if result.get(k)]
 
 
 @app.command()
@@ -500,12 +496,14 @@ def report(
     --budget, --weeks or --bounds plans afresh.
     """
     _quiet_warnings()
+    from mmm.atomic import output_lock
     from mmm.export import write_report
-    from mmm.persist import load_fit
+    from mmm.outputs import record_outputs
 
     try:
-        fitted = load_fit(outdir)
-        saved, why = _saved_plan(outdir) if (budget, weeks, bounds) == (None, None, None) else (None, "")
+        fitted, check = _load_checked(outdir)
+        saved, why = (_saved_plan(outdir, check.model_sha256) if (budget, weeks, bounds) == (None, None, None)
+                      else (None, ""))
         options: dict = {}
         if saved is not None:
             budget, weeks, bounds = saved["budget"], int(saved["weeks"]), str(saved["bounds"])
@@ -516,9 +514,10 @@ def report(
             out_console.print(f"Planning at today's spend: {why}.")
         weeks = 13 if weeks is None else weeks
         bounds = "30%" if bounds is None else bounds
-        with console.status("Rendering charts and the deck ..."):
+        with output_lock(outdir), console.status("Rendering charts and the deck ..."):
             result = write_report(fitted, outdir, formats=format, budget=budget, weeks=weeks,
                                   bounds=_parse_bounds(bounds), plan_options=options)
+            record_outputs(outdir, "report", _report_files(result))
     except MMMError as exc:
         _fail(exc)
     except OSError as exc:
