@@ -23,6 +23,68 @@ def _temp_name(path: Path) -> Path:
     return path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
 
 
+def _temp_pid(name: str, path: Path) -> int | None:
+    """The writer's process id if ``name`` is a temporary sibling of ``path`` (this module's or persist's)."""
+    for head, tail in ((f".{path.stem}.", f".tmp{path.suffix}"), (f".{path.name}.", ".tmp")):
+        if name.startswith(head) and name.endswith(tail) and len(name) > len(head) + len(tail):
+            middle = name[len(head):len(name) - len(tail)]
+            if middle.isdigit():
+                return int(middle)
+    return None
+
+
+def clean_stale_temps(path: str | Path) -> list[Path]:
+    """Remove temporary siblings of ``path`` left by writers that were killed mid-write.
+
+    A write killed by ``SIGKILL`` (or a power cut) cannot remove its temporary file. Such a
+    file is hidden, never read, and removed here by the next write of the same file; temporary
+    files of writers that are still running are left alone.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file about to be (re)written.
+
+    Returns
+    -------
+    list of Path
+        The files removed.
+    """
+    path = Path(path)
+    removed = []
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return removed
+    for name in names:
+        pid = _temp_pid(name, path)
+        if pid is None or pid == os.getpid() or _pid_alive(pid):
+            continue
+        try:
+            (path.parent / name).unlink()
+            removed.append(path.parent / name)
+        except OSError:  # gone already, or not ours to remove: harmless
+            pass
+    return removed
+
+
+def _fsync(path: Path, folder: bool = False) -> None:
+    """Flush ``path`` to the disk. A file that cannot be flushed raises; a folder is best effort."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        if folder:  # folders cannot be opened on some systems (Windows)
+            return
+        raise
+    try:
+        os.fsync(fd)
+    except OSError:
+        if not folder:
+            raise
+    finally:
+        os.close(fd)
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` if the block succeeds.
@@ -39,13 +101,18 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
 
     Notes
     -----
-    On any exception the temporary file is removed and ``path`` is left as it was.
+    On any exception the temporary file is removed and ``path`` is left as it was. Temporary
+    files of earlier writers of ``path`` that were killed are removed first
+    (:func:`clean_stale_temps`).
     """
     path = Path(path)
+    clean_stale_temps(path)
     tmp = _temp_name(path)
     try:
         yield tmp
+        _fsync(tmp)  # the bytes reach the disk before the name does: a power cut leaves old or new
         os.replace(tmp, path)
+        _fsync(path.parent, folder=True)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -9,12 +9,12 @@ reads only arrays and JSON: no code is executed. (With ArviZ 1.x this module and
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import arviz as az
 
+from mmm.atomic import atomic_path
 from mmm.errors import FitError
 from mmm.sampling import Diagnostics
 
@@ -44,14 +44,10 @@ def save_fit(fitted: FittedModel, path: str | Path) -> Path:
         "mmm_train_weeks": int(fitted.train_weeks),
     })
     # write beside the target, then rename into place: a save that fails (killed, disk full)
-    # never leaves a truncated model.nc where a good one was
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
+    # never leaves a truncated model.nc where a good one was; a temporary file left by a save
+    # that was killed (SIGKILL cannot be cleaned up after) is removed by the next save
+    with atomic_path(path) as tmp:
         idata.to_netcdf(str(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return path
 
 
