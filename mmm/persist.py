@@ -43,12 +43,47 @@ def save_fit(fitted: FittedModel, path: str | Path) -> Path:
         "mmm_diagnostics": json.dumps(fitted.diagnostics.to_dict()),
         "mmm_train_weeks": int(fitted.train_weeks),
     })
-    # write beside the target, then rename into place: a save that fails (killed, disk full)
-    # never leaves a truncated model.nc where a good one was; a temporary file left by a save
-    # that was killed (SIGKILL cannot be cleaned up after) is removed by the next save
+    # Build the file in memory, then write it beside the target and rename it into place: a save
+    # that fails (killed, disk full) never leaves a truncated model.nc where a good one was, and a
+    # full disk is a plain OSError (HDF5 writing straight to a full disk raises RuntimeError and
+    # can crash the interpreter when its half-closed file is freed). A temporary file left by a
+    # save that was killed (SIGKILL cannot be cleaned up after) is removed by the next save.
+    data = _netcdf_bytes(idata)
     with atomic_path(path) as tmp:
-        idata.to_netcdf(str(tmp))
+        if data is None:  # this xarray cannot build the file in memory
+            idata.to_netcdf(str(tmp))
+        else:
+            _write_model(data, tmp)
     return path
+
+
+def _netcdf_bytes(idata: az.InferenceData) -> bytes | None:
+    """The NetCDF4 file ArviZ would write for ``idata`` (compressed groups), built in memory.
+
+    Returns None where the installed xarray has no ``DataTree`` or h5netcdf is missing.
+    """
+    import io
+
+    import xarray as xr
+
+    if not hasattr(xr, "DataTree"):
+        return None
+    groups = {name: getattr(idata, name) for name in idata.groups()}
+    encoding = {f"/{name}": {var: {"zlib": True} for var, values in ds.variables.items()
+                             if values.dtype.kind in "biufcS"}
+                for name, ds in groups.items()}
+    buffer = io.BytesIO()
+    try:
+        xr.DataTree.from_dict(groups).to_netcdf(buffer, engine="h5netcdf", encoding=encoding)
+    except ImportError:
+        return None
+    return buffer.getvalue()
+
+
+def _write_model(data: bytes, tmp: Path) -> None:
+    """Write the model file's bytes to ``tmp`` (the temporary file of an atomic save)."""
+    with open(tmp, "wb") as fh:
+        fh.write(data)
 
 
 def load_fit(path: str | Path) -> FittedModel:
