@@ -15,6 +15,8 @@ under the header is row 1), and are followed by the row's date, e.g. ``row 14 (2
 
 from __future__ import annotations
 
+import datetime as _dt
+import gzip
 import json
 import re
 import warnings
@@ -26,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from mmm.errors import DataError, DataWarning, closest
-from mmm.spec import Spec
+from mmm.spec import Spec, _excerpt
 
 __all__ = [
     "Dataset",
@@ -217,15 +219,18 @@ class Dataset:
 # --------------------------------------------------------------------------------------
 
 
-def read_table(source: str | Path | pd.DataFrame) -> pd.DataFrame:
+def read_table(source: str | Path | pd.DataFrame, *, sheet: str | int | None = None) -> pd.DataFrame:
     """Read a table from a CSV, TSV, Parquet or Excel file, or copy a DataFrame.
 
     Parameters
     ----------
     source : str, Path or pandas.DataFrame
         A file path whose suffix picks the reader (``.csv``, ``.csv.gz``, ``.tsv``,
-        ``.parquet``/``.pq``, ``.xlsx``/``.xls``; Excel reads the first sheet), or a
-        DataFrame, which is copied.
+        ``.parquet``/``.pq``, ``.xlsx``/``.xls``), or a DataFrame, which is copied. A CSV
+        whose header is separated by semicolons (European exports) is read with ``;``, and
+        with decimal commas (``1.234,56``) when its numbers use them.
+    sheet : str or int, optional
+        Excel only: the sheet's name or 0-based position (default: the first sheet).
 
     Returns
     -------
@@ -234,10 +239,16 @@ def read_table(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     Raises
     ------
     DataError
-        If the file does not exist, its suffix is not one of the above, or it cannot be read.
+        If the file does not exist, its suffix is not one of the above, it cannot be read,
+        a semicolon CSV mixes decimal commas and points, or ``sheet`` is not in the workbook.
     """
+    return _read(source, sheet)[0]
+
+
+def _read(source: str | Path | pd.DataFrame, sheet: str | int | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """:func:`read_table`, and the notes on how the file was read (sheet, separator) for the user."""
     if isinstance(source, pd.DataFrame):
-        return source.copy()
+        return source.copy(), []
     if not isinstance(source, str | Path):
         raise DataError(f"Data must be a file path or a pandas DataFrame; got {type(source).__name__}.")
     path = Path(source)
@@ -251,19 +262,131 @@ def read_table(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     if suffix is None:
         raise DataError(f"Cannot read '{path.name}': unknown file type '{path.suffix or '(none)'}'. "
                         f"Save it as one of {', '.join(SUFFIXES)}.")
+    if sheet is not None and suffix not in (".xlsx", ".xls"):
+        raise DataError(f"The spec sets 'sheet: {_excerpt(sheet, 40)}', but '{path.name}' is a {suffix} file, not an "
+                        "Excel workbook. Remove 'sheet:' from the spec, or point 'data:' at the workbook.")
     try:
         if suffix in (".csv", ".csv.gz"):
-            return pd.read_csv(path)
+            if _semicolon_header(path, suffix):
+                return _read_semicolon(path)
+            return pd.read_csv(path), []
         if suffix == ".tsv":
-            return pd.read_csv(path, sep="\t")
+            return pd.read_csv(path, sep="\t"), []
         if suffix in (".parquet", ".pq"):
-            return pd.read_parquet(path)
-        return pd.read_excel(path)
+            return pd.read_parquet(path), []
+        return _read_excel(path, sheet)
     except pd.errors.EmptyDataError:
         raise DataError(f"Data file '{path}' is empty.") from None
     except (ValueError, OSError, ImportError, pd.errors.ParserError) as exc:
+        if isinstance(exc, DataError):
+            raise
         raise DataError(f"Could not read '{path}' as {suffix} ({exc}). Check the file opens "
                         "and is not password protected or corrupted.") from None
+
+
+def _read_excel(path: Path, sheet: str | int | None) -> tuple[pd.DataFrame, list[str]]:
+    """One sheet of a workbook: ``sheet`` (name or 0-based position), else the first; a note if there are more."""
+    with pd.ExcelFile(path) as book:
+        names = [str(n) for n in book.sheet_names]
+        listed = _listing([f"'{n}'" for n in names])
+        if sheet is None:
+            chosen = names[0]
+        elif isinstance(sheet, int):
+            if sheet >= len(names):
+                raise DataError(f"The spec sets 'sheet: {sheet}', but '{path.name}' has {len(names)} "
+                                f"sheet{'s' * (len(names) > 1)} (positions 0 to {len(names) - 1}): {listed}. "
+                                "Set 'sheet:' to one of those names or positions.")
+            chosen = names[sheet]
+        elif sheet in names:
+            chosen = sheet
+        else:
+            raise DataError(f"The spec sets 'sheet: {_excerpt(sheet, 60)}', but '{path.name}' has no such sheet."
+                            f"{_hint(sheet, names)} Its sheets: {listed}. Set 'sheet:' to one of those names "
+                            "(or a position counting from 0).")
+        frame = pd.read_excel(book, sheet_name=chosen)
+    notes = []
+    if len(names) > 1:
+        how = "set by 'sheet:' in the spec" if sheet is not None else "the first; set 'sheet:' in the spec to read another"
+        notes.append(f"Read sheet '{chosen}' of '{path.name}' ({how}). The workbook has {len(names)} sheets: {listed}.")
+    return frame, notes
+
+
+#: Cell shapes of a semicolon CSV's numbers: whole, decimal comma, dots grouping thousands, decimal point.
+_WHOLE = re.compile(r"[+-]?\d+")
+_COMMA = re.compile(r"[+-]?\d*,\d+")
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?")
+_POINT = re.compile(r"[+-]?\d*\.\d+")
+_FLAG_WORDS = frozenset({"true", "false"})
+
+
+def _semicolon_header(path: Path, suffix: str) -> bool:
+    """Whether the file's first line is separated by semicolons rather than commas."""
+    opener = gzip.open if suffix == ".csv.gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", errors="replace") as fh:
+            header = fh.readline(100_000)
+    except (OSError, EOFError):
+        return False
+    return header.count(";") >= 1 and header.count(";") > header.count(",")
+
+
+def _read_semicolon(path: Path) -> tuple[pd.DataFrame, list[str]]:
+    """A semicolon-separated CSV; numbers with decimal commas (``1.234,56``) when the file uses them.
+
+    Every cell is read as text first, then each column whose cells are all numbers becomes
+    numeric. A file with both decimal commas (``12,5``) and decimal points (``3.75``), or
+    whose only separators are dots in groups of three (``1.234``: a thousand or one?), is
+    ambiguous: a :class:`DataError` rather than a guess.
+    """
+    text = pd.read_csv(path, sep=";", dtype=str, skipinitialspace=True)
+    numeric: list[str] = []
+    comma, point, grouped = [], [], []
+    for c in text.columns:
+        cells = text[c].dropna().str.strip()
+        cells = cells[cells != ""]
+        if not len(cells):
+            continue
+        kinds = []
+        for v in cells:
+            if _WHOLE.fullmatch(v):
+                kinds.append("whole")
+            elif _COMMA.fullmatch(v):
+                kinds.append("comma")
+            elif _GROUPED.fullmatch(v):
+                kinds.append("comma" if "," in v else "grouped")
+            elif _POINT.fullmatch(v):
+                kinds.append("point")
+            else:
+                break
+        else:
+            numeric.append(c)
+            for kind, v in zip(kinds, cells, strict=True):
+                {"comma": comma, "point": point, "grouped": grouped}.get(kind, []).append((c, v))
+    name = path.name
+    if comma and point:
+        raise DataError(
+            f"'{name}' is separated by semicolons (;) but mixes decimal commas and decimal points: column "
+            f"'{comma[0][0]}' has {comma[0][1]!r}, column '{point[0][0]}' has {point[0][1]!r}. Export it again with "
+            "one decimal separator (or as a comma-separated CSV with decimal points) so no number is misread.")
+    if grouped and not comma and not point:
+        raise DataError(
+            f"'{name}' is separated by semicolons (;) and has numbers such as {grouped[0][1]!r} (column "
+            f"'{grouped[0][0]}') that could mean {grouped[0][1].replace('.', '')} or {grouped[0][1]}. Export it again "
+            "without thousands separators (or as a comma-separated CSV with decimal points).")
+    decimal_comma = bool(comma)
+    frame = text.copy()
+    for c in text.columns:
+        cells = text[c].str.strip()
+        if c in numeric:
+            if decimal_comma:
+                cells = cells.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+            frame[c] = pd.to_numeric(cells.replace("", np.nan))
+        elif cells.dropna().str.lower().isin(_FLAG_WORDS).all() and cells.notna().any():
+            frame[c] = cells.str.lower().map({"true": True, "false": False})
+        else:
+            frame[c] = cells
+    how = "decimal commas (12,5 = 12.5; dots group thousands)" if decimal_comma else "decimal points"
+    return frame, [f"Read '{name}' as a semicolon-separated (;) CSV with {how}."]
 
 
 # --------------------------------------------------------------------------------------
@@ -301,7 +424,9 @@ def _rows(frame: pd.DataFrame, mask: np.ndarray | pd.Series, *, column: str | No
             text += f" ({_date_text(r['_date'])})"
         if show_value and column is not None:
             value = r[column]
-            text += f": {value:g}" if isinstance(value, float) else f": {value!r}"
+            if isinstance(value, np.generic):
+                value = value.item()
+            text += f": {value:g}" if isinstance(value, float) else f": {_excerpt(value)}"
         items.append(text)
     rest = int(mask.sum()) - len(items)
     out = ", ".join(items)
@@ -390,7 +515,7 @@ def aggregate_to_weeks(
     if dates.isna().any():
         bad = np.flatnonzero(dates.isna().to_numpy())
         raise DataError(f"Column '{date_column}' has values that are not dates: "
-                        + _listing([f"row {i + 1} {df[date_column].iloc[i]!r}" for i in bad]) + ".")
+                        + _listing([f"row {i + 1} {_excerpt(df[date_column].iloc[i])}" for i in bad]) + ".")
     week = _week_start_of(dates, week_start).to_numpy()
     out = pd.DataFrame({date_column: week}).join(
         df[[*sum_columns, *mean_columns]].reset_index(drop=True).astype(float))
@@ -506,6 +631,31 @@ def expand_categorical_events(df: pd.DataFrame, spec: Spec) -> tuple[pd.DataFram
     return df, spec.replace(events=tuple(events))
 
 
+def _is_flag(raw: pd.Series) -> bool:
+    """Whether a column holds only yes/no values: booleans, or the words true/false (any case)."""
+    if pd.api.types.is_bool_dtype(raw):
+        return True
+    if pd.api.types.is_numeric_dtype(raw) or pd.api.types.is_datetime64_any_dtype(raw):
+        return False
+    cells = raw.dropna()
+    if not len(cells):
+        return False
+    return all(isinstance(v, bool | np.bool_) or (isinstance(v, str) and v.strip().lower() in _FLAG_WORDS)
+               for v in cells)
+
+
+def _refuse_flags(frame: pd.DataFrame, spec: Spec) -> None:
+    """A spend or KPI column of True/False is a flag in the wrong place, not 0/1 money."""
+    roles = [(c.spend, f"channels.{c.name}.spend", "spend") for c in spec.channels]
+    roles.append((spec.kpi.column, "kpi.column", "KPI values"))
+    for column, setting, what in roles:
+        if _is_flag(frame[column]):
+            raise DataError(
+                f"Column '{column}' ({setting}) holds only True/False values: it looks like a yes/no flag, not "
+                f"weekly {what}. Flags belong under events/controls (listed there they count as 0/1); set "
+                f"{setting} to a column of weekly {what}.")
+
+
 def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
     """The column as float64; a DataError naming the non-numeric cells otherwise."""
     raw = frame[column]
@@ -521,7 +671,7 @@ def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
         if bad.any() and len(levels) <= MAX_EVENT_LEVELS and bad.mean() > 0.5 and not money:
             raise DataError(
                 f"Column '{column}' holds text, not numbers: {len(levels)} different values "
-                f"({', '.join(repr(v) for v in levels[:5])}{', ...' if len(levels) > 5 else ''}). If it marks "
+                f"({', '.join(_excerpt(v, 40) for v in levels[:5])}{', ...' if len(levels) > 5 else ''}). If it marks "
                 "events, list it under events: and it becomes one 0/1 column per value; otherwise make "
                 "dummy (0/1) columns from it.")
         if bad.any():
@@ -566,9 +716,11 @@ def _check_columns(df: pd.DataFrame, spec: Spec) -> list[str]:
 def _coerce_dates(raw: pd.Series) -> pd.Series:
     """Parse a column of dates, NaT where a value cannot be read.
 
-    Tries, in order, pandas' inferred format, day-first (``31/01/2024``) and a per-value
-    format, and keeps the first that reads every non-empty value (else the first try).
-    Time zones are dropped (local wall time kept).
+    Tries, in order, pandas' inferred format, day-first (``31/01/2024``), a per-value
+    format and each value's own wall clock, and keeps the first that reads every non-empty
+    value (else the first try). Time zones are dropped: the local wall time is kept, so
+    timestamps whose UTC offset changes with daylight saving (``+01:00`` in winter,
+    ``+02:00`` in summer) keep their calendar date.
     """
     if pd.api.types.is_datetime64_any_dtype(raw):
         dates = raw
@@ -588,22 +740,91 @@ def _coerce_dates(raw: pd.Series) -> pd.Series:
             if not (parsed.isna().to_numpy() & filled).any():
                 dates = parsed
                 break
-        if dates is None:
-            dates = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+        if dates is None or (dates.isna().to_numpy() & filled).any():
+            local = _wall_clock(raw)
+            if dates is None or local.isna().sum() < dates.isna().sum():
+                dates = local
     if getattr(dates.dt, "tz", None) is not None:
         dates = dates.dt.tz_localize(None)
     return dates
 
 
+def _wall_clock(raw: pd.Series) -> pd.Series:
+    """Each value parsed on its own, a UTC offset dropped (the local date and time kept); NaT if unreadable."""
+    out = []
+    for v in raw.to_numpy(dtype=object):
+        ts = pd.NaT
+        if not (v is None or (isinstance(v, float) and np.isnan(v))):
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", UserWarning)
+                    ts = pd.Timestamp(v if isinstance(v, _dt.datetime | _dt.date) else str(v).strip())
+            except (ValueError, TypeError, OverflowError):
+                ts = pd.NaT
+            if not pd.isna(ts) and ts.tzinfo is not None:
+                ts = ts.tz_localize(None)
+        out.append(ts)
+    return pd.Series(pd.DatetimeIndex(out, dtype="datetime64[ns]"), index=raw.index)
+
+
+#: Excel's day numbers: day 0 is 1899-12-30 (so 45292 is 2024-01-01).
+EXCEL_ORIGIN = pd.Timestamp("1899-12-30")
+#: Day numbers read as Excel dates: 20000 (1954-10-03) to 80000 (2119-01-10).
+EXCEL_SERIALS = (20_000, 80_000)
+
+
+def _is_number(v: object) -> bool:
+    return (isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool | np.bool_)
+            and not (isinstance(v, float | np.floating) and np.isnan(v)))
+
+
+def _excel_dates(frame: pd.DataFrame, date_column: str) -> pd.Series | None:
+    """The date column's numeric cells as Excel day numbers (``None`` if it has none).
+
+    Every number must be a whole day in :data:`EXCEL_SERIALS`; otherwise a :class:`DataError`
+    naming the rows. Cells that are already dates (a workbook mixing date-formatted and
+    number-formatted cells) are read as dates.
+    """
+    raw = frame[date_column]
+    if pd.api.types.is_datetime64_any_dtype(raw) or pd.api.types.is_bool_dtype(raw):
+        return None
+    values = raw.to_numpy(dtype=object)
+    is_num = np.fromiter((_is_number(v) for v in values), dtype=bool, count=len(values))
+    if not is_num.any():
+        return None
+    nums = values[is_num].astype(float)
+    low, high = EXCEL_SERIALS
+    ok = np.isfinite(nums) & (np.abs(nums - np.round(nums)) < 1e-6) & (nums >= low) & (nums <= high)
+    if not ok.all():
+        bad = is_num.copy()
+        bad[is_num] = ~ok
+        raise DataError(
+            f"Date column '{date_column}' holds numbers, not dates: {_rows(frame, bad, column=date_column, show_value=True)}"
+            f". Expected dates such as 2024-01-01 (any one format), or Excel day numbers (whole numbers from "
+            f"{low} to {high}, 1954 to 2119). Format the column as dates in the spreadsheet and save it again.")
+    dates = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    dates[is_num] = (EXCEL_ORIGIN + pd.to_timedelta(np.round(nums), unit="D")).to_numpy()
+    if (~is_num).any():
+        rest = _coerce_dates(raw[~is_num])
+        dates[~is_num] = rest.to_numpy(dtype="datetime64[ns]")
+    first = int(np.round(nums[0]))
+    warnings.warn(f"Column '{date_column}' holds Excel day numbers (e.g. {first} = "
+                  f"{_date_text(EXCEL_ORIGIN + pd.Timedelta(days=first))}); read them as dates from "
+                  f"{_date_text(dates.min())} to {_date_text(dates.max())}.", DataWarning, stacklevel=4)
+    return dates
+
+
 def _parse_dates(frame: pd.DataFrame, date_column: str) -> pd.Series:
     raw = frame[date_column]
-    dates = _coerce_dates(raw)
+    dates = _excel_dates(frame, date_column)
+    if dates is None:
+        dates = _coerce_dates(raw)
     bad = dates.isna().to_numpy()
     if bad.any():
         empty = raw.isna().to_numpy()
         if (bad & ~empty).any():
             which = bad & ~empty
-            items = [f"row {int(r)} {v!r}" for r, v in zip(frame.loc[which, "_row"], raw[which], strict=True)]
+            items = [f"row {int(r)} {_excerpt(v, 40)}" for r, v in zip(frame.loc[which, "_row"], raw[which], strict=True)]
             raise DataError(
                 f"Date column '{date_column}' has values that cannot be read as dates: "
                 f"{_listing(items)}. Use one format throughout, ideally ISO (2024-01-01)."
@@ -697,6 +918,7 @@ def load_data(
     ----------
     source : str, Path, pandas.DataFrame or None
         A CSV / TSV / Parquet / Excel file or a DataFrame; ``None`` reads ``spec.data``.
+        An Excel file is read at ``spec.sheet`` (default: its first sheet).
     spec : Spec
         The model specification naming the columns.
     aggregate_daily : bool, default False
@@ -718,23 +940,40 @@ def load_data(
     DataError
         If the data breaks a rule the model needs: a missing column, an unreadable or
         repeated date, a gap in the weeks, dates not one week apart, a non-numeric,
-        empty (NaN) or infinite value, negative spend, a channel with no spend, a constant
-        KPI, a leads KPI that is not whole non-negative counts, or fewer weeks than
-        :func:`min_weeks`. Messages name the column and the rows or dates.
+        empty (NaN) or infinite value, negative spend, a spend or KPI column of True/False
+        flags, a date column of numbers that are not Excel day numbers, a channel with no
+        spend, a constant KPI, a leads KPI that is not whole non-negative counts, or fewer
+        weeks than :func:`min_weeks`. Messages name the column and the rows or dates (and,
+        for a workbook of several sheets, the sheet read).
 
     Warns
     -----
     DataWarning
         A channel with spend in fewer than 10% of weeks; two channels whose spend
         correlates above 0.9; a negative revenue or pipeline KPI; partial weeks dropped
-        when aggregating daily data.
+        when aggregating daily data. Notes on how the file was read: which sheet of a
+        workbook of several sheets, a semicolon-separated CSV (and decimal commas), Excel
+        day numbers read as dates.
     """
     if source is None:
         if spec.data is None:
             raise DataError("No data given: pass a file or DataFrame, or set 'data:' in the spec "
                             "to the data file's path.")
         source = spec.data
-    df = read_table(source)
+    df, notes = _read(source, spec.sheet)
+    for note in notes:
+        warnings.warn(note, DataWarning, stacklevel=2)
+    sheet_note = next((n for n in notes if n.startswith("Read sheet ")), None)
+    try:
+        return _load(df, spec, aggregate_daily=aggregate_daily, aggregate_geo=aggregate_geo)
+    except DataError as exc:
+        if sheet_note is None:
+            raise
+        raise DataError(f"{exc} ({sheet_note})") from None
+
+
+def _load(df: pd.DataFrame, spec: Spec, *, aggregate_daily: bool, aggregate_geo: bool) -> Dataset:
+    """:func:`load_data` on the table as read."""
     df.columns = [str(c) if not isinstance(c, str) else c for c in df.columns]
     if len(df) == 0:
         raise DataError("The data has no rows.")
@@ -747,9 +986,10 @@ def load_data(
 
     # values, checked on the rows as given (before any aggregation)
     value_columns = [c for c in columns if c != date_col]
+    spend_cols = [c.spend for c in spec.channels]
+    _refuse_flags(frame, spec)
     for c in value_columns:
         frame[c] = _numeric(frame, c)
-    spend_cols = [c.spend for c in spec.channels]
     for c in value_columns:
         nan = frame[c].isna().to_numpy()
         if nan.any():
@@ -789,7 +1029,7 @@ def load_data(
     if dup.any():
         dates = frame.loc[dup, "_date"].drop_duplicates().sort_values()
         rows = frame.loc[dup].sort_values(["_date", "_row"])
-        detail = _listing([f"{_date_text(d)} (rows {', '.join(str(int(r)) for r in g['_row'])})"
+        detail = _listing([f"{_date_text(d)} (rows {_listing([str(int(r)) for r in g['_row']])})"
                            for d, g in rows.groupby("_date")])
         raise DataError(f"Column '{date_col}' repeats {len(dates)} date{'s' if len(dates) > 1 else ''}: "
                         f"{detail}. Keep one row per week (sum or remove the duplicates).")

@@ -529,6 +529,14 @@ def _bound_value(v: Any, where: str) -> float | None:
 
 
 def _table_bounds(frame: pd.DataFrame, channels: tuple[str, ...], where: str) -> dict[str, tuple]:
+    """``{channel: (min, max)}`` from a bounds table (a CSV file or a DataFrame): one row per channel.
+
+    Columns ``channel`` and ``min`` and/or ``max`` (weekly spend). An empty ``min`` or ``max``
+    cell means no limit on that side (``min`` 0, ``max`` unlimited), so ``tv,,`` leaves
+    ``tv`` free. Every channel of the model must have a row: a channel left out, a channel
+    the model does not have, a row without a channel name or a channel given twice is a
+    :class:`PlanError` naming it (a left-out channel would otherwise be unbounded unnoticed).
+    """
     cols = [str(c).strip().lower() for c in frame.columns]
     frame = frame.set_axis(cols, axis=1)
     if "channel" not in cols:
@@ -541,16 +549,30 @@ def _table_bounds(frame: pd.DataFrame, channels: tuple[str, ...], where: str) ->
     if "min" not in cols and "max" not in cols:
         raise PlanError(f"Bounds {where} needs a 'min' and/or 'max' column (weekly spend).")
     out: dict[str, tuple] = {}
-    for r in frame.itertuples(index=False):
+    for i, r in enumerate(frame.itertuples(index=False), start=1):
+        if r.channel is None or (isinstance(r.channel, float) and math.isnan(r.channel)) or not str(r.channel).strip():
+            raise PlanError(f"Row {i} of bounds {where} has no channel name. Fill it in (one of: "
+                            f"{', '.join(channels)}) or delete the row.")
         name = str(r.channel).strip()
         if name in out:
             raise PlanError(f"Channel '{name}' appears twice in bounds {where}; give one row per channel.")
+        _channel_index(name, channels, f"bounds {where}")
         out[name] = (getattr(r, "min", None), getattr(r, "max", None))
+    missing = [c for c in channels if c not in out]
+    if missing:
+        raise PlanError(f"Bounds {where} has no row for channel{'s' * (len(missing) > 1)} {', '.join(missing)}. "
+                        "Give every channel a row (channel,min,max); an empty min or max means no limit on that "
+                        f"side, so a row '{missing[0]},,' leaves {missing[0]} unbounded.")
     return out
 
 
 def _parse_bounds(bounds: Any, eng: _Engine) -> tuple[np.ndarray, np.ndarray, str]:
-    """Per-channel weekly (min, max) from ``bounds``; ``max`` may be ``inf``."""
+    """Per-channel weekly (min, max) from ``bounds``; ``max`` may be ``inf``.
+
+    A CSV file or DataFrame must list every channel (see :func:`_table_bounds`; an empty
+    ``min`` / ``max`` cell means no limit on that side); a dict may list only some channels,
+    the others unbounded.
+    """
     C = len(eng.channels)
     lo, hi = np.zeros(C), np.full(C, np.inf)
     if bounds is None:
@@ -663,9 +685,11 @@ def resolve_bounds(fitted: FittedModel, *, weeks: int = 13, bounds: Any = "30%",
         Planning period (sets "current" spend: the mean of the last ``weeks`` weeks).
     bounds : str, dict, DataFrame or None
         ``"30%"`` (each channel within ±30% of its current weekly spend), ``"-20%,+50%"``,
-        a path to a CSV with columns ``channel,min,max`` (weekly spend; blank = no bound),
-        a dict ``{channel: (min, max)}`` or ``{channel: {"min": .., "max": ..}}``, a DataFrame
-        like the CSV, or None (any weekly spend >= 0). Channels not listed are unbounded.
+        a path to a CSV with columns ``channel,min,max`` (weekly spend; an empty cell means no
+        limit on that side) that has a row for every channel (a channel left out is an error),
+        a DataFrame like the CSV, a dict ``{channel: (min, max)}`` or
+        ``{channel: {"min": .., "max": ..}}`` (channels not in the dict are unbounded), or None
+        (any weekly spend >= 0).
     fixed : iterable of str
         Channels held at their current weekly spend.
 

@@ -84,13 +84,45 @@ def _fail(msg: str) -> None:
     raise SpecError(msg)
 
 
+#: Longest excerpt of a user's value that a message quotes.
+EXCERPT_LIMIT = 80
+
+
+def _excerpt(value: Any, limit: int = EXCERPT_LIMIT) -> str:
+    """A short, safe description of ``value`` for a message: never its full expansion.
+
+    Text is quoted and cut at ``limit`` characters (``'abc...' (12,345 characters)``);
+    a mapping or list is described by its shape (``a list of 9 items``), so a YAML alias
+    bomb or a huge cell is never expanded into a message; other values are their ``repr``,
+    cut at ``limit``.
+    """
+    if isinstance(value, str):
+        if len(value) <= limit:
+            return repr(value)
+        return f"{value[:limit]!r}... ({len(value):,} characters)"
+    if isinstance(value, dict):
+        n = len(value)
+        return f"a mapping of {n:,} key{'s' * (n != 1)}"
+    if isinstance(value, list | tuple | set | frozenset):
+        n = len(value)
+        return f"a {type(value).__name__} of {n:,} item{'s' * (n != 1)}"
+    if isinstance(value, bytes | bytearray):
+        return f"{len(value):,} bytes of binary data"
+    try:
+        text = repr(value)
+    except (ValueError, TypeError, RecursionError):     # e.g. an int too long to print
+        return "a number too large to show"
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+
+
 def _check_keys(where: str, given: dict, allowed: tuple[str, ...]) -> None:
     if not isinstance(given, dict):
-        _fail(f"'{where}' must be a mapping (key: value), got {type(given).__name__}: {given!r}.")
+        _fail(f"'{where}' must be a mapping (key: value), got {type(given).__name__}: {_excerpt(given)}.")
     for key in given:
         if key not in allowed:
+            hint = closest(key, allowed) if isinstance(key, str) and len(key) <= 200 else ""
             _fail(
-                f"Unknown key '{key}' in {where}.{closest(key, allowed)} "
+                f"Unknown key {_excerpt(key)} in {where}.{hint} "
                 f"Valid keys: {', '.join(allowed)}."
             )
 
@@ -102,19 +134,21 @@ def _name(where: str, value: Any) -> str:
         _fail(f"'{where}' is {value!r}: YAML reads the unquoted words {word} as {value!r}, not as a name. "
               "Quote the name, e.g. \"on\" or 'yes'.")
     if isinstance(value, dict | list | tuple):
-        _fail(f"'{where}' must be a name (a column or channel); got a {type(value).__name__}.")
+        _fail(f"'{where}' must be a name (a column or channel); got {_excerpt(value)}.")
     return str(value)
 
 
 def _choice(where: str, value: Any, options: tuple[str, ...]) -> str:
-    if value not in options:
-        _fail(f"'{where}' must be one of {', '.join(options)}; got '{value}'.{closest(str(value), options)}")
+    if not isinstance(value, str) or value not in options:
+        hint = closest(value, options) if isinstance(value, str) and len(value) <= 200 else ""
+        _fail(f"'{where}' must be one of {', '.join(options)}; got {_excerpt(value)}.{hint}")
     return value
 
 
 def _int(where: str, value: Any, low: int, high: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
-        _fail(f"'{where}' must be a whole number; got {value!r}.")
+    if (isinstance(value, bool) or not isinstance(value, int | float)
+            or (isinstance(value, float) and not math.isfinite(value)) or int(value) != value):
+        _fail(f"'{where}' must be a whole number; got {_excerpt(value)}.")
     value = int(value)
     if value < low or (high is not None and value > high):
         rng = f"[{low}, {high}]" if high is not None else f"[{low}, inf)"
@@ -140,10 +174,12 @@ class Prior:
             return value
         if isinstance(value, list | tuple):
             if len(value) != 2 or not all(isinstance(v, int | float) for v in value) or not 0 < value[0] < value[1]:
-                _fail(f"'{where}' as a range must be two positive numbers [low, high] with low < high; got {value!r}.")
+                _fail(f"'{where}' as a range must be two positive numbers [low, high] with low < high; "
+                      f"got {_excerpt(list(value)) if len(value) != 2 else _excerpt(value[0]) + ', ' + _excerpt(value[1])}.")
             return cls.from_interval(float(value[0]), float(value[1]))
         if not isinstance(value, dict) or "distribution" not in value:
-            _fail(f"'{where}' must be {{distribution: Name, param: value, ...}} or a [low, high] range; got {value!r}.")
+            _fail(f"'{where}' must be {{distribution: Name, param: value, ...}} or a [low, high] range; "
+                  f"got {_excerpt(value)}.")
         dist = _choice(f"{where}.distribution", value["distribution"], DISTRIBUTIONS)
         allowed = {"Normal": ("mu", "sigma", "tau"), "HalfNormal": ("sigma", "tau"),
                    "LogNormal": ("mu", "sigma", "tau"), "Beta": ("alpha", "beta", "mu", "sigma", "nu"),
@@ -154,10 +190,10 @@ class Prior:
             if k == "distribution":
                 continue
             if k not in allowed:  # PyMC's parameter names for this distribution
-                _fail(f"'{where}' has unknown parameter '{k}' for {dist}.{closest(str(k), allowed)} "
+                _fail(f"'{where}' has unknown parameter {_excerpt(k)} for {dist}.{closest(str(k)[:200], allowed)} "
                       f"{dist} takes: {', '.join(allowed)}.")
             if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-                _fail(f"'{where}.{k}' must be a finite number; got {v!r}.")
+                _fail(f"'{where}.{k}' must be a finite number; got {_excerpt(v)}.")
             params[k] = float(v)
         return cls(dist, params)
 
@@ -225,7 +261,7 @@ class KPI:
                       "dollar is worth); a revenue KPI is worth itself. Remove it.")
             if isinstance(vpu, int | float) and not isinstance(vpu, bool):
                 if not (math.isfinite(vpu) and vpu > 0):
-                    _fail(f"'kpi.value_per_unit' must be a positive number or a column name; got {vpu!r}.")
+                    _fail(f"'kpi.value_per_unit' must be a positive number or a column name; got {_excerpt(vpu)}.")
                 vpu = float(vpu)
             else:
                 vpu = _name("kpi.value_per_unit", vpu)
@@ -344,8 +380,8 @@ class FitSettings:
         _check_keys("fit", value, cls.KEYS)
         d = cls()
         ta = value.get("target_accept", FIT_PRESETS.get(kpi_type, {}).get("target_accept", d.target_accept))
-        if not isinstance(ta, int | float) or not 0.5 <= ta < 1:
-            _fail(f"'fit.target_accept' must be a number in [0.5, 1); got {ta!r}.")
+        if isinstance(ta, bool) or not isinstance(ta, int | float) or not 0.5 <= ta < 1:
+            _fail(f"'fit.target_accept' must be a number in [0.5, 1); got {_excerpt(ta)}.")
         return cls(
             draws=_int("fit.draws", value.get("draws", d.draws), 10),
             tune=_int("fit.tune", value.get("tune", d.tune), 0),
@@ -386,13 +422,13 @@ class CheckSettings:
         """Parse the ``checks:`` section; every value is a number in (0, 1]."""
         value = value or {}
         if not isinstance(value, dict):
-            _fail(f"'checks' must be a mapping such as {{media_share_max: 0.5}}; got {value!r}.")
+            _fail(f"'checks' must be a mapping such as {{media_share_max: 0.5}}; got {_excerpt(value)}.")
         _check_keys("checks", value, cls.KEYS)
         out = {}
         for key in cls.KEYS:
             v = value.get(key, getattr(cls, key))
             if isinstance(v, bool) or not isinstance(v, int | float) or not 0 < v <= 1:
-                _fail(f"'checks.{key}' must be a number in (0, 1]; got {v!r}.")
+                _fail(f"'checks.{key}' must be a number in (0, 1]; got {_excerpt(v)}.")
             out[key] = float(v)
         return cls(**out)
 
@@ -427,9 +463,11 @@ class Window:
                 out[key] = None
                 continue
             try:
+                if isinstance(v, dict | list | tuple | bool | int | float):
+                    raise ValueError(v)
                 out[key] = _dt.date.fromisoformat(str(v)[:10]).isoformat()
             except ValueError:
-                _fail(f"'window.{key}' must be a date like 2024-01-01; got {str(v)[:40]!r}.")
+                _fail(f"'window.{key}' must be a date like 2024-01-01; got {_excerpt(v, 40)}.")
         if out["start"] and out["end"] and out["start"] > out["end"]:
             _fail(f"'window.start' ({out['start']}) is after 'window.end' ({out['end']}).")
         return cls(**out)
@@ -468,17 +506,20 @@ class LiftTest:
             _fail(f"'{where}' is missing {', '.join(missing)}. A lift test needs: {', '.join(cls.KEYS)}.")
         for k in ("spend_change", "lift", "lift_se"):
             if isinstance(value[k], bool) or not isinstance(value[k], int | float) or not math.isfinite(value[k]):
-                _fail(f"'{where}.{k}' must be a finite number; got {value[k]!r}.")
+                _fail(f"'{where}.{k}' must be a finite number; got {_excerpt(value[k])}.")
         import pandas as pd
 
         dates = {}
         for k in ("start", "end"):
-            try:
-                dates[k] = pd.Timestamp(str(value[k]))
-            except (ValueError, TypeError, OverflowError):
+            if isinstance(value[k], bool | int | float | dict | list | tuple):
                 dates[k] = pd.NaT
-            if pd.isna(dates[k]) or isinstance(value[k], bool | int | float):
-                _fail(f"'{where}.{k}' must be a date such as 2024-03-04; got {str(value[k])[:40]!r}.")
+            else:
+                try:
+                    dates[k] = pd.Timestamp(str(value[k]))
+                except (ValueError, TypeError, OverflowError):
+                    dates[k] = pd.NaT
+            if pd.isna(dates[k]):
+                _fail(f"'{where}.{k}' must be a date such as 2024-03-04; got {_excerpt(value[k], 40)}.")
         if dates["end"] < dates["start"]:
             _fail(f"'{where}': end {value['end']} is before start {value['start']}.")
         if value["lift_se"] <= 0:
@@ -510,8 +551,10 @@ class Spec:
     branded_search: str | None = None
     checks: CheckSettings = field(default_factory=CheckSettings)
     window: Window | None = None
+    #: which sheet of an Excel workbook ``data`` is: a sheet name or a 0-based position (default: the first)
+    sheet: str | int | None = None
 
-    KEYS = ("data", "date_column", "kpi", "currency", "channels", "controls", "events", "model",
+    KEYS = ("data", "sheet", "date_column", "kpi", "currency", "channels", "controls", "events", "model",
             "fit", "lift_tests", "branded_search", "checks", "window")
 
     @property
@@ -556,6 +599,8 @@ class Spec:
         out: dict[str, Any] = {}
         if self.data is not None:
             out["data"] = self.data
+        if self.sheet is not None:
+            out["sheet"] = self.sheet
         out.update({
             "date_column": self.date_column,
             "kpi": {"column": self.kpi.column, "type": self.kpi.type,
@@ -588,8 +633,24 @@ def _str_list(where: str, value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list | tuple):
-        _fail(f"'{where}' must be a list of column names; got {value!r}.")
+        _fail(f"'{where}' must be a list of column names; got {_excerpt(value)}.")
     return tuple(_name(f"{where}[{i}]", v) for i, v in enumerate(value))
+
+
+def _sheet(value: Any) -> str | int | None:
+    """The ``sheet:`` key: a sheet name (text) or a 0-based sheet position; ``None`` when absent."""
+    if value is None:
+        return None
+    if isinstance(value, bool | float | dict | list | tuple) or (
+            isinstance(value, int) and value < 0):
+        _fail(f"'sheet' must be the name of a sheet in the Excel workbook (e.g. sheet: Weekly) or its position "
+              f"counting from 0 (sheet: 0 is the first); got {_excerpt(value)}.")
+    if isinstance(value, int):
+        return value
+    text = str(value)
+    if not text.strip():
+        _fail("'sheet' is empty: give the name of the sheet to read (e.g. sheet: Weekly) or its position from 0.")
+    return text
 
 
 def spec_from_dict(raw: dict[str, Any], *, base_dir: str | Path | None = None) -> Spec:
@@ -598,7 +659,7 @@ def spec_from_dict(raw: dict[str, Any], *, base_dir: str | Path | None = None) -
     Parameters
     ----------
     raw : dict
-        Keys as in the YAML file: ``data``, ``date_column``, ``kpi``, ``currency``,
+        Keys as in the YAML file: ``data``, ``sheet``, ``date_column``, ``kpi``, ``currency``,
         ``channels``, ``controls``, ``events``, ``model``, ``fit``, ``lift_tests``,
         ``branded_search``, ``checks``, ``window``.
     base_dir : path, optional
@@ -630,6 +691,12 @@ def spec_from_dict(raw: dict[str, Any], *, base_dir: str | Path | None = None) -
     if dup:
         _fail(f"Spend column(s) {sorted(dup)} are used by more than one channel; each channel needs its own.")
     data = raw.get("data")
+    if data is not None and (isinstance(data, bool | dict | list | tuple) or not str(data).strip()):
+        _fail(f"'data' must be the path of the data file (CSV, Parquet or Excel); got {_excerpt(data)}.")
+    sheet = _sheet(raw.get("sheet"))
+    currency = raw.get("currency", "USD")
+    if isinstance(currency, bool | dict | list | tuple) or currency is None or not str(currency).strip():
+        _fail(f"'currency' must be a currency code such as USD or EUR; got {_excerpt(currency)}.")
     if data is not None and base_dir is not None and not Path(str(data)).is_absolute():
         data = str(Path(base_dir) / str(data))
     model = ModelSettings.parse(raw.get("model"), kpi.type)
@@ -644,9 +711,10 @@ def spec_from_dict(raw: dict[str, Any], *, base_dir: str | Path | None = None) -
                   f"{closest(t.channel, names)}")
     spec = Spec(
         data=None if data is None else str(data),
+        sheet=sheet,
         date_column=_name("date_column", raw["date_column"]),
         kpi=kpi,
-        currency=str(raw.get("currency", "USD")),
+        currency=str(currency),
         channels=channels,
         controls=_str_list("controls", raw.get("controls")),
         events=_str_list("events", raw.get("events")),
