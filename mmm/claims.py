@@ -39,12 +39,15 @@ Example
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from mmm.kpi import kpi_kind
 
 #: Name a single winner only when its posterior probability of being the best is at least this.
 CONFIDENT = 0.9
@@ -363,7 +366,8 @@ def annotate_curves(curves: pd.DataFrame, fitted: Any, *, breakeven: float | Non
     pb = dict(zip(names, prob_best(g), strict=True))
     out = curves.copy()
     out["prob_highest_marginal_roas"] = out["channel"].map(pb).astype(float)
-    be = breakeven if breakeven is not None else (1.0 if fitted.spec.kpi.type == "revenue" else None)
+    default = kpi_kind(fitted).break_even  # revenue 1.0; pipeline and leads need business numbers
+    be = breakeven if breakeven is not None else (default if math.isfinite(default) else None)
     if be is not None:
         below = dict(zip(names, prob_below(g, be), strict=True))
         out["prob_below_breakeven"] = out["channel"].map(below).astype(float)
@@ -409,7 +413,8 @@ def roas_wording(units: Any = None) -> Wording:
 def _roas_value(u: Any, roas: float) -> str:
     if u.return_is_cost:
         return u.money(1.0 / roas, 1) if roas > 0 else "n/a"
-    return u.ratio(roas) + (f" {u.return_name}" if u.kpi_type == "revenue" else "")
+    label = kpi_kind(u.kpi_type).ratio_label
+    return u.ratio(roas) + (f" {label}" if label else "")
 
 
 def roas_claim(source: Any, units: Any = None) -> RankClaim:

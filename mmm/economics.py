@@ -36,14 +36,15 @@ from mmm.stats import hdi
 
 def check_economics(kpi_type: str, win_rate: float | None, avg_deal_size: float | None) -> None:
     """Raise :class:`PlanError` if ``win_rate`` / ``avg_deal_size`` are invalid for ``kpi_type``."""
+    kind = kpi_kind(kpi_type)
     if win_rate is not None:
-        if kpi_type == "revenue":
+        if not kind.deal_economics:
             raise PlanError("win_rate applies to pipeline and leads models only; this model's KPI is revenue. "
                             "Leave win_rate out.")
         if isinstance(win_rate, bool) or not isinstance(win_rate, int | float) or not 0 < win_rate <= 1:
             raise PlanError(f"win_rate must be a share in (0, 1], e.g. 0.25 for 25%; got {win_rate!r}.")
     if avg_deal_size is not None:
-        if kpi_type == "revenue":
+        if not kind.deal_economics:
             raise PlanError("avg_deal_size applies to pipeline and leads models only; this model's KPI is revenue. "
                             "Leave avg_deal_size out.")
         if isinstance(avg_deal_size, bool) or not isinstance(avg_deal_size, int | float) \
@@ -68,14 +69,8 @@ def break_even_return(kpi_type: str, break_even: float | None = None, *, win_rat
             raise PlanError(f"break_even must be a positive number (KPI per unit of spend); got {break_even!r}.")
         return float(break_even)
     check_economics(kpi_type, win_rate, avg_deal_size)
-    default = kpi_kind(kpi_type).break_even  # revenue: 1.0; the others need business numbers
-    if math.isfinite(default):
-        return default
-    if kpi_type == "pipeline":
-        return 1.0 / win_rate if win_rate else float("nan")
-    if win_rate and avg_deal_size:
-        return 1.0 / (win_rate * avg_deal_size)
-    return float("nan")
+    value = kpi_kind(kpi_type).revenue_per_unit(win_rate, avg_deal_size)  # revenue 1; else needs the numbers
+    return 1.0 / value if value > 0 else float("nan")
 
 
 def _interval(x: np.ndarray, prob: float) -> dict[str, float]:
@@ -125,27 +120,36 @@ def kpi_economics(kpi_type: str, spend: float, kpi: np.ndarray, *, win_rate: flo
     kpi = np.asarray(kpi, dtype="float64")
     spend = float(spend)
     out: dict[str, Any] = {"spend": spend}
+    _ECONOMICS[kpi_kind(kpi_type).type](out, spend, kpi, win_rate, avg_deal_size, prob)
+    return out
+
+
+def _revenue(out: dict, spend: float, kpi: np.ndarray, win_rate, avg_deal_size, prob: float) -> None:
     safe = spend if spend > 0 else float("nan")
-    if kpi_type == "revenue":
-        out["roas"] = _interval(kpi / safe, prob)
-        out["cost_per_revenue"] = _cost(spend, kpi, prob)
-        return out
-    if kpi_type == "pipeline":
-        out["pipeline"] = _interval(kpi, prob)
-        out["pipeline_roi"] = _interval(kpi / safe, prob)
-        out["cost_per_pipeline_dollar"] = _cost(spend, kpi, prob)
-        if win_rate:
-            out["win_rate"] = float(win_rate)
-            out["expected_revenue"] = _interval(kpi * win_rate, prob)
-            out["revenue_roi"] = _interval(kpi * win_rate / safe, prob)
-        if avg_deal_size:
-            out["avg_deal_size"] = float(avg_deal_size)
-            out["opportunities"] = _interval(kpi / avg_deal_size, prob)
-            out["cost_per_opportunity"] = _cost(spend, kpi, prob, per=avg_deal_size)
-        if win_rate and avg_deal_size:
-            out["deals_won"] = _interval(kpi * win_rate / avg_deal_size, prob)
-            out["cost_per_deal_won"] = _cost(spend, kpi * win_rate, prob, per=avg_deal_size)
-        return out
+    out["roas"] = _interval(kpi / safe, prob)
+    out["cost_per_revenue"] = _cost(spend, kpi, prob)
+
+
+def _pipeline(out: dict, spend: float, kpi: np.ndarray, win_rate, avg_deal_size, prob: float) -> None:
+    safe = spend if spend > 0 else float("nan")
+    out["pipeline"] = _interval(kpi, prob)
+    out["pipeline_roi"] = _interval(kpi / safe, prob)
+    out["cost_per_pipeline_dollar"] = _cost(spend, kpi, prob)
+    if win_rate:
+        out["win_rate"] = float(win_rate)
+        out["expected_revenue"] = _interval(kpi * win_rate, prob)
+        out["revenue_roi"] = _interval(kpi * win_rate / safe, prob)
+    if avg_deal_size:
+        out["avg_deal_size"] = float(avg_deal_size)
+        out["opportunities"] = _interval(kpi / avg_deal_size, prob)
+        out["cost_per_opportunity"] = _cost(spend, kpi, prob, per=avg_deal_size)
+    if win_rate and avg_deal_size:
+        out["deals_won"] = _interval(kpi * win_rate / avg_deal_size, prob)
+        out["cost_per_deal_won"] = _cost(spend, kpi * win_rate, prob, per=avg_deal_size)
+
+
+def _leads(out: dict, spend: float, kpi: np.ndarray, win_rate, avg_deal_size, prob: float) -> None:
+    safe = spend if spend > 0 else float("nan")
     out["leads"] = _interval(kpi, prob)
     out["cost_per_lead"] = _cost(spend, kpi, prob)
     out["leads_per_1k"] = _interval(1000.0 * kpi / safe, prob)
@@ -157,4 +161,7 @@ def kpi_economics(kpi_type: str, spend: float, kpi: np.ndarray, *, win_rate: flo
         out["avg_deal_size"] = float(avg_deal_size)
         out["expected_revenue"] = _interval(kpi * win_rate * avg_deal_size, prob)
         out["revenue_roi"] = _interval(kpi * win_rate * avg_deal_size / safe, prob)
-    return out
+
+
+#: The economics each KPI type reports (the keys are part of plan.json).
+_ECONOMICS = {"revenue": _revenue, "pipeline": _pipeline, "leads": _leads}

@@ -72,7 +72,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from mmm.kpi import compact, money
+from mmm.kpi import KINDS, SYMBOLS, compact, kpi_kind, money
 from mmm.stats import hdi
 
 if TYPE_CHECKING:
@@ -597,7 +597,7 @@ def _units_of(units: Mapping[str, Any]) -> dict[str, str]:
     """``kpi`` word, ``currency`` and ``kpi_type`` from a test record, a plan summary or a plain mapping."""
     words = units.get("words") if isinstance(units.get("words"), Mapping) else {}
     kpi = str(units.get("kpi") or words.get("kpi") or "KPI")
-    kpi_type = str(units.get("kpi_type") or ("leads" if kpi == "leads" else "revenue"))
+    kpi_type = str(units.get("kpi_type") or (kpi if kpi in KINDS else "revenue"))  # the word names the type
     return {"kpi": kpi, "currency": str(units.get("currency") or ""), "kpi_type": kpi_type}
 
 
@@ -608,14 +608,14 @@ def _sign(x: float, sign: bool) -> str:
 def _amount(x: float, u: Mapping[str, str], sign: bool = False) -> str:
     """A KPI amount, short: money for revenue and pipeline (``+$52k``), a count for leads."""
     x = float(x)
-    if u["kpi_type"] == "leads":
+    if not kpi_kind(u["kpi_type"]).is_money:
         return f"{_sign(x, sign)}{abs(x):,.0f}"
     body = money(abs(x), u["currency"]) if u["currency"] else compact(abs(x))
     return f"{_sign(x, sign)}{body}"
 
 
 def _spend(x: float, u: Mapping[str, str]) -> str:
-    sym = {"USD": "$", "EUR": "€", "GBP": "£"}.get(u["currency"], "")
+    sym = SYMBOLS.get(u["currency"], "")
     s = f"{abs(x):,.0f}"
     return f"{sym}{s}" if sym else f"{s} {u['currency']}".strip()
 

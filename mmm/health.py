@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mmm.kpi import kpi_kind
+
 #: The three health levels, best first.
 HEALTH_OK, HEALTH_REVIEW, HEALTH_DO_NOT_USE = "ok", "review", "do not use"
 LEVELS = ("info", "warning", "error")
@@ -186,7 +188,7 @@ def data_checks(dataset: Any) -> list[Check]:
                              f"'{ch.spend}' looks like an exposure count (impressions, clicks, sessions), not "
                              f"money. {_pos(ch.name)} ROAS would then be KPI per impression or click. Use the "
                              "channel's spend column; keep exposure out of the model or as a control."))
-        elif spec.kpi.type != "leads" and kpi_total > 0 and s.sum() > 3 * kpi_total:
+        elif kpi_kind(spec).is_money and kpi_total > 0 and s.sum() > 3 * kpi_total:
             out.append(Check("exposure_as_spend", "warning", ch.name,
                              f"{_pos(ch.name)} '{ch.spend}' adds up to {s.sum() / kpi_total:.0f}x the whole "
                              f"{spec.kpi.column}. Spend that large is more likely impressions or clicks than "
@@ -301,7 +303,7 @@ def identification_checks(fitted: Any) -> list[Check]:
 
     spec = fitted.spec
     words = spec.words
-    is_leads = spec.kpi.type == "leads"
+    kind = kpi_kind(spec)
     out = []
     for p in prior_influence(fitted):
         if p.subject == "total media":
@@ -312,8 +314,8 @@ def identification_checks(fitted: Any) -> list[Check]:
                                  "default prior. Add lift tests or ROAS priors from experience."))
             continue
         own = spec.channel_prior(p.subject, "roas") is not None
-        value = f"{1 / p.posterior_mean:,.2f} {spec.currency} per lead" if is_leads and p.posterior_mean > 0 \
-            else f"{words['return']} of {p.posterior_mean:.2f}"
+        value = (f"{kind.cost_name} of {1 / p.posterior_mean:,.2f} {spec.currency}"
+                 if kind.cost_is_headline and p.posterior_mean > 0 else f"{words['return']} of {p.posterior_mean:.2f}")
         if not p.data_informed:
             whose = "the ROAS prior you gave" if own else "the default prior"
             todo = ("Only a lift test will tell more." if own else

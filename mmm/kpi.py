@@ -53,6 +53,9 @@ class KpiKind:
         numbers the model cannot see (win rate, deal size).
     split_norm : str
         Key of the published brand-share norm in :data:`mmm.split.NORMS` ("b2c" or "b2b").
+    deal_economics : bool
+        True when a win rate and a deal size turn the KPI into revenue (pipeline, leads); a
+        revenue model takes neither.
     """
 
     type: str
@@ -65,6 +68,7 @@ class KpiKind:
     cost_is_headline: bool
     break_even: float
     split_norm: str
+    deal_economics: bool = True
 
     @property
     def per_1k(self) -> bool:
@@ -94,6 +98,28 @@ class KpiKind:
             return money(x, currency)
         return f"{compact(x)} {self.word}" if unit else compact(x)
 
+    def revenue_per_unit(self, win_rate: float | None = None, avg_deal_size: float | None = None) -> float:
+        """Revenue one unit of the KPI is worth: 1 for revenue, the win rate for pipeline, win rate x
+        deal size for leads; NaN when the numbers it needs are missing.
+
+        Examples
+        --------
+        >>> kpi_kind("pipeline").revenue_per_unit(0.2), kpi_kind("leads").revenue_per_unit(0.1, 5000.0)
+        (0.2, 500.0)
+        """
+        if not self.deal_economics:
+            return 1.0
+        if not win_rate:
+            return float("nan")
+        if self.is_money:  # pipeline: an amount already, won at the win rate
+            return float(win_rate)
+        return float(win_rate) * float(avg_deal_size) if avg_deal_size else float("nan")
+
+    @property
+    def ratio_label(self) -> str:
+        """Word after a return ratio in a sentence (``3.10x ROAS``); empty when the ratio stands alone."""
+        return self.return_name if self.return_name == "ROAS" else ""
+
     def words(self) -> dict[str, str]:
         """The legacy word table of :data:`mmm.spec.KPI_WORDS`: ``kpi``, ``return``, ``cost_per``."""
         return {"kpi": self.word, "return": self.return_name, "cost_per": self.cost_name}
@@ -101,7 +127,7 @@ class KpiKind:
 
 KINDS: dict[str, KpiKind] = {
     "revenue": KpiKind("revenue", "revenue", True, "ROAS", 1.0, "revenue per currency unit",
-                       "cost per revenue dollar", False, 1.0, "b2c"),
+                       "cost per revenue dollar", False, 1.0, "b2c", deal_economics=False),
     "pipeline": KpiKind("pipeline", "pipeline", True, "pipeline ROI", 1.0, "pipeline per currency unit",
                         "cost per pipeline dollar", False, float("nan"), "b2b"),
     "leads": KpiKind("leads", "leads", False, "leads per 1k", 1000.0, "leads per 1,000 currency units",

@@ -252,3 +252,21 @@ def test_brand_split_skipped_with_one_line_when_all_channels_share_a_role(output
         assert outputs["texts"]["report"].count("Skipped brand_split") == 1
     else:
         assert "norm" in brand[0]
+
+
+def test_revenue_per_unit_and_break_even_come_from_one_place():
+    """Break-even is 1 / (revenue one KPI unit is worth), for every KPI type."""
+    import math
+
+    from mmm.economics import break_even_return, check_economics
+    from mmm.errors import PlanError
+    from mmm.kpi import kpi_kind
+
+    assert break_even_return("revenue") == 1.0
+    assert break_even_return("pipeline", win_rate=0.25) == 4.0
+    assert break_even_return("leads", win_rate=0.1, avg_deal_size=2000.0) == 1 / 200.0
+    assert math.isnan(break_even_return("leads", win_rate=0.1))
+    assert math.isnan(break_even_return("pipeline"))
+    assert kpi_kind("leads").revenue_per_unit(0.1, 2000.0) == 200.0
+    with pytest.raises(PlanError, match="revenue"):
+        check_economics("revenue", 0.2, None)
