@@ -43,6 +43,7 @@ def save_fit(fitted: FittedModel, path: str | Path) -> Path:
         "mmm_diagnostics": json.dumps(fitted.diagnostics.to_dict()),
         "mmm_train_weeks": int(fitted.train_weeks),
     })
+    idata.posterior.attrs["mmm_digest"] = content_digest(idata)
     # Build the file in memory, then write it beside the target and rename it into place: a save
     # that fails (killed, disk full) never leaves a truncated model.nc where a good one was, and a
     # full disk is a plain OSError (HDF5 writing straight to a full disk raises RuntimeError and
@@ -55,6 +56,33 @@ def save_fit(fitted: FittedModel, path: str | Path) -> Path:
         else:
             _write_model(data, tmp)
     return path
+
+
+def content_digest(idata: az.InferenceData) -> str:
+    """SHA-256 of what a model file means: every array of every group and the ``mmm_*`` attributes.
+
+    Stored in the file at save and checked at load, so damage that the NetCDF reader cannot see
+    (a changed digit in the saved data or spec, a flipped bit in an uncompressed block) is refused
+    instead of silently giving other numbers.
+    """
+    import hashlib
+
+    import numpy as np
+
+    h = hashlib.sha256()
+    for name in sorted(idata.groups()):
+        ds = getattr(idata, name)
+        for var in sorted(map(str, ds.variables)):
+            values = np.asarray(ds.variables[var].values)
+            h.update(f"{name}/{var}:{values.shape}:".encode())
+            if values.dtype.kind in "OUS":      # text comes back from NetCDF as another dtype
+                h.update("\x00".join(map(str, values.ravel().tolist())).encode("utf-8", "surrogatepass"))
+            else:
+                h.update(values.dtype.str.encode())
+                h.update(np.ascontiguousarray(values).tobytes())
+    for key in sorted(k for k in idata.posterior.attrs if k.startswith("mmm_") and k != "mmm_digest"):
+        h.update(f"{key}={idata.posterior.attrs[key]}".encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
 
 
 def _netcdf_bytes(idata: az.InferenceData) -> bytes | None:
@@ -115,6 +143,9 @@ def load_fit(path: str | Path) -> FittedModel:
     if attrs.get("mmm_format") != FORMAT:
         raise FitError(f"'{path}' is a NetCDF file but not an mmm model (format tag "
                        f"{attrs.get('mmm_format')!r}, expected '{FORMAT}').")
+    if "mmm_digest" in attrs and attrs["mmm_digest"] != content_digest(idata):  # files of older saves have none
+        raise FitError(f"'{path}' is damaged: its content no longer matches the checksum written when it was "
+                       "saved. Refit (`mmm fit CONFIG.yaml --out DIR`) or restore the file from a backup.")
     try:
         spec = spec_from_dict(json.loads(attrs["mmm_spec"]))
         dataset = Dataset.from_json(spec, attrs["mmm_data"])
