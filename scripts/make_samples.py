@@ -1,12 +1,15 @@
-"""Write the simulated sample data sets of ``data/samples`` (deterministic from their seeds).
+"""Write every bundled sample file of ``data/samples`` (deterministic from their seeds).
 
 Usage::
 
     python scripts/make_samples.py              # into data/samples/
     python scripts/make_samples.py --out DIR    # somewhere else
 
-Writes ``ecommerce.csv``, ``ecommerce_truth.json``, ``ecommerce.yaml``, the same three
-for ``b2b`` and ``README.md`` (with the true parameter tables). See :mod:`mmm.simulate`.
+Writes, for ``ecommerce``, ``b2b``, ``d2c_mediation`` and ``b2b_funnel``, the CSV, the
+truth JSON and the YAML spec (plus a Markdown description of the last two); ``README.md``
+(with the true parameter tables); and the CRM export ``deals.csv``. The committed files
+are exactly what this script writes (``tests/test_simulate.py`` checks it). See
+:mod:`mmm.simulate`.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from mmm.simulate import write_samples
+from mmm.simulate import write_all_samples
 
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "data" / "samples"
 
@@ -24,7 +27,7 @@ def main(argv: list[str] | None = None) -> list[Path]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="target folder (default: data/samples)")
     args = parser.parse_args(argv)
-    written = write_samples(args.out)
+    written = write_all_samples(args.out)
     for path in written:
         print(path)
     return written

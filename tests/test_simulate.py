@@ -250,14 +250,48 @@ def test_marginal_roas_is_a_finite_difference():
 
 
 def test_shipped_samples_are_what_make_samples_writes(tmp_path):
+    """One script writes every file of data/samples, and the committed files are its output."""
     out = subprocess.run([sys.executable, str(ROOT / "scripts" / "make_samples.py"), "--out", str(tmp_path)],
                          capture_output=True, text=True, check=True)
     assert "ecommerce.csv" in out.stdout
-    for name in SAMPLE_FILES:
-        assert (tmp_path / name).read_text() == (SAMPLES / name).read_text(), f"{name} differs: rerun make_samples"
-    for name in ("ecommerce_truth.json", "b2b_truth.json"):
-        _assert_json_close(json.loads((tmp_path / name).read_text()),
-                           json.loads((SAMPLES / name).read_text()), name)
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == sorted(p.name for p in SAMPLES.iterdir()), "data/samples holds files make_samples does not write"
+    for name in set(SAMPLE_FILES) | {"deals.csv", "d2c_mediation.md", "b2b_funnel.yaml"}:
+        assert name in written
+    for name in written:
+        if name.endswith("_truth.json"):
+            _assert_json_close(json.loads((tmp_path / name).read_text()),
+                               json.loads((SAMPLES / name).read_text()), name)
+        else:
+            assert (tmp_path / name).read_text() == (SAMPLES / name).read_text(), f"{name} differs: rerun make_samples"
+
+
+def _loads_simulate(code: str) -> bool:
+    check = code + "\nimport sys\nprint(any(m.startswith('mmm.simulate') for m in sys.modules))\n"
+    run = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0, run.stderr[-2000:]
+    return run.stdout.strip().splitlines()[-1] == "True"
+
+
+def test_fitting_path_does_not_import_the_simulators():
+    """Simulation is outside the runtime path: fitting and planning never load mmm.simulate."""
+    # the modules themselves, with a bare `mmm` package (mmm/__init__.py not run)
+    bare = ("import sys, types\n"
+            f"pkg = types.ModuleType('mmm'); pkg.__path__ = [{str(ROOT / 'mmm')!r}]; sys.modules['mmm'] = pkg\n")
+    assert not _loads_simulate(bare + "import mmm.fitted, mmm.planning, mmm.samples")
+    # and through the real package
+    if _loads_simulate("import mmm.fitted, mmm.planning"):
+        if _loads_simulate("import mmm"):
+            pytest.xfail("mmm/__init__.py still imports mmm.simulate eagerly")
+        pytest.fail("importing mmm.fitted / mmm.planning loads mmm.simulate")
+
+
+def test_old_module_names_still_import():
+    import mmm.simulate_funnel as old
+    from mmm import simulate as new
+
+    assert old.simulate_funnel is new.simulate_funnel and old.write_funnel_samples is new.write_funnel_samples
+    assert new.config_dict(new.d2c_mediation_config(weeks=10))["weeks"] == 10
 
 
 def _assert_json_close(a, b, where):
