@@ -317,6 +317,19 @@ def _is_dates(s: pd.Series) -> bool:
     return bool(parsed.notna().mean() > 0.9)
 
 
+def _is_excel_days(col: str, s: pd.Series) -> bool:
+    """A date-named column of Excel day numbers (45292 = 2024-01-01) one day or one week apart."""
+    from mmm.data import EXCEL_SERIALS
+
+    v = _numbers(s)
+    if v is None or pd.api.types.is_bool_dtype(s) or len(v) < 2 or not _words(col) & DATE_WORDS:
+        return False
+    if not _whole(v) or v.min() < EXCEL_SERIALS[0] or v.max() > EXCEL_SERIALS[1]:
+        return False
+    steps = np.diff(np.unique(v))
+    return bool(len(steps)) and float(np.median(steps)) in (1.0, 7.0)
+
+
 def _whole(v: np.ndarray) -> bool:
     return bool(len(v)) and bool(np.all(np.isfinite(v))) and bool(np.all(np.abs(v - np.round(v)) < 1e-9))
 
@@ -548,7 +561,14 @@ def classify(frame: pd.DataFrame, *, file_hint: str = "") -> Classification:
             guesses[c] = g
     open_cols = [c for c in cols if c not in guesses]
     dates = [c for c in open_cols if not frame[c].isna().all() and _is_dates(frame[c])]
-    date_col = _pick_date(frame, dates)
+    excel = [] if dates else [c for c in open_cols if _is_excel_days(c, frame[c])]
+    date_col = _pick_date(frame, dates or excel)
+    for c in excel:
+        first = int(frame[c].dropna().iloc[0])
+        day = (pd.Timestamp("1899-12-30") + pd.Timedelta(days=first)).strftime("%Y-%m-%d")
+        guesses[c] = (ColumnGuess(c, "date", f"Excel day numbers ({first} = {day}): read as dates")
+                      if c == date_col else
+                      ColumnGuess(c, "calendar", f"another date column (the spec uses '{date_col}'): skipped"))
     for c in dates:
         guesses[c] = (ColumnGuess(c, "date", "values parse as dates") if c == date_col else
                       ColumnGuess(c, "calendar", f"another date column (the spec uses '{date_col}'): skipped"))

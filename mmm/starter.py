@@ -202,7 +202,8 @@ def _problems(c: Classification) -> tuple[str, ...]:
 # --------------------------------------------------------------------------------------
 
 
-def build_starter(frame: pd.DataFrame, *, data_path: str, currency: str = "USD") -> Starter:
+def build_starter(frame: pd.DataFrame, *, data_path: str, currency: str = "USD",
+                  sheet: str | int | None = None) -> Starter:
     """Classify ``frame``'s columns and write the commented starter spec.
 
     Parameters
@@ -214,6 +215,9 @@ def build_starter(frame: pd.DataFrame, *, data_path: str, currency: str = "USD")
         file name also names a channel whose spend column does not (``Cost`` in
         ``google_ads.csv`` becomes channel ``google``).
     currency : str, default "USD"
+    sheet : str or int, optional
+        The workbook sheet ``frame`` was read from, written as ``sheet:`` (Excel files of
+        several sheets; leave it out for the first sheet of a workbook or any other file).
 
     Returns
     -------
@@ -237,6 +241,8 @@ def build_starter(frame: pd.DataFrame, *, data_path: str, currency: str = "USD")
         "# The comment on each line says why that column went there; commented-out lines are",
         "# alternatives: uncomment the ones that are right.",
         f"data: {yaml_value(data_path)}",
+        *([_line(f"sheet: {yaml_value(sheet) if isinstance(sheet, str) else sheet}",
+                 "the workbook's sheet holding the weekly data")] if sheet is not None else []),
         _line(f"date_column: {yaml_value(date.column)}",
               f"{date.reason}; one row per week (Monday start recommended)"),
         *_kpi_lines(c.first("kpi")),

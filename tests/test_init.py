@@ -452,3 +452,37 @@ def test_on_never_becomes_true(tmp_path):
     assert True not in raw["channels"] and set(raw["channels"]) == {"channel_on", "channel_yes"}
     assert raw["events"] == ["on"]
     assert "  channel_on: {spend: on_spend, role: performance}" in text
+
+
+# --------------------------------------------------------------------------------------
+# Files as they come out of Excel and European locales (issue 15)
+# --------------------------------------------------------------------------------------
+
+
+def test_init_reads_excel_day_numbers_and_semicolon_csvs(tmp_path):
+    frame = _awkward_frame()
+    date = AWKWARD["date"]
+    serial = frame.copy()
+    serial[date] = (pd.to_datetime(serial[date]) - pd.Timestamp("1899-12-30")).dt.days   # 44564 = 2022-01-03
+    serial.to_csv(tmp_path / "serial.csv", index=False)
+    frame.to_csv(tmp_path / "semi.csv", index=False, sep=";", decimal=",")
+    for name in ("serial.csv", "semi.csv"):
+        out = tmp_path / f"{name}.yaml"
+        result = runner.invoke(app, ["init", str(tmp_path / name), "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        spec, ds = _load(out)
+        assert spec.date_column == date and ds.dates[0] == pd.Timestamp("2022-01-03")
+        assert {c.spend for c in spec.channels} == set(AWKWARD["spend"])
+    assert "Excel day numbers (44564 = 2022-01-03)" in (tmp_path / "serial.csv.yaml").read_text()
+
+
+def test_starter_writes_the_sheet_it_was_read_from(tmp_path):
+    path = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(path) as xl:
+        pd.DataFrame({"read me": ["the data is on the next sheet"]}).to_excel(xl, sheet_name="Notes", index=False)
+        _awkward_frame().to_excel(xl, sheet_name="Weekly", index=False)
+    text = build_starter(pd.read_excel(path, sheet_name="Weekly"), data_path="book.xlsx", sheet="Weekly").text
+    assert "sheet: Weekly" in text
+    (tmp_path / "mmm.yaml").write_text(text)
+    spec, ds = _load(tmp_path / "mmm.yaml")
+    assert spec.sheet == "Weekly" and ds.n_weeks == 104
