@@ -101,7 +101,8 @@ def samples_readme(truths: dict[str, dict[str, Any]]) -> str:
         "```",
         "",
         "`tests/test_simulate.py` checks that the shipped files are exactly what the script writes.",
-        "Other files in this folder (e.g. `deals.csv`) are produced elsewhere and are not described here.",
+        "The script also writes `d2c_mediation.*` and `b2b_funnel.*` (described in their own `.md`",
+        "files) and `deals.csv`, a CRM opportunities export (`mmm.simulate.deals`).",
         "",
         "| file | what |",
         "|---|---|",
@@ -223,7 +224,7 @@ def mediation_spec_yaml(config: MediationConfig) -> str:
     pbs = config.paid_search.channel if config.paid_search else None
     lines = [
         f"# Model spec for {config.name}.csv (simulated; the truth is in {config.name}_truth.json).",
-        "# Regenerate with: python -m mmm.simulate_funnel",
+        "# Regenerate with: python scripts/make_samples.py",
         f"# Mediation: fit with mmm.mediation.fit_mediated(spec, paid_brand_search='{pbs}');",
         "# brand channels (role: brand) drive the branded_search column.",
         f"data: {config.name}.csv",
@@ -246,7 +247,7 @@ def funnel_spec_yaml(config: FunnelConfig) -> str:
     lc = config.leads
     lines = [
         f"# Lead model spec for {config.name}.csv (simulated; the truth is in {config.name}_truth.json).",
-        "# Regenerate with: python -m mmm.simulate_funnel",
+        "# Regenerate with: python scripts/make_samples.py",
         "# Later stages (opportunities, pipeline, closed_won): see mmm.funnel.fit_funnel and",
         f"# {config.name}.md for the stage definitions.",
         f"data: {config.name}.csv",
@@ -281,9 +282,9 @@ def samples_markdown(med: dict[str, Any], fun: dict[str, Any], fcfg: FunnelConfi
     d2c = "\n".join([
         "# `d2c_mediation`: brand channels -> branded search -> revenue",
         "",
-        "Simulated by `mmm.simulate_funnel.simulate_mediation(d2c_mediation_config())` (seed "
+        "Simulated by `mmm.simulate.simulate_mediation(d2c_mediation_config())` (seed "
         f"{med['seed']}, {med['weeks']} weeks from {med['start']}). Regenerate with",
-        "`python -m mmm.simulate_funnel` (writes into `data/samples/`). Files: `d2c_mediation.csv`,",
+        "`python scripts/make_samples.py` (writes into `data/samples/`). Files: `d2c_mediation.csv`,",
         "`d2c_mediation.yaml` (a plain spec with `branded_search: branded_searches`),",
         "`d2c_mediation_truth.json`.",
         "",
@@ -336,7 +337,7 @@ def samples_markdown(med: dict[str, Any], fun: dict[str, Any], fcfg: FunnelConfi
     b2b = "\n".join([
         "# `b2b_funnel`: leads -> opportunities -> pipeline -> closed-won",
         "",
-        "Simulated by `mmm.simulate_funnel.simulate_funnel(b2b_funnel_config())` (leads seed "
+        "Simulated by `mmm.simulate.simulate_funnel(b2b_funnel_config())` (leads seed "
         f"{lt['seed']}, stages seed {fun['seed']}, {fun['weeks']} weeks from {lt['start']}). Files:",
         "`b2b_funnel.csv`, `b2b_funnel.yaml` (the lead model: `kpi.type: leads`),",
         "`b2b_funnel_truth.json`.",
