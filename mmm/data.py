@@ -20,6 +20,7 @@ import gzip
 import json
 import re
 import warnings
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -277,7 +278,7 @@ def _read(source: str | Path | pd.DataFrame, sheet: str | int | None = None) -> 
         return _read_excel(path, sheet)
     except pd.errors.EmptyDataError:
         raise DataError(f"Data file '{path}' is empty.") from None
-    except (ValueError, OSError, ImportError, pd.errors.ParserError) as exc:
+    except (ValueError, OSError, ImportError, pd.errors.ParserError, zipfile.BadZipFile, KeyError) as exc:
         if isinstance(exc, DataError):
             raise
         raise DataError(f"Could not read '{path}' as {suffix} ({exc}). Check the file opens "

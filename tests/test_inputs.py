@@ -157,6 +157,17 @@ def test_sheet_is_validated_strictly(tmp_path):
     assert result.exit_code == 0, result.output
 
 
+def test_a_damaged_workbook_is_exit_2(tmp_path):
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "book.xlsx", "w") as z:          # a zip, but not a workbook
+        z.writestr("a.txt", "hi")
+    (tmp_path / "cut.xlsx").write_bytes(b"PK\x03\x04" + b"x" * 100)  # a download cut short
+    for name in ("book.xlsx", "cut.xlsx"):
+        with pytest.raises(DataError, match=f"Could not read '.*{name}' as .xlsx"):
+            load_data(tmp_path / name, make_spec())
+
+
 def test_sheet_on_a_csv_is_an_error(tmp_path):
     config = _write_case(tmp_path, sheet="Weekly")
     result = runner.invoke(app, ["validate", str(config)])

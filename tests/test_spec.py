@@ -148,3 +148,17 @@ def test_kpi_value_per_unit():
         spec_from_dict({**base, "kpi": {"column": "leads", "type": "leads", "value_per_unit": -3}})
     with pytest.raises(SpecError, match="plays two roles"):
         spec_from_dict({**base, "kpi": {"column": "leads", "type": "leads", "value_per_unit": "tv_spend"}})
+
+
+def test_values_that_would_crash_or_be_stringified_are_refused():
+    """inf where a whole number goes was an OverflowError (exit 1); a list as currency or data was kept as text."""
+    base = {"date_column": "week", "kpi": "revenue", "channels": {"tv": "tv_spend"}}
+    cases = [({"fit": {"draws": float("inf")}}, "'fit.draws' must be a whole number; got inf"),
+             ({"model": {"l_max": float("nan")}}, "'model.l_max' must be a whole number"),
+             ({"currency": ["EUR", "USD"]}, "'currency' must be a currency code such as USD or EUR; got a list of 2"),
+             ({"data": {"path": "x.csv"}}, "'data' must be the path of the data file"),
+             ({"sheet": True}, "'sheet' must be the name of a sheet")]
+    for change, fragment in cases:
+        with pytest.raises(SpecError) as err:
+            spec_from_dict({**base, **change})
+        assert fragment in str(err.value)
