@@ -1,0 +1,301 @@
+"""Wall time of each ``mmm`` command as a user runs it (issue 16, "Interactive speed").
+
+    python benchmarks/latency.py                          # every command, 3 repeats
+    python benchmarks/latency.py --repeats 5 --commands help,validate
+    python benchmarks/latency.py --quick                  # skip the fits and the report (seconds, not minutes)
+
+Every command runs as its own subprocess through the installed ``mmm`` console script,
+on a bundled sample (``data/samples/ecommerce.yaml`` by default, ``--dataset b2b`` for the
+other) copied into a temporary folder:
+
+* ``help``      ``mmm --help``
+* ``validate``  ``mmm validate CONFIG``
+* ``fit``       ``mmm fit CONFIG --out D`` with the default settings (a cold JAX compilation
+  cache: each repeat gets a fresh ``MMM_JAX_CACHE`` folder)
+* ``refit``     the same fit again (same structure: the JAX cache from ``fit`` is warm)
+* ``fit_fast``  the same fit with ``MMM_FAST=1`` (few draws; ``--fast`` when ``mmm fit`` has it)
+* ``plan``      ``mmm plan D``
+* ``report``    ``mmm report D`` (default formats)
+
+``plan`` and ``report`` need a fitted folder: when ``fit`` is not among the commands, one
+``MMM_FAST`` fit is made first (not timed).
+
+The table gives the median, min and max wall time over ``--repeats`` and notes with a
+per-phase breakdown where one is available: for ``help`` the import time of ``mmm.cli``
+(``python -X importtime``, median over the repeats) and the heavy libraries it pulls in;
+for ``validate`` the heavy libraries its code path imports; for the fits the phases the
+fit records in ``diagnostics.json`` (``build_seconds`` = building the PyMC model,
+``seconds`` = the sampler call, i.e. compilation + tuning + draws; the rest is Python
+start-up, imports, loading the data, the convergence checks and writing the outputs).
+Machine load (``os.getloadavg()``) before and after, and the core count, go into the
+output: on a shared machine the seconds are upper bounds.
+
+Writes ``benchmarks/results/latency.csv`` (``--csv`` to change), one row per command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as _dt
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+SAMPLES = ROOT / "data" / "samples"
+COMMANDS = ("help", "validate", "fit", "refit", "fit_fast", "plan", "report")
+QUICK_SKIP = ("fit", "refit", "fit_fast", "report")
+#: Libraries that `mmm --help` and `mmm validate` should not need.
+HEAVY = ("pymc", "pytensor", "jax", "jaxlib", "numpyro", "arviz", "matplotlib", "scipy", "xarray", "numba", "nutpie")
+
+
+def mmm_command() -> list[str]:
+    """The installed console script next to this interpreter, else the same entry point via ``-c``."""
+    script = Path(sys.executable).parent / "mmm"
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "import sys; from mmm.cli import main; sys.argv[0] = 'mmm'; main()"]
+
+
+def timed(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float) -> tuple[float, int, str]:
+    """Run ``cmd``; return (wall seconds, exit code, last lines of stderr)."""
+    t0 = time.perf_counter()
+    r = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    wall = time.perf_counter() - t0
+    tail = " | ".join((r.stderr or r.stdout).strip().splitlines()[-3:])
+    return wall, r.returncode, tail
+
+
+def import_time(module: str, env: dict[str, str]) -> tuple[float, dict[str, float]]:
+    """``python -X importtime -c 'import MODULE'``: total seconds and cumulative seconds per top package."""
+    r = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {module}"], env=env,
+                       capture_output=True, text=True, timeout=300)
+    total, per_pkg = 0.0, {}
+    for line in r.stderr.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        _, cum, raw_name = line[len("import time:"):].split("|", 2)
+        try:
+            cumulative = int(cum) / 1e6
+        except ValueError:  # the header line
+            continue
+        name = raw_name.strip()
+        depth = (len(raw_name) - len(raw_name.lstrip()) - 1) // 2  # importtime indents nested imports by 2
+        if depth == 0:  # a top-level import of this run: its cumulative time counts once
+            total += cumulative
+            top = name.split(".")[0]
+            per_pkg[top] = per_pkg.get(top, 0.0) + cumulative
+        elif name in HEAVY:  # a heavy package imported by something else: keep its own cumulative time
+            per_pkg[name] = max(per_pkg.get(name, 0.0), cumulative)
+    return total, per_pkg
+
+
+def heavy_after(code: str, cwd: Path, env: dict[str, str]) -> list[str]:
+    """Heavy top-level packages in ``sys.modules`` after running ``code`` in a fresh interpreter."""
+    probe = (code + "\nimport sys, json\n"
+             f"print('HEAVY=' + json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))")
+    r = subprocess.run([sys.executable, "-c", probe], cwd=cwd, env=env, capture_output=True, text=True,
+                       timeout=300)
+    for line in r.stdout.splitlines():
+        if line.startswith("HEAVY="):
+            return json.loads(line[len("HEAVY="):])
+    return ["?probe failed: " + " | ".join(r.stderr.strip().splitlines()[-2:])]
+
+
+def fit_has_fast_flag(env: dict[str, str]) -> bool:
+    r = subprocess.run([*mmm_command(), "fit", "--help"], env=env, capture_output=True, text=True, timeout=120)
+    return "--fast" in r.stdout
+
+
+def diagnostics_phases(outdir: Path) -> dict[str, float]:
+    try:
+        d = json.loads((outdir / "diagnostics.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return {"build": float(d.get("build_seconds") or 0.0), "sampler": float(d.get("seconds") or 0.0),
+            "chains": d.get("chains"), "draws": d.get("draws"), "tune": d.get("tune")}
+
+
+def plan_phases(outdir: Path) -> dict[str, float]:
+    """The optimizer's and the brand split's own seconds, from ``plan.json``."""
+    try:
+        info = json.loads((outdir / "plan.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    opt = (info.get("plan") or {}).get("optimizer") or {}
+    out = {}
+    if isinstance(opt.get("seconds_total", opt.get("seconds")), (int, float)):
+        out["optimizer"] = float(opt.get("seconds_total", opt.get("seconds")))
+    if isinstance((info.get("split") or {}).get("seconds"), (int, float)):
+        out["split"] = float(info["split"]["seconds"])
+    return out
+
+
+def _med(xs: list[float]) -> float:
+    return statistics.median(xs) if xs else float("nan")
+
+
+def run(commands: list[str], repeats: int, dataset: str, timeout: float) -> dict[str, Any]:
+    base_env = {**os.environ, "PYTHONWARNINGS": "ignore", "NO_COLOR": "1", "COLUMNS": "120"}
+    base_env.pop("MMM_FAST", None)
+    mmm = mmm_command()
+    fast_flag = "fit_fast" in commands and fit_has_fast_flag(base_env)
+    walls: dict[str, list[float]] = {c: [] for c in commands}
+    codes: dict[str, list[int]] = {c: [] for c in commands}
+    notes: dict[str, list[str]] = {c: [] for c in commands}
+    phases: dict[str, list[dict[str, float]]] = {c: [] for c in commands}
+    tails: dict[str, str] = {}
+    load_before = os.getloadavg()
+    started = time.time()
+    with tempfile.TemporaryDirectory(prefix="mmm-latency-") as tmp_s:
+        tmp = Path(tmp_s)
+        for f in SAMPLES.glob(f"{dataset}*"):
+            shutil.copy(f, tmp / f.name)
+        config = f"{dataset}.yaml"
+        for rep in range(repeats):
+            env = {**base_env, "MMM_JAX_CACHE": str(tmp / f"jax-cache-{rep}")}  # cold for `fit`, warm for `refit`
+            out = tmp / f"out-{rep}"
+            fast_out = tmp / f"out-fast-{rep}"
+            if any(c in commands for c in ("plan", "report")) and "fit" not in commands:
+                subprocess.run([*mmm, "fit", config, "--out", str(out)], cwd=tmp, env={**env, "MMM_FAST": "1"},
+                               capture_output=True, timeout=timeout)
+            for cmd in commands:
+                run_env, argv = env, None
+                if cmd == "help":
+                    argv = [*mmm, "--help"]
+                elif cmd == "validate":
+                    argv = [*mmm, "validate", config]
+                elif cmd in ("fit", "refit"):
+                    argv = [*mmm, "fit", config, "--out", str(out)]
+                elif cmd == "fit_fast":
+                    argv = [*mmm, "fit", config, "--out", str(fast_out)] + (["--fast"] if fast_flag else [])
+                    if not fast_flag:
+                        run_env = {**env, "MMM_FAST": "1"}
+                elif cmd == "plan":
+                    argv = [*mmm, "plan", str(out)]
+                elif cmd == "report":
+                    argv = [*mmm, "report", str(out)]
+                try:
+                    wall, code, tail = timed(argv, tmp, run_env, timeout)
+                except subprocess.TimeoutExpired:
+                    wall, code, tail = float("nan"), -1, f"timed out after {timeout:.0f} s"
+                walls[cmd].append(wall)
+                codes[cmd].append(code)
+                if code not in (0, 3):
+                    tails[cmd] = tail
+                if cmd in ("fit", "refit", "fit_fast"):
+                    ph = diagnostics_phases(fast_out if cmd == "fit_fast" else out)
+                    if ph:
+                        ph["rest"] = wall - ph["build"] - ph["sampler"]
+                        phases[cmd].append(ph)
+                elif cmd == "plan":
+                    ph = plan_phases(out)
+                    if ph:
+                        phases[cmd].append(ph)
+                print(f"  repeat {rep + 1}/{repeats} {cmd:9s} {wall:7.2f} s  exit {code}", file=sys.stderr,
+                      flush=True)
+        # per-phase probes (not part of the timed runs)
+        if "help" in commands:
+            imports = [import_time("mmm.cli", base_env) for _ in range(repeats)]
+            tot = _med([t for t, _ in imports])
+            pk = imports[0][1]
+            top = sorted(((v, k) for k, v in pk.items() if k in HEAVY or v > 0.1), reverse=True)[:6]
+            notes["help"].append(f"import mmm.cli {tot:.2f} s (" + ", ".join(f"{k} {v:.2f}" for v, k in top) + ")")
+            heavy = heavy_after("import mmm.cli", tmp, base_env)
+            notes["help"].append("heavy imported: " + (", ".join(heavy) or "none"))
+        if "validate" in commands:
+            code = ("from typer.testing import CliRunner\nfrom mmm.cli import app\n"
+                    f"r = CliRunner().invoke(app, ['validate', {config!r}])\nassert r.exit_code == 0, r.output")
+            heavy = heavy_after(code, tmp, base_env)
+            notes["validate"].append("heavy imported: " + (", ".join(heavy) or "none"))
+    for cmd in commands:
+        if phases[cmd]:
+            keys = [k for k in phases[cmd][0] if k not in ("chains", "draws", "tune")]
+            med = {k: _med([p[k] for p in phases[cmd] if k in p]) for k in keys}
+            p0 = phases[cmd][0]
+            shape = f"{p0['chains']}x{p0['draws']} draws, {p0['tune']} tune; " if "chains" in p0 else ""
+            fmt = "{:.2f}" if cmd == "plan" else "{:.1f}"
+            notes[cmd].insert(0, shape + ", ".join(f"{k} {fmt.format(v)} s" for k, v in med.items()))
+        if cmd == "fit_fast":
+            notes[cmd].append("--fast" if fast_flag else "MMM_FAST=1")
+        if cmd == "refit":
+            notes[cmd].append("warm JAX cache")
+        if cmd == "fit":
+            notes[cmd].append("cold JAX cache")
+        bad = [c for c in codes[cmd] if c not in (0, 3)]
+        if bad:
+            notes[cmd].append(f"FAILED exit {bad[0]}: {tails.get(cmd, '')}")
+        elif 3 in codes[cmd]:
+            notes[cmd].append("exit 3 (not converged)")
+    rows = []
+    for cmd in commands:
+        xs = [w for w in walls[cmd] if w == w]
+        rows.append({"command": cmd, "median_s": round(_med(xs), 2), "min_s": round(min(xs), 2) if xs else None,
+                     "max_s": round(max(xs), 2) if xs else None, "repeats": len(walls[cmd]),
+                     "notes": "; ".join(notes[cmd])})
+    return {"rows": rows, "load_before": load_before, "load_after": os.getloadavg(),
+            "cores": os.cpu_count(), "dataset": dataset, "repeats": repeats,
+            "when": _dt.datetime.fromtimestamp(started).strftime("%Y-%m-%d %H:%M"),
+            "elapsed_s": round(time.time() - started, 1), "python": platform.python_version()}
+
+
+def table(result: dict[str, Any]) -> str:
+    la, lb = result["load_before"], result["load_after"]
+    lines = [f"{result['when']}, dataset {result['dataset']}, {result['repeats']} repeats, "
+             f"{result['cores']} cores, Python {result['python']}, load average (1/5/15 min) "
+             f"{la[0]:.2f}/{la[1]:.2f}/{la[2]:.2f} before, {lb[0]:.2f}/{lb[1]:.2f}/{lb[2]:.2f} after, "
+             f"{result['elapsed_s']:.0f} s in all",
+             "",
+             "| command | median s | min | max | notes |",
+             "|---|---:|---:|---:|---|"]
+    for r in result["rows"]:
+        lines.append(f"| {r['command']} | {r['median_s']:.2f} | {r['min_s']:.2f} | {r['max_s']:.2f} | {r['notes']} |")
+    return "\n".join(lines)
+
+
+def write_csv(result: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    la, lb = result["load_before"], result["load_after"]
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["command", "median_s", "min_s", "max_s", "repeats", "notes", "dataset", "cores",
+                    "load_before_1m", "load_after_1m", "when"])
+        for r in result["rows"]:
+            w.writerow([r["command"], r["median_s"], r["min_s"], r["max_s"], r["repeats"], r["notes"],
+                        result["dataset"], result["cores"], round(la[0], 2), round(lb[0], 2), result["when"]])
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--commands", default=",".join(COMMANDS), help=f"comma-separated subset of {','.join(COMMANDS)}")
+    p.add_argument("--quick", action="store_true", help=f"skip {', '.join(QUICK_SKIP)}")
+    p.add_argument("--dataset", default="ecommerce", choices=("ecommerce", "b2b"))
+    p.add_argument("--timeout", type=float, default=1200, help="seconds per command")
+    p.add_argument("--csv", type=Path, default=HERE / "results" / "latency.csv")
+    args = p.parse_args(argv)
+    commands = [c.strip() for c in args.commands.split(",") if c.strip()]
+    unknown = [c for c in commands if c not in COMMANDS]
+    if unknown:
+        p.error(f"unknown command(s) {', '.join(unknown)}; choose from {', '.join(COMMANDS)}")
+    if args.quick:
+        commands = [c for c in commands if c not in QUICK_SKIP]
+    result = run(commands, max(1, args.repeats), args.dataset, args.timeout)
+    print("\n" + table(result))
+    write_csv(result, args.csv)
+    print(f"\nwrote {args.csv}")
+    return 1 if any("FAILED" in r["notes"] for r in result["rows"]) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
