@@ -21,13 +21,19 @@ SAMPLES = ("ecommerce", "b2b", "d2c_mediation", "b2b_funnel")
 
 
 def samples_dir() -> Path:
-    """Folder holding the sample files (``data/samples`` of the source checkout)."""
+    """Folder holding the sample files.
+
+    An installed package carries them in ``mmm/sample_data/`` (copied there from
+    ``data/samples/`` when the wheel is built, see ``setup.py``); a source checkout or an
+    editable install (``pip install -e .``) reads ``data/samples/`` next to the package.
+    """
     here = Path(__file__).resolve().parent
-    for candidate in (here.parent / "data" / "samples", here / "samples"):
+    for candidate in (here / "sample_data", here.parent / "data" / "samples"):
         if (candidate / "ecommerce.yaml").exists():
             return candidate
-    raise MMMError("The bundled sample data was not found. Install mmm from a clone of the repository "
-                   "(`pip install -e .`) so that data/samples/ sits next to the package.")
+    raise MMMError("The bundled sample data was not found: neither mmm/sample_data/ (an installed "
+                   "package) nor data/samples/ next to the package (a clone of the repository). "
+                   "Reinstall mmm, or run scripts/make_samples.py in a clone.")
 
 
 def sample_path(name: str, suffix: str = ".yaml") -> Path:

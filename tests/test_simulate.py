@@ -439,3 +439,14 @@ def test_peer_lambda_conversion_keeps_the_curve():
         np.testing.assert_allclose(ours, peer, rtol=1e-12, atol=1e-15)
     assert units["x1"]["alpha"] == 0.4 and units["x2"]["alpha"] == 0.2
     assert units["x1"]["beta"] == pytest.approx(3.0) and units["x2"]["beta"] == pytest.approx(2.0)
+
+
+def test_declared_package_data_exists():
+    """pyproject's package data exists, and the build hook ships every sample file."""
+    import tomllib
+
+    conf = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    for pattern in conf["tool"]["setuptools"]["package-data"]["mmm"]:
+        assert list((ROOT / "mmm").glob(pattern)), f"package data {pattern!r} matches nothing"
+    assert "graft data/samples" in (ROOT / "MANIFEST.in").read_text()
+    assert '"data" / "samples"' in (ROOT / "setup.py").read_text()
