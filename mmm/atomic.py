@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -220,6 +221,59 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _create_lock(lock: Path) -> bool:
+    """Create ``lock`` holding this process id, all at once; False if it exists already.
+
+    The id is written to a private file first and hard-linked into place, so another process never
+    sees the lock empty (and takes it for stale). Where hard links are impossible, the lock is
+    created exclusively and then written. If the id cannot be written (disk full), no lock is left.
+    """
+    text = f"{os.getpid()}\n".encode()
+    private = lock.with_name(f"{lock.name}.{os.getpid()}.new")
+    try:
+        with open(private, "wb") as fh:
+            fh.write(text)
+        try:
+            os.link(private, lock)
+            return True
+        except FileExistsError:
+            return False
+        except OSError:  # no hard links on this file system: fall through
+            pass
+    finally:
+        private.unlink(missing_ok=True)
+    try:
+        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    except FileExistsError:
+        return False
+    try:
+        os.write(fd, text)
+    except BaseException:
+        os.close(fd)
+        lock.unlink(missing_ok=True)
+        raise
+    os.close(fd)
+    return True
+
+
+def _lock_owner(lock: Path) -> int | None:
+    """The process id written in ``lock``; 0 if unreadable or empty for a while; None if gone."""
+    try:
+        text = lock.read_text().strip()
+        age = time.time() - lock.stat().st_mtime
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return 0
+    if not text and age < 5:  # being created (no hard links here): give its writer a moment
+        time.sleep(0.2)
+        return _lock_owner(lock)
+    try:
+        return int(text or "0")
+    except ValueError:
+        return 0
+
+
 @contextlib.contextmanager
 def output_lock(out: str | Path) -> Iterator[Path]:
     """Hold ``out/.mmm-fit.lock`` (holding this process id) for the duration of the block.
@@ -238,27 +292,40 @@ def output_lock(out: str | Path) -> Iterator[Path]:
     ------
     MMMError
         If a live process holds the lock. A lock left by a process that is gone is taken over.
+    OSError
+        If the lock cannot be written (disk full, permissions); no lock is left behind then.
+
+    Notes
+    -----
+    Two processes that find the same stale lock cannot both take it over: each first renames it to
+    a private name, which only one of them can do, and checks that what it renamed is still stale.
     """
     lock = Path(out) / LOCK_NAME
-    for _ in range(3):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            try:
-                pid = int(lock.read_text().strip() or "0")
-            except (OSError, ValueError):
-                pid = 0
-            if _pid_alive(pid):
-                raise MMMError(f"another fit is writing to {out} (pid {pid}); wait for it to finish or use "
-                               f"another --out (if no fit is running, remove {lock}).") from None
-            lock.unlink(missing_ok=True)  # stale: its process is gone
+    for _ in range(5):
+        if _create_lock(lock):
+            break
+        pid = _lock_owner(lock)
+        if pid is None:  # released meanwhile: try again
             continue
+        if _pid_alive(pid):
+            raise MMMError(f"another fit is writing to {out} (pid {pid}); wait for it to finish or use "
+                           f"another --out (if no fit is running, remove {lock}).") from None
+        # stale: its process is gone. Rename it away (atomic: one taker wins), then make sure it was
+        # the stale lock that was renamed and not a fresh one that replaced it meanwhile
+        taken = lock.with_name(f"{lock.name}.{os.getpid()}.stale")
         try:
-            os.write(fd, f"{os.getpid()}\n".encode())
-        finally:
-            os.close(fd)
-        break
-    else:  # pragma: no cover - lost the race three times
+            os.replace(lock, taken)
+        except FileNotFoundError:
+            continue
+        owner = _lock_owner(taken)
+        if owner and owner != pid and _pid_alive(owner):
+            with contextlib.suppress(OSError):
+                os.link(taken, lock)  # a live fit's lock: put it back
+            taken.unlink(missing_ok=True)
+            raise MMMError(f"another fit is writing to {out} (pid {owner}); wait for it to finish or use "
+                           f"another --out.") from None
+        taken.unlink(missing_ok=True)
+    else:  # pragma: no cover - lost the race five times
         raise MMMError(f"another fit is writing to {out}; could not take its lock {lock}.")
     try:
         yield lock

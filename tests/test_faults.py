@@ -259,3 +259,284 @@ def test_plan_weeks_beyond_a_year_is_refused_as_the_message_says(small_fit):
 
     budget = float(current_weekly_spend(small_fit, 52).sum()) * 52
     assert optimize_budget(small_fit, budget, weeks=52).summary["weeks"] == 52
+
+
+# --- faults as real processes: killed saves, a real full disk, two fits at once, damaged files ---------------
+
+import random  # noqa: E402
+import shutil  # noqa: E402
+import signal  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _same_model(a, b) -> None:
+    """``a`` holds the same posterior, spec, data and diagnostics as ``b``."""
+    import numpy as np
+    import xarray as xr
+
+    xr.testing.assert_equal(a.idata.posterior, b.idata.posterior)
+    assert a.spec.to_dict() == b.spec.to_dict()
+    assert np.array_equal(a.dataset.kpi, b.dataset.kpi) and np.array_equal(a.dataset.spend, b.dataset.spend)
+    assert a.diagnostics.to_dict() == b.diagnostics.to_dict()
+
+
+def _env() -> dict:
+    """Environment of a child interpreter: this checkout first on the path, no line wrapping."""
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+            "COLUMNS": "400", "NO_COLOR": "1", "MMM_JAX_CACHE": "off"}
+
+
+def _watchdog(proc: subprocess.Popen, seconds: float) -> threading.Timer:
+    """Kill ``proc`` after ``seconds``: a hung child fails the test instead of hanging the suite."""
+    timer = threading.Timer(seconds, proc.kill)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+# A child interpreter loads a model once, then for each folder read from stdin forks a process that
+# saves the model into that folder over and over until the test kills it with SIGKILL. "slow" reuses
+# the file's bytes built once and writes them in small pieces (a slow disk), so that nearly all of
+# its time is spent writing and the kill lands inside the write.
+_SAVER = r"""
+import os, sys, time
+import mmm, mmm.persist
+fitted = mmm.load(sys.argv[1])
+real_write, real_bytes = mmm.persist._write_model, mmm.persist._netcdf_bytes
+built = []
+def cached_bytes(idata):
+    if not built:
+        built.append(real_bytes(idata))
+    return built[0]
+mmm.persist._netcdf_bytes = cached_bytes
+fitted.save(sys.argv[2])
+mmm.persist._netcdf_bytes = real_bytes
+def slow_write(data, tmp):
+    with open(tmp, "wb") as fh:
+        for i in range(0, len(data), 4096):
+            fh.write(data[i:i + 4096])
+            fh.flush()
+            time.sleep(0.002)
+print("ready", flush=True)
+for line in sys.stdin:
+    folder, mode = line.split()
+    mmm.persist._write_model = slow_write if mode == "slow" else real_write
+    mmm.persist._netcdf_bytes = cached_bytes if mode == "slow" else real_bytes
+    pid = os.fork()
+    if pid == 0:
+        try:
+            while True:
+                fitted.save(os.path.join(folder, "model.nc"))
+        finally:
+            os._exit(0)
+    print(pid, flush=True)
+    _, status = os.waitpid(pid, 0)
+    print(os.WTERMSIG(status) if os.WIFSIGNALED(status) else -1, flush=True)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork() and SIGKILL")
+def test_a_save_killed_at_any_moment_leaves_the_good_model(saved_dir, small_fit, tmp_path):
+    """SIGKILL at 0.05-1 s into a loop of saves: model.nc always loads and equals the good model; the
+    killed save's temporary file is hidden, ignored by load and removed by the next save."""
+    good = saved_dir / "model.nc"
+    proc = subprocess.Popen([sys.executable, "-c", _SAVER, str(good), str(tmp_path / "scratch.nc")],
+                            stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True, cwd=ROOT, env=_env())
+    timer = _watchdog(proc, 90)
+    trials = [(0.05, "real"), (0.35, "real"), (0.8, "real"), (0.05, "slow"), (0.3, "slow"), (0.6, "slow"),
+              (1.0, "slow")]
+    stray = {"real": 0, "slow": 0}
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        for i, (delay, mode) in enumerate(trials):
+            folder = tmp_path / f"kill{i}"
+            folder.mkdir()
+            shutil.copy(good, folder / "model.nc")
+            proc.stdin.write(f"{folder} {mode}\n")
+            proc.stdin.flush()
+            pid = int(proc.stdout.readline())
+            time.sleep(delay)
+            os.kill(pid, signal.SIGKILL)
+            assert proc.stdout.readline().strip() == str(int(signal.SIGKILL))     # killed while saving
+            names = sorted(p.name for p in folder.iterdir())
+            temps = [n for n in names if n != "model.nc"]
+            assert "model.nc" in names, names
+            assert all(n.startswith(".model.") and ".tmp" in n for n in temps), names   # hidden temp files only
+            stray[mode] += len(temps)
+            _same_model(mmm.load(folder), small_fit)
+            small_fit.save(folder / "model.nc")             # the next save removes what the killed one left
+            assert sorted(p.name for p in folder.iterdir()) == ["model.nc"]
+            _same_model(mmm.load(folder), small_fit)
+    finally:
+        timer.cancel()
+        proc.kill()
+        proc.wait()
+    assert stray["slow"] > 0, "no kill landed inside a write: the test tested nothing"
+
+
+def _mount_tmpfs(where: Path, size: int) -> None:
+    """Mount a ``size``-byte tmpfs at ``where``; skip the test where that is impossible."""
+    if sys.platform != "linux" or os.geteuid() != 0 or not shutil.which("mount"):
+        pytest.skip("a real small file system needs root on Linux (mount -t tmpfs)")
+    where.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.strip() or done.returncode}")
+
+
+@pytest.fixture()
+def tiny_disk(small_fit, tmp_path):
+    """A real file system with room for one model.nc and a little more, but not for a second copy."""
+    probe = small_fit.save(tmp_path / "probe.nc").stat().st_size
+    disk = tmp_path / "disk"
+    _mount_tmpfs(disk, (probe * 3 // 2 // 4096 + 1) * 4096)
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+
+
+def _fill(folder: Path) -> None:
+    """Fill the file system under ``folder`` up to the last byte."""
+    try:
+        with open(folder / "filler", "wb") as fh:
+            while True:
+                fh.write(b"\0" * 4096)
+                fh.flush()
+    except OSError as exc:
+        assert exc.errno == errno.ENOSPC
+
+
+def test_a_real_full_disk_keeps_the_previous_model(small_fit, tiny_disk, tmp_path, monkeypatch):
+    """On a real full file system: save raises OSError (not HDF5's RuntimeError, not a crash), `mmm fit`
+    and `mmm plan` exit 2 saying the disk is full, and the model already there still loads."""
+    path = small_fit.save(tiny_disk / "model.nc")                          # one copy fits
+    before = path.read_bytes()
+    with pytest.raises(OSError) as info:
+        small_fit.save(path)                                                  # a second (temporary) one not
+    assert info.value.errno == errno.ENOSPC
+    assert path.read_bytes() == before and sorted(p.name for p in tiny_disk.iterdir()) == ["model.nc"]
+
+    config = _case(tmp_path)
+    monkeypatch.setattr("mmm.fitted.Model.fit", lambda self, *a, **k: small_fit)
+    _fails_cleanly(runner.invoke(app, ["fit", str(config), "--out", str(tiny_disk)]),
+                   "No space left on device", "Free some disk space")
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tiny_disk.iterdir()) == ["model.nc"]                 # no temp file, no lock
+    monkeypatch.undo()
+
+    _fill(tiny_disk)
+    _fails_cleanly(runner.invoke(app, ["plan", str(tiny_disk), "--weeks", "4"]), "No space left on device")
+    (tiny_disk / "filler").unlink()
+    assert sorted(p.name for p in tiny_disk.iterdir()) == ["model.nc"]
+    _same_model(mmm.load(tiny_disk), small_fit)
+
+
+# Two real `mmm fit` processes (the console entry, mmm.cli:main) into one folder. The sampling is
+# replaced by loading a saved model, and it waits for the file `go`: the test creates it once one
+# of the two has exited, so the two really overlap. The lock, the checks and the outputs are real.
+_FIT = r"""
+import os, sys, time
+import mmm, mmm.fitted
+from mmm.cli import main
+model_dir, go = sys.argv[1], sys.argv[2]
+def fit(self, *args, **kwargs):
+    deadline = time.time() + 60
+    while not os.path.exists(go) and time.time() < deadline:
+        time.sleep(0.02)
+    return mmm.load(model_dir)
+mmm.fitted.Model.fit = fit
+sys.argv = ["mmm", "fit", *sys.argv[3:]]
+main()
+"""
+
+
+def test_two_fits_started_at_once_into_one_folder(saved_dir, small_fit, tmp_path):
+    """Exactly one fit wins the folder (exit 0 or 3); the other exits 2 at once, naming the folder and
+    the lock; afterwards model.nc loads and no lock is left."""
+    config = _case(tmp_path)
+    out, go = tmp_path / "both", tmp_path / "go"
+    cmd = [sys.executable, "-c", _FIT, str(saved_dir), str(go), str(config), "--out", str(out)]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT,
+                              env=_env()) for _ in range(2)]
+    timers = [_watchdog(p, 90) for p in procs]
+    try:
+        deadline = time.time() + 60
+        while all(p.poll() is None for p in procs) and time.time() < deadline:
+            time.sleep(0.05)
+        go.touch()                                    # let the winner (if there is one) finish
+        outputs = [p.communicate()[0] for p in procs]
+    finally:
+        for p, t in zip(procs, timers, strict=True):
+            t.cancel()
+            p.kill()
+            p.wait()
+    codes = [p.returncode for p in procs]
+    won = [i for i, c in enumerate(codes) if c in (0, 3)]
+    lost = [i for i, c in enumerate(codes) if c == EXIT_INPUT]
+    assert len(won) == 1 and len(lost) == 1, (codes, outputs)
+    text = " ".join(outputs[lost[0]].split())
+    assert "another fit is writing to" in text and str(out) in text and "Traceback" not in text, text
+    assert "Traceback" not in outputs[won[0]], outputs[won[0]]
+    assert not (out / LOCK_NAME).exists()
+    assert {"model.nc", "channels.csv", "contributions.csv", "diagnostics.json"} <= {p.name for p in out.iterdir()}
+    _same_model(mmm.load(out), small_fit)
+
+
+def _damaged_copies(data: bytes, seed: int, n: int) -> list[tuple[str, bytes]]:
+    """``n`` seeded damages of a file: single bit flips, runs of random bytes and truncations."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        b = bytearray(data)
+        if i % 3 == 0:
+            cut = rng.randrange(len(b))
+            out.append((f"truncated at {cut}", bytes(b[:cut])))
+            continue
+        at = rng.randrange(len(b))
+        if i % 3 == 1:
+            b[at] ^= 1 << rng.randrange(8)
+            out.append((f"bit flip at {at}", bytes(b)))
+        else:
+            length = rng.randint(1, 64)
+            b[at:at + length] = bytes(rng.randrange(256) for _ in range(length))[: len(b) - at]
+            out.append((f"{length} random bytes at {at}", bytes(b)))
+    # damage a digit of the data saved in the file: the NetCDF reader cannot see it, the checksum can
+    digits = [i for i in range(data.find(b'"dates"'), len(data) - 1) if chr(data[i]).isdigit()][100:]
+    for at in rng.sample(digits, 2):
+        b = bytearray(data)
+        b[at] = ord("7") if b[at] != ord("7") else ord("2")
+        out.append((f"digit changed at {at}", bytes(b)))
+    return out
+
+
+def test_randomly_damaged_model_files_are_refused_or_unchanged(saved_dir, small_fit):
+    """Seeded bit flips, random bytes and truncations: `mmm.load` either refuses the file (then `mmm plan`
+    and `mmm report` exit 2 saying it is damaged and to refit) or returns exactly the saved model."""
+    from mmm.errors import FitError
+
+    path = saved_dir / "model.nc"
+    data = path.read_bytes()
+    refused = 0
+    for what, damaged in _damaged_copies(data, seed=15, n=24):
+        path.write_bytes(damaged)
+        try:
+            back = mmm.load(path)
+        except FitError:
+            refused += 1
+        else:
+            _same_model(back, small_fit)            # damage in bytes the file does not use: harmless
+            continue
+        for command in (["plan", str(saved_dir), "--weeks", "4"], ["report", str(saved_dir), "--format", "png"]):
+            result = runner.invoke(app, command)
+            assert result.exit_code == EXIT_INPUT, (what, command[0], result.output)
+            text = " ".join(result.output.split())
+            assert "Traceback" not in text and "refit" in text.lower(), (what, text)
+            assert "damaged" in text or "corrupt" in text or "not a readable model file" in text, (what, text)
+    assert refused >= 10, refused     # truncations and the changed digits at least
