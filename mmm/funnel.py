@@ -59,7 +59,7 @@ from mmm.mediation import _conv_time, _money, _summ, fast_mode
 from mmm.model import _dist, carryover_matrix
 from mmm.sampling import Diagnostics, judge, run_sampler
 from mmm.spec import Prior, Spec
-from mmm.transforms import ADSTOCK_FUNCTIONS, carryover_weights, lag_matrix
+from mmm.transforms import CARRYOVER_PARAMS, CARRYOVERS, carryover_weights, lag_matrix
 
 STAGE_KINDS = ("count", "value")
 
@@ -114,9 +114,9 @@ class Stage:
         if self.kind not in STAGE_KINDS:
             raise SpecError(f"Stage '{self.name}': kind must be one of {', '.join(STAGE_KINDS)}; got '{self.kind}'.")
         if isinstance(self.lag, str):
-            if self.lag not in ADSTOCK_FUNCTIONS:
+            if self.lag not in CARRYOVERS:
                 raise SpecError(f"Stage '{self.name}': lag '{self.lag}' is not a lag kernel; use one of "
-                                f"{', '.join(ADSTOCK_FUNCTIONS)}, a whole number of weeks, or a list of weights.")
+                                f"{', '.join(CARRYOVERS)}, a whole number of weeks, or a list of weights.")
             if not 1 <= int(self.max_lag) <= 104:
                 raise SpecError(f"Stage '{self.name}': max_lag must be in [1, 104] weeks; got {self.max_lag}.")
         elif isinstance(self.lag, bool) or not isinstance(self.lag, int | Sequence | np.ndarray):
@@ -129,7 +129,7 @@ class Stage:
             if w.ndim != 1 or len(w) == 0 or np.any(w < 0) or w.sum() <= 0:
                 raise SpecError(f"Stage '{self.name}': lag weights must be non-negative with a positive sum.")
             object.__setattr__(self, "lag", tuple(float(v) for v in w))
-        unknown = set(self.lag_priors) - {"carryover", "peak_lag", "weibull_shape", "weibull_scale"}
+        unknown = set(self.lag_priors) - set(CARRYOVER_PARAMS)
         if unknown:
             raise SpecError(f"Stage '{self.name}': unknown lag prior(s) {sorted(unknown)}.")
 
@@ -169,7 +169,7 @@ class Stage:
                     "peak_lag": Prior("Gamma", {"mu": m / 3, "sigma": m / 4}),
                     "weibull_shape": Prior("Gamma", {"mu": 1.5, "sigma": 0.75}),
                     "weibull_scale": Prior("Gamma", {"mu": m / 3, "sigma": m / 6})}
-        names = ADSTOCK_FUNCTIONS[str(self.lag)][1]
+        names = CARRYOVERS[str(self.lag)].params
         return {n: self.lag_priors.get(n, defaults[n]) for n in names}
 
 
@@ -361,7 +361,7 @@ class FunnelFit:
         out = {"rate": rate, "lag_weights": w, "mean_lag": w @ np.arange(w.shape[1]),
                "mode_lag": np.argmax(w, axis=1).astype("float64")}
         if st.estimated:
-            for p in ADSTOCK_FUNCTIONS[str(st.lag)][1]:
+            for p in CARRYOVERS[str(st.lag)].params:
                 out[p] = self._flat(f"{name}_{p}")
         return out
 

@@ -30,18 +30,18 @@ import pytensor.tensor as pt
 from mmm.design import Design
 from mmm.errors import SpecError
 from mmm.spec import Prior, Spec
-from mmm.transforms import ADSTOCK_FUNCTIONS, SATURATION_PARAMS, carryover_weights, saturation
+from mmm.transforms import (
+    CARRYOVER_PARAMS,
+    CARRYOVERS,
+    SATURATION_PARAM_NAMES,
+    SATURATIONS,
+    carryover_weights,
+    param_kinds,
+    saturation,
+)
 
-#: per-channel parameter -> the adstock/saturation kinds that use it
-PARAM_USERS: dict[str, tuple[str, ...]] = {
-    "carryover": ("geometric", "delayed"),
-    "peak_lag": ("delayed",),
-    "weibull_shape": ("weibull_cdf", "weibull_pdf"),
-    "weibull_scale": ("weibull_cdf", "weibull_pdf"),
-    "saturation_lambda": ("logistic",),
-    "half_saturation": ("hill", "michaelis_menten"),
-    "hill_slope": ("hill",),
-}
+#: per-channel parameter -> the adstock/saturation kinds that use it (from the transform registry)
+PARAM_USERS: dict[str, tuple[str, ...]] = {p: param_kinds(p) for p in CARRYOVER_PARAMS + SATURATION_PARAM_NAMES}
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ class Layout:
     def users(self, param: str) -> list[str]:
         """Channels (in spec order) that have parameter ``param``."""
         kinds = PARAM_USERS[param]
-        forms = self.adstock if param in ("carryover", "peak_lag", "weibull_shape", "weibull_scale") else self.saturation
+        forms = self.adstock if param in CARRYOVER_PARAMS else self.saturation
         return [c for c, k in zip(self.channels, forms, strict=True) if k in kinds]
 
     def lag_mask(self) -> np.ndarray:
@@ -105,15 +105,12 @@ def carryover_matrix(params: dict[str, Any], layout: Layout, xp: Any = np) -> An
     """Normalised carryover weights of every channel, shape ``(draws, C, L)``."""
     parts, order = [], []
     mask = layout.lag_mask()
-    for kind in ADSTOCK_FUNCTIONS:
+    for kind, form in CARRYOVERS.items():
         chans = [c for c, k in zip(layout.channels, layout.adstock, strict=True) if k == kind]
         if not chans:
             continue
         idx = [layout.channels.index(c) for c in chans]
-        names = {"geometric": ("carryover",), "delayed": ("carryover", "peak_lag"),
-                 "weibull_cdf": ("weibull_shape", "weibull_scale"),
-                 "weibull_pdf": ("weibull_shape", "weibull_scale")}[kind]
-        p = {n: _take(params, layout, n, chans) for n in names}
+        p = {n: _take(params, layout, n, chans) for n in form.params}
         w = carryover_weights(kind, p, layout.max_l, xp) * mask[idx]
         parts.append(w / xp.sum(w, axis=-1, keepdims=True))
         order += idx
@@ -129,12 +126,12 @@ def saturated_media(params: dict[str, Any], lags: np.ndarray, layout: Layout, xp
         # broadcast-and-sum: PyTensor's einsum becomes an opaque op that is slow to convert to JAX
         carried = xp.sum(lags[None] * weights[:, None], axis=-1)
     parts, order = [], []
-    for kind, names in SATURATION_PARAMS.items():
+    for kind, form in SATURATIONS.items():
         chans = [c for c, k in zip(layout.channels, layout.saturation, strict=True) if k == kind]
         if not chans:
             continue
         idx = [layout.channels.index(c) for c in chans]
-        p = {n: _take(params, layout, n, chans)[:, None, :] for n in names}
+        p = {n: _take(params, layout, n, chans)[:, None, :] for n in form.params}
         parts.append(saturation(kind, carried[:, :, idx], p, xp))
         order += idx
     return _concat(parts, order, axis=2, xp=xp)
@@ -186,28 +183,21 @@ def total_mean(parts: dict[str, Any], xp: Any = np) -> Any:
 def default_priors(spec: Spec, kpi_total: float, spend_total: float, layout: Layout) -> dict[str, Prior]:
     """The documented default priors (before user overrides), on the scaled model.
 
-    Carryover priors depend on the channel's ``role``: brand channels build demand
-    slowly (longer, later carryover), performance channels capture it quickly. Keys
-    ending in ``@brand`` / ``@performance`` hold those role-specific defaults. See the
-    README's "Priors" section for the reasoning behind each.
+    Carryover and saturation defaults come from the transform registry
+    (:data:`mmm.transforms.CARRYOVERS`, :data:`mmm.transforms.SATURATIONS`): carryover priors
+    depend on the channel's ``role`` (brand channels build demand slowly: longer, later
+    carryover; performance channels capture it quickly) and are keyed
+    ``param@kind@role`` here. See the README's "Priors" section for the reasoning behind each.
     """
     roas_median = max(0.25 * kpi_total / max(spend_total, 1e-12), 1e-9)
     mean_l = float(np.mean(layout.l_max))
+    transforms = {f"{name}@{kind}@{role}": prior for kind, form in CARRYOVERS.items()
+                  for role in ("brand", "performance") for name, prior in form.priors(role, mean_l).items()}
+    for form in SATURATIONS.values():
+        transforms.update(form.priors)
     return {
         "roas": Prior("LogNormal", {"mu": math.log(roas_median), "sigma": 1.0}),
-        # geometric decay per week
-        "carryover@geometric@brand": Prior("Beta", {"alpha": 3.0, "beta": 3.0}),
-        "carryover@geometric@performance": Prior("Beta", {"alpha": 2.0, "beta": 4.0}),
-        # delayed: width of the bump around its peak (near 1 = long and flat)
-        "carryover@delayed@brand": Prior("Beta", {"alpha": 5.0, "beta": 2.0}),
-        "carryover@delayed@performance": Prior("Beta", {"alpha": 6.0, "beta": 3.0}),
-        "peak_lag@brand": Prior("Gamma", {"mu": 3.5, "sigma": 1.5}),
-        "peak_lag@performance": Prior("Gamma", {"alpha": 2.0, "beta": 2.0}),
-        "weibull_shape": Prior("Gamma", {"mu": 1.5, "sigma": 0.75}),
-        "weibull_scale": Prior("Gamma", {"mu": mean_l / 3, "sigma": mean_l / 6}),
-        "saturation_lambda": Prior("Gamma", {"alpha": 2.0, "beta": 2.0}),
-        "half_saturation": Prior("LogNormal", {"mu": 0.0, "sigma": 0.6}),
-        "hill_slope": Prior("Gamma", {"mu": 1.5, "sigma": 0.3}),
+        **transforms,
         "level": Prior("Normal", {"mu": 1.0, "sigma": 0.25}),
         "trend": Prior("Normal", {"mu": 0.0, "sigma": 0.5}),
         "changepoints": Prior("Laplace", {"mu": 0.0, "b": 0.2}),
@@ -371,7 +361,7 @@ def add_lift_tests(lift: list[LiftData], params: dict[str, Any], layout: Layout,
         carried = design.lags[:, c, :] @ w
         delta = test.delta_lags @ w
         kind = layout.saturation[c]
-        p = {n: params[n][0, layout.users(n).index(layout.channels[c])] for n in SATURATION_PARAMS[kind]}
+        p = {n: params[n][0, layout.users(n).index(layout.channels[c])] for n in SATURATIONS[kind].params}
         gain = saturation(kind, carried + delta, p, pt) - saturation(kind, carried, p, pt)
         pm.Normal(f"lift_test_{i}", mu=effect[c] * pt.sum(gain * test.window), sigma=test.se_scaled,
                   observed=test.lift_scaled)

@@ -58,7 +58,7 @@ from mmm.errors import PlanError, closest
 from mmm.kpi import KINDS, kpi_kind
 from mmm.model import carryover_matrix
 from mmm.stats import hdi
-from mmm.transforms import SATURATION_PARAMS, lag_matrix, saturation
+from mmm.transforms import SATURATIONS, lag_matrix
 
 if TYPE_CHECKING:
     from mmm.fitted import FittedModel
@@ -138,28 +138,13 @@ def _money(x: float, currency: str = "") -> str:
 
 
 def _sat(kind: str, a: np.ndarray, p: dict[str, np.ndarray]) -> np.ndarray:
-    """Saturation ``kind`` (as :func:`mmm.transforms.saturation`; logistic written as a faster tanh)."""
-    if kind == "logistic":
-        return np.tanh(0.5 * p["saturation_lambda"] * a)
-    return saturation(kind, a, p)
+    """Saturation ``kind`` by its fastest NumPy form (:data:`mmm.transforms.SATURATIONS`)."""
+    return SATURATIONS[kind].fast_value(a, p)
 
 
 def _dsat(kind: str, a: np.ndarray, p: dict[str, np.ndarray]) -> np.ndarray:
     """Derivative of saturation ``kind`` with respect to its input."""
-    if kind == "logistic":
-        lam = p["saturation_lambda"]
-        t = np.tanh(0.5 * lam * a)
-        return 0.5 * lam * (1.0 - t * t)
-    if kind == "hill":
-        half, slope = p["half_saturation"], p["hill_slope"]
-        a = np.maximum(a, 1e-12)
-        an = np.power(a, slope)
-        hn = np.power(half, slope)
-        return slope * an / a * hn / (an + hn) ** 2
-    if kind == "michaelis_menten":
-        half = p["half_saturation"]
-        return half / (a + half) ** 2
-    raise KeyError(kind)
+    return SATURATIONS[kind].derivative(a, p)
 
 
 @dataclass
@@ -190,7 +175,7 @@ class _Engine:
         self._groups = []
         for kind in dict.fromkeys(self.kinds):
             idx = np.array([i for i, k in enumerate(self.kinds) if k == kind])
-            p = {n: np.stack([self.sat_params[i][n] for i in idx], axis=-1)[:, None, :] for n in SATURATION_PARAMS[kind]}
+            p = {n: np.stack([self.sat_params[i][n] for i in idx], axis=-1)[:, None, :] for n in SATURATIONS[kind].params}
             self._groups.append((kind, idx, p))
 
     # ---- shapes
@@ -306,7 +291,7 @@ def _engine(fitted: FittedModel, weeks: int, horizon: str, draws: int | None = R
     kinds = tuple(layout.saturation)
     sat_params = []
     for c, name in enumerate(layout.channels):
-        sat_params.append({n: p[n][:, layout.users(n).index(name)] for n in SATURATION_PARAMS[kinds[c]]})
+        sat_params.append({n: p[n][:, layout.users(n).index(name)] for n in SATURATIONS[kinds[c]].params})
     n_cur = min(weeks, T_all)
     current = spend[T_all - n_cur:].mean(axis=0)
     roles = tuple(spec.channel(name).role for name in layout.channels)

@@ -31,9 +31,12 @@ Saturation takes spend already divided by the channel's typical weekly spend (so
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from mmm.spec import Prior
 
 # ---------------------------------------------------------------- carryover weights
 
@@ -78,19 +81,10 @@ def normalize(weights: Any, xp: Any = np) -> Any:
     return weights / xp.sum(weights, axis=-1, keepdims=True)
 
 
-#: name -> (weight function, names of its parameters in order)
-ADSTOCK_FUNCTIONS: dict[str, tuple[Callable[..., Any], tuple[str, ...]]] = {
-    "geometric": (geometric_weights, ("carryover",)),
-    "delayed": (delayed_weights, ("carryover", "peak_lag")),
-    "weibull_cdf": (weibull_cdf_weights, ("weibull_shape", "weibull_scale")),
-    "weibull_pdf": (weibull_pdf_weights, ("weibull_shape", "weibull_scale")),
-}
-
-
 def carryover_weights(kind: str, params: dict[str, Any], l_max: int, xp: Any = np) -> Any:
     """Normalised carryover weights of ``kind`` (see module doc) over ``l_max`` weeks."""
-    fn, names = ADSTOCK_FUNCTIONS[kind]
-    return normalize(fn(*[params[n] for n in names], l_max, xp=xp), xp)
+    form = CARRYOVERS[kind]
+    return normalize(form.weights(*[params[n] for n in form.params], l_max, xp=xp), xp)
 
 
 # ---------------------------------------------------------------- applying carryover
@@ -148,20 +142,157 @@ def michaelis_menten_saturation(x: Any, half: Any, xp: Any = np) -> Any:
     return x / (x + half)
 
 
-#: name -> names of its parameters in order (as stored in the posterior, per channel)
-SATURATION_PARAMS: dict[str, tuple[str, ...]] = {
-    "logistic": ("saturation_lambda",),
-    "hill": ("half_saturation", "hill_slope"),
-    "michaelis_menten": ("half_saturation",),
-}
+def logistic_slope(x: Any, lam: Any) -> Any:
+    """Derivative of :func:`logistic_saturation` with respect to ``x`` (NumPy)."""
+    t = np.tanh(0.5 * lam * x)
+    return 0.5 * lam * (1.0 - t * t)
+
+
+def hill_slope(x: Any, half: Any, slope: Any) -> Any:
+    """Derivative of :func:`hill_saturation` with respect to ``x`` (NumPy)."""
+    x = np.maximum(x, 1e-12)
+    xn = np.power(x, slope)
+    hn = np.power(half, slope)
+    return slope * xn / x * hn / (xn + hn) ** 2
+
+
+def michaelis_menten_slope(x: Any, half: Any) -> Any:
+    """Derivative of :func:`michaelis_menten_saturation` with respect to ``x`` (NumPy)."""
+    return half / (x + half) ** 2
+
+
+# ---------------------------------------------------------------- the registry
+
+
+@dataclass(frozen=True)
+class CarryoverForm:
+    """One carryover kind: its parameters, its weights and its default priors.
+
+    Attributes
+    ----------
+    kind : str
+        Name used in specs (``adstock: geometric``).
+    params : tuple of str
+        Its parameters, in the order ``weights`` takes them (as stored in the posterior).
+    weights : callable
+        ``weights(*params, l_max, xp=np)``: unnormalised weights over ``l_max`` weeks.
+    priors : callable
+        ``priors(role, mean_l_max)``: the default prior of each parameter for a channel of
+        ``role`` (``"brand"`` or ``"performance"``), given the mean carryover window.
+    """
+
+    kind: str
+    params: tuple[str, ...]
+    weights: Callable[..., Any]
+    priors: Callable[[str, float], dict[str, Prior]]
+
+
+@dataclass(frozen=True)
+class SaturationForm:
+    """One saturation kind: its parameters, its function, its slope and its default priors.
+
+    Attributes
+    ----------
+    kind : str
+        Name used in specs (``saturation: hill``).
+    params : tuple of str
+        Its parameters, in the order ``function`` and ``slope`` take them.
+    function : callable
+        ``function(x, *params, xp=np)`` on scaled carried-over spend; in ``[0, 1)``.
+    slope : callable
+        ``slope(x, *params)``: the derivative with respect to ``x`` (NumPy), for marginal
+        returns and the budget optimizer's gradients.
+    priors : dict of str to Prior
+        The default prior of each parameter.
+    fast : callable, optional
+        A faster NumPy form of ``function`` with the same values (planning evaluates it
+        millions of times).
+    """
+
+    kind: str
+    params: tuple[str, ...]
+    function: Callable[..., Any]
+    slope: Callable[..., Any]
+    priors: dict[str, Prior]
+    fast: Callable[..., Any] | None = None
+
+    def __call__(self, x: Any, params: dict[str, Any], xp: Any = np) -> Any:
+        """The saturation of ``x`` with ``params`` given by name (broadcasting)."""
+        return self.function(x, *[params[n] for n in self.params], xp=xp)
+
+    def fast_value(self, x: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+        """The same values as calling the form, by its faster NumPy form when it has one."""
+        args = [params[n] for n in self.params]
+        return self.fast(x, *args) if self.fast is not None else self.function(x, *args)
+
+    def derivative(self, x: Any, params: dict[str, Any]) -> Any:
+        """The slope at ``x`` with ``params`` given by name (NumPy)."""
+        return self.slope(x, *[params[n] for n in self.params])
+
+
+def _geometric_priors(role: str, mean_l: float) -> dict[str, Prior]:
+    # decay per week: brand builds demand slowly, performance captures it quickly
+    return {"carryover": Prior("Beta", {"alpha": 3.0, "beta": 3.0}) if role == "brand"
+            else Prior("Beta", {"alpha": 2.0, "beta": 4.0})}
+
+
+def _delayed_priors(role: str, mean_l: float) -> dict[str, Prior]:
+    # carryover: width of the bump around its peak (near 1 = long and flat)
+    if role == "brand":
+        return {"carryover": Prior("Beta", {"alpha": 5.0, "beta": 2.0}),
+                "peak_lag": Prior("Gamma", {"mu": 3.5, "sigma": 1.5})}
+    return {"carryover": Prior("Beta", {"alpha": 6.0, "beta": 3.0}),
+            "peak_lag": Prior("Gamma", {"alpha": 2.0, "beta": 2.0})}
+
+
+def _weibull_priors(role: str, mean_l: float) -> dict[str, Prior]:
+    return {"weibull_shape": Prior("Gamma", {"mu": 1.5, "sigma": 0.75}),
+            "weibull_scale": Prior("Gamma", {"mu": mean_l / 3, "sigma": mean_l / 6})}
+
+
+#: Every carryover kind, by name (the one place its parameters and defaults are written).
+CARRYOVERS: dict[str, CarryoverForm] = {f.kind: f for f in (
+    CarryoverForm("geometric", ("carryover",), geometric_weights, _geometric_priors),
+    CarryoverForm("delayed", ("carryover", "peak_lag"), delayed_weights, _delayed_priors),
+    CarryoverForm("weibull_cdf", ("weibull_shape", "weibull_scale"), weibull_cdf_weights, _weibull_priors),
+    CarryoverForm("weibull_pdf", ("weibull_shape", "weibull_scale"), weibull_pdf_weights, _weibull_priors),
+)}
+
+_HALF = Prior("LogNormal", {"mu": 0.0, "sigma": 0.6})
+
+#: Every saturation kind, by name.
+SATURATIONS: dict[str, SaturationForm] = {f.kind: f for f in (
+    SaturationForm("logistic", ("saturation_lambda",), logistic_saturation, logistic_slope,
+                   {"saturation_lambda": Prior("Gamma", {"alpha": 2.0, "beta": 2.0})},
+                   fast=lambda x, lam: np.tanh(0.5 * lam * x)),  # the same function, written as a tanh
+    SaturationForm("hill", ("half_saturation", "hill_slope"), hill_saturation, hill_slope,
+                   {"half_saturation": _HALF, "hill_slope": Prior("Gamma", {"mu": 1.5, "sigma": 0.3})}),
+    SaturationForm("michaelis_menten", ("half_saturation",), michaelis_menten_saturation,
+                   michaelis_menten_slope, {"half_saturation": _HALF}),
+)}
+
+#: Per-channel carryover parameters and saturation parameters, each once, in a stable order.
+CARRYOVER_PARAMS: tuple[str, ...] = tuple(dict.fromkeys(p for f in CARRYOVERS.values() for p in f.params))
+SATURATION_PARAM_NAMES: tuple[str, ...] = tuple(dict.fromkeys(p for f in SATURATIONS.values() for p in f.params))
+
+#: name -> (weight function, names of its parameters in order); kept for code written against it.
+ADSTOCK_FUNCTIONS: dict[str, tuple[Callable[..., Any], tuple[str, ...]]] = {
+    k: (f.weights, f.params) for k, f in CARRYOVERS.items()}
+#: name -> names of its parameters in order (as stored in the posterior, per channel).
+SATURATION_PARAMS: dict[str, tuple[str, ...]] = {k: f.params for k, f in SATURATIONS.items()}
+
+
+def param_kinds(param: str) -> tuple[str, ...]:
+    """The carryover or saturation kinds that have parameter ``param``."""
+    forms = CARRYOVERS if param in CARRYOVER_PARAMS else SATURATIONS
+    return tuple(k for k, f in forms.items() if param in f.params)
 
 
 def saturation(kind: str, x: Any, params: dict[str, Any], xp: Any = np) -> Any:
     """Apply saturation ``kind`` to scaled spend ``x`` with ``params`` (broadcasting)."""
-    if kind == "logistic":
-        return logistic_saturation(x, params["saturation_lambda"], xp)
-    if kind == "hill":
-        return hill_saturation(x, params["half_saturation"], params["hill_slope"], xp)
-    if kind == "michaelis_menten":
-        return michaelis_menten_saturation(x, params["half_saturation"], xp)
-    raise KeyError(kind)
+    return SATURATIONS[kind](x, params, xp)
+
+
+def saturation_slope(kind: str, x: Any, params: dict[str, Any]) -> Any:
+    """Derivative of saturation ``kind`` at ``x`` (NumPy)."""
+    return SATURATIONS[kind].derivative(x, params)

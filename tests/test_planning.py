@@ -210,7 +210,8 @@ def test_infeasible_requests_name_the_fault(synth):
 def test_bounds_from_csv_and_dict(synth, tmp_path):
     cur = mp.current_weekly_spend(synth, 13)
     path = tmp_path / "bounds.csv"
-    path.write_text("channel,min,max\nch0,100,200\nch3,,50\n")
+    rows = {"ch0": "100,200", "ch3": ",50"}  # empty cells: no limit on that side
+    path.write_text("channel,min,max\n" + "".join(f"ch{i},{rows.get(f'ch{i}', ',')}\n" for i in range(10)))
     b = mp.resolve_bounds(synth, bounds=str(path))
     assert list(b.columns) == ["channel", "role", "current_weekly", "min", "max", "fixed"]
     row = b.set_index("channel")

@@ -96,3 +96,52 @@ def test_lag_matrix_layout():
     lags = T.lag_matrix(x, 3)
     np.testing.assert_array_equal(lags[3], [4, 3, 2])
     np.testing.assert_array_equal(lags[0], [1, 0, 0])
+
+
+# ---------------------------------------------------------------- the registry
+
+_SAT_PARAMS = {"logistic": {"saturation_lambda": 1.7}, "hill": {"half_saturation": 0.8, "hill_slope": 2.2},
+               "michaelis_menten": {"half_saturation": 1.3}}
+
+
+@pytest.mark.parametrize("kind", sorted(T.SATURATIONS))
+def test_each_saturation_slope_is_its_derivative_and_fast_form_is_the_same_function(kind):
+    form = T.SATURATIONS[kind]
+    p = _SAT_PARAMS[kind]
+    assert set(p) == set(form.params)
+    x = np.linspace(0.05, 4.0, 40)
+    h = 1e-6
+    numeric = (form(x + h, p) - form(x - h, p)) / (2 * h)
+    np.testing.assert_allclose(form.derivative(x, p), numeric, rtol=1e-5, atol=1e-9)
+    np.testing.assert_allclose(form.fast_value(x, p), form(x, p), rtol=1e-12, atol=1e-15)
+    y = pt.dvector("x")
+    np.testing.assert_allclose(form(y, p, pt).eval({y: x}), form(x, p), rtol=1e-10)
+
+
+def test_the_registry_is_the_one_list_of_kinds_and_parameters():
+    """Spec validation, the model and the charts read the same kinds and parameter names."""
+    from mmm import spec
+    from mmm.model import PARAM_USERS
+    from mmm.plots.diagnostics import DIAGNOSTIC_VARS
+
+    assert tuple(spec.ADSTOCKS) == tuple(T.CARRYOVERS)
+    assert set(spec.SATURATIONS) == set(T.SATURATIONS)
+    assert ("roas", *T.CARRYOVER_PARAMS, *T.SATURATION_PARAM_NAMES) == spec.CHANNEL_PRIOR_NAMES
+    assert PARAM_USERS["carryover"] == ("geometric", "delayed")
+    assert PARAM_USERS["half_saturation"] == ("hill", "michaelis_menten")
+    assert set(DIAGNOSTIC_VARS) >= set(spec.CHANNEL_PRIOR_NAMES)
+    for form in T.CARRYOVERS.values():
+        for role in ("brand", "performance"):
+            assert set(form.priors(role, 8.0)) == set(form.params)
+    for form in T.SATURATIONS.values():
+        assert set(form.priors) == set(form.params)
+
+
+def test_default_carryover_priors_follow_the_role():
+    """Brand channels carry over longer than performance channels (prior means)."""
+    geo = T.CARRYOVERS["geometric"]
+    brand, perf = geo.priors("brand", 8.0)["carryover"], geo.priors("performance", 8.0)["carryover"]
+    mean = lambda p: p.params["alpha"] / (p.params["alpha"] + p.params["beta"])  # noqa: E731
+    assert mean(brand) > mean(perf)
+    delayed = T.CARRYOVERS["delayed"]
+    assert delayed.priors("brand", 8.0)["peak_lag"].params["mu"] > 2.0

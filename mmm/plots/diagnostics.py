@@ -23,10 +23,10 @@ from mmm.plots.style import (
     resolve_caution,
     units_of,
 )
+from mmm.transforms import CARRYOVER_PARAMS, SATURATION_PARAM_NAMES
 
 #: Free parameters shown, in this order, when present in the posterior.
-DIAGNOSTIC_VARS = ("roas", "carryover", "peak_lag", "weibull_shape", "weibull_scale", "saturation_lambda",
-                   "half_saturation", "hill_slope", "sigma", "nu", "nb_alpha")
+DIAGNOSTIC_VARS = ("roas", *CARRYOVER_PARAMS, *SATURATION_PARAM_NAMES, "sigma", "nu", "nb_alpha")
 
 PRETTY = {"roas": "ROAS (return per unit spend)", "carryover": "carryover (decay)", "peak_lag": "peak lag (weeks)",
           "saturation_lambda": "saturation (lambda)", "half_saturation": "half saturation",
