@@ -36,16 +36,25 @@ a mark such as ``"FAST MODE"``, or a :class:`~mmm.plots.style.Caution`).
 =========================  ==========================================================
 """
 
-from mmm.plots.carryover import carryover_table, effect_weeks, plot_carryover
-from mmm.plots.contributions import plot_contributions, plot_waterfall, waterfall_table
-from mmm.plots.diagnostics import plot_diagnostics
-from mmm.plots.fit import plot_fit
-from mmm.plots.onepager import plot_onepager
-from mmm.plots.plan import plan_totals, plot_plan
-from mmm.plots.response import plot_response_curves
-from mmm.plots.roas import plot_marginal_roas, plot_roas, return_table
-from mmm.plots.split import plot_split, split_summary
-from mmm.plots.style import FIGSIZE, Units, channel_colors, house_style, takeaway_of, units_of
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+#: public name -> the submodule that defines it; imported on first use (PEP 562), so
+#: ``import mmm.plots.style`` (or ``import mmm``) does not load every chart module.
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(("carryover_table", "effect_weeks", "plot_carryover"), "carryover"),
+    **dict.fromkeys(("plot_contributions", "plot_waterfall", "waterfall_table"), "contributions"),
+    "plot_diagnostics": "diagnostics",
+    "plot_fit": "fit",
+    "plot_onepager": "onepager",
+    **dict.fromkeys(("plan_totals", "plot_plan"), "plan"),
+    "plot_response_curves": "response",
+    **dict.fromkeys(("plot_marginal_roas", "plot_roas", "return_table"), "roas"),
+    **dict.fromkeys(("plot_split", "split_summary"), "split"),
+    **dict.fromkeys(("FIGSIZE", "Units", "channel_colors", "house_style", "takeaway_of", "units_of"), "style"),
+}
 
 __all__ = [
     "FIGSIZE", "Units", "carryover_table", "channel_colors", "effect_weeks", "house_style", "plan_totals",
@@ -53,3 +62,28 @@ __all__ = [
     "plot_onepager", "plot_plan", "plot_response_curves", "plot_roas", "plot_split", "plot_waterfall",
     "return_table", "split_summary", "takeaway_of", "units_of", "waterfall_table",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs: the names as if imported eagerly
+    from mmm.plots.carryover import carryover_table, effect_weeks, plot_carryover  # noqa: F401
+    from mmm.plots.contributions import plot_contributions, plot_waterfall, waterfall_table  # noqa: F401
+    from mmm.plots.diagnostics import plot_diagnostics  # noqa: F401
+    from mmm.plots.fit import plot_fit  # noqa: F401
+    from mmm.plots.onepager import plot_onepager  # noqa: F401
+    from mmm.plots.plan import plan_totals, plot_plan  # noqa: F401
+    from mmm.plots.response import plot_response_curves  # noqa: F401
+    from mmm.plots.roas import plot_marginal_roas, plot_roas, return_table  # noqa: F401
+    from mmm.plots.split import plot_split, split_summary  # noqa: F401
+    from mmm.plots.style import FIGSIZE, Units, channel_colors, house_style, takeaway_of, units_of  # noqa: F401
