@@ -194,7 +194,7 @@ def default_priors(spec: Spec, kpi_total: float, spend_total: float, layout: Lay
     transforms = {f"{name}@{kind}@{role}": prior for kind, form in CARRYOVERS.items()
                   for role in ("brand", "performance") for name, prior in form.priors(role, mean_l).items()}
     for form in SATURATIONS.values():
-        transforms.update(form.priors)
+        transforms.update(form.priors())
     return {
         "roas": Prior("LogNormal", {"mu": math.log(roas_median), "sigma": 1.0}),
         **transforms,

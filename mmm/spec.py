@@ -29,13 +29,14 @@ from typing import Any
 
 import yaml
 
+from mmm import transforms
 from mmm.errors import SpecError, closest
 from mmm.kpi import KINDS as KPI_KINDS
 
 KPI_TYPES = ("revenue", "pipeline", "leads")
 ROLES = ("brand", "performance")
-ADSTOCKS = ("geometric", "delayed", "weibull_cdf", "weibull_pdf")
-SATURATIONS = ("hill", "logistic", "michaelis_menten")
+ADSTOCKS = tuple(transforms.CARRYOVERS)  # the transform registry is the one list of kinds
+SATURATIONS = tuple(sorted(transforms.SATURATIONS))
 TRENDS = ("none", "linear", "piecewise")
 LIKELIHOODS = ("normal", "student_t", "negative_binomial")
 SAMPLERS = ("numpyro", "nutpie", "pymc", "advi")
@@ -212,8 +213,7 @@ class Prior:
 
 #: Prior names an analyst can override in ``model.priors`` (all channels) or in a
 #: channel's ``priors`` (that channel only). Media priors are per channel.
-CHANNEL_PRIOR_NAMES = ("roas", "carryover", "peak_lag", "weibull_shape", "weibull_scale",
-                       "saturation_lambda", "half_saturation", "hill_slope")
+CHANNEL_PRIOR_NAMES = ("roas", *transforms.CARRYOVER_PARAMS, *transforms.SATURATION_PARAM_NAMES)
 MODEL_PRIOR_NAMES = CHANNEL_PRIOR_NAMES + ("level", "trend", "changepoints", "seasonality",
                                            "controls", "events", "noise", "student_t_nu",
                                            "nb_alpha")

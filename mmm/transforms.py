@@ -32,11 +32,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mmm.spec import Prior
+if TYPE_CHECKING:  # pragma: no cover - the spec imports this module's names; priors are built on demand
+    from mmm.spec import Prior
 
 # ---------------------------------------------------------------- carryover weights
 
@@ -202,8 +203,8 @@ class SaturationForm:
     slope : callable
         ``slope(x, *params)``: the derivative with respect to ``x`` (NumPy), for marginal
         returns and the budget optimizer's gradients.
-    priors : dict of str to Prior
-        The default prior of each parameter.
+    priors : callable
+        ``priors()``: the default prior of each parameter.
     fast : callable, optional
         A faster NumPy form of ``function`` with the same values (planning evaluates it
         millions of times).
@@ -213,7 +214,7 @@ class SaturationForm:
     params: tuple[str, ...]
     function: Callable[..., Any]
     slope: Callable[..., Any]
-    priors: dict[str, Prior]
+    priors: Callable[[], dict[str, Prior]]
     fast: Callable[..., Any] | None = None
 
     def __call__(self, x: Any, params: dict[str, Any], xp: Any = np) -> Any:
@@ -231,12 +232,16 @@ class SaturationForm:
 
 
 def _geometric_priors(role: str, mean_l: float) -> dict[str, Prior]:
+    from mmm.spec import Prior
+
     # decay per week: brand builds demand slowly, performance captures it quickly
     return {"carryover": Prior("Beta", {"alpha": 3.0, "beta": 3.0}) if role == "brand"
             else Prior("Beta", {"alpha": 2.0, "beta": 4.0})}
 
 
 def _delayed_priors(role: str, mean_l: float) -> dict[str, Prior]:
+    from mmm.spec import Prior
+
     # carryover: width of the bump around its peak (near 1 = long and flat)
     if role == "brand":
         return {"carryover": Prior("Beta", {"alpha": 5.0, "beta": 2.0}),
@@ -246,6 +251,8 @@ def _delayed_priors(role: str, mean_l: float) -> dict[str, Prior]:
 
 
 def _weibull_priors(role: str, mean_l: float) -> dict[str, Prior]:
+    from mmm.spec import Prior
+
     return {"weibull_shape": Prior("Gamma", {"mu": 1.5, "sigma": 0.75}),
             "weibull_scale": Prior("Gamma", {"mu": mean_l / 3, "sigma": mean_l / 6})}
 
@@ -258,17 +265,30 @@ CARRYOVERS: dict[str, CarryoverForm] = {f.kind: f for f in (
     CarryoverForm("weibull_pdf", ("weibull_shape", "weibull_scale"), weibull_pdf_weights, _weibull_priors),
 )}
 
-_HALF = Prior("LogNormal", {"mu": 0.0, "sigma": 0.6})
+def _prior(distribution: str, **params: float) -> Callable[[], dict[str, Prior]]:
+    """Not a prior yet: a function building it (the spec module imports this one)."""
+    def build() -> Prior:
+        from mmm.spec import Prior
+
+        return Prior(distribution, dict(params))
+    return build
+
+
+def _priors(**builders: Callable[[], Prior]) -> Callable[[], dict[str, Prior]]:
+    return lambda: {name: build() for name, build in builders.items()}
+
+
+_HALF = _prior("LogNormal", mu=0.0, sigma=0.6)
 
 #: Every saturation kind, by name.
 SATURATIONS: dict[str, SaturationForm] = {f.kind: f for f in (
     SaturationForm("logistic", ("saturation_lambda",), logistic_saturation, logistic_slope,
-                   {"saturation_lambda": Prior("Gamma", {"alpha": 2.0, "beta": 2.0})},
+                   _priors(saturation_lambda=_prior("Gamma", alpha=2.0, beta=2.0)),
                    fast=lambda x, lam: np.tanh(0.5 * lam * x)),  # the same function, written as a tanh
     SaturationForm("hill", ("half_saturation", "hill_slope"), hill_saturation, hill_slope,
-                   {"half_saturation": _HALF, "hill_slope": Prior("Gamma", {"mu": 1.5, "sigma": 0.3})}),
+                   _priors(half_saturation=_HALF, hill_slope=_prior("Gamma", mu=1.5, sigma=0.3))),
     SaturationForm("michaelis_menten", ("half_saturation",), michaelis_menten_saturation,
-                   michaelis_menten_slope, {"half_saturation": _HALF}),
+                   michaelis_menten_slope, _priors(half_saturation=_HALF)),
 )}
 
 #: Per-channel carryover parameters and saturation parameters, each once, in a stable order.

@@ -134,7 +134,7 @@ def test_the_registry_is_the_one_list_of_kinds_and_parameters():
         for role in ("brand", "performance"):
             assert set(form.priors(role, 8.0)) == set(form.params)
     for form in T.SATURATIONS.values():
-        assert set(form.priors) == set(form.params)
+        assert set(form.priors()) == set(form.params)
 
 
 def test_default_carryover_priors_follow_the_role():
