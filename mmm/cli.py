@@ -115,6 +115,18 @@ def write_fit_outputs(fitted, out: Path, spec_file: Path | None = None,
     return {k: v for k, v in written.paths.items() if k != "manifest"}
 
 
+def _show_warnings(caught) -> None:
+    """Data notes as one tidy line each; any other warning passed on as it came."""
+    seen = set()
+    for w in caught:
+        if w.category.__name__ == "DataWarning":
+            if str(w.message) not in seen:
+                console.print(f"[yellow]Warning:[/yellow] {escape(str(w.message))}")
+                seen.add(str(w.message))
+        elif not issubclass(w.category, DeprecationWarning | FutureWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
 def _run_fit(config: Path, out: Path, *, draws, tune, chains, seed, sampler, holdout_weeks, aggregate_daily,
              data: Path | None = None, aggregate_geo: bool = False):
     from mmm.atomic import check_writable_dir, output_lock
@@ -127,9 +139,12 @@ def _run_fit(config: Path, out: Path, *, draws, tune, chains, seed, sampler, hol
         model = Model(spec)
         console.print(f"Fitting [bold]{spec.kpi.type}[/bold] model of '{spec.kpi.column}' on "
                       f"{len(spec.channels)} channels ...")
-        fitted = model.fit(data, draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler,
-                           holdout_weeks=holdout_weeks, aggregate_daily=aggregate_daily,
-                           aggregate_geo=aggregate_geo, progressbar=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fitted = model.fit(data, draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler,
+                               holdout_weeks=holdout_weeks, aggregate_daily=aggregate_daily,
+                               aggregate_geo=aggregate_geo, progressbar=True)
+        _show_warnings(caught)
         paths = write_fit_outputs(fitted, out, spec_file=config, data_file=data)
     return fitted, paths
 
@@ -199,7 +214,9 @@ def _print_columns(spec, data: Path | None) -> None:
     from mmm.data import read_table
 
     try:
-        frame = read_table(data if data is not None else spec.data)
+        with warnings.catch_warnings():  # load_data already said how the file was read
+            warnings.simplefilter("ignore")
+            frame = read_table(data if data is not None else spec.data, sheet=None if data is not None else spec.sheet)
     except (MMMError, OSError, ValueError):
         return
     roles = {spec.date_column: "date", spec.kpi.column: f"KPI ({spec.kpi.type})"}
@@ -269,6 +286,29 @@ def validate(
                       f"total {ds.kpi.sum():,.0f}).")
 
 
+def _weekly_sheet(data: Path):
+    """The table ``mmm init`` reads: a workbook's first sheet that has a date column (and its name,
+    when that is not simply the only sheet); any other file as it is."""
+    from mmm.columns import classify
+    from mmm.data import read_table
+
+    if data.suffix.lower() not in (".xlsx", ".xls", ".xlsm"):
+        return read_table(data), None
+    import pandas as pd
+
+    try:
+        names = pd.ExcelFile(data).sheet_names
+    except Exception:  # noqa: BLE001 - a damaged workbook: read_table says what is wrong
+        return read_table(data), None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name in names:
+            frame = read_table(data, sheet=name)
+            if classify(frame, file_hint=str(data)).first("date") is not None:
+                return frame, (name if len(names) > 1 else None)
+    return read_table(data), None
+
+
 @app.command()
 def init(
     data: Annotated[Path, typer.Argument(help="Weekly data file (CSV, Parquet or Excel).")],
@@ -281,7 +321,6 @@ def init(
     event, skipped). Exits 2 after writing the spec when it has no channel or no KPI yet,
     saying which lines to uncomment or fill in.
     """
-    from mmm.data import read_table
     from mmm.starter import build_starter, classification_table
 
     if out.is_dir():
@@ -293,10 +332,12 @@ def init(
     except ValueError:  # another drive on Windows
         data_path = str(data.resolve())
     try:
-        frame = read_table(data)
-        starter = build_starter(frame, data_path=data_path)
+        frame, sheet = _weekly_sheet(data)
+        starter = build_starter(frame, data_path=data_path, sheet=sheet)
     except MMMError as exc:
         _fail(exc)
+    if sheet is not None:
+        out_console.print(f"Read sheet '{sheet}' of {data}: the first with a date column (written as `sheet:`).")
     out_console.print(classification_table(starter.classification))
     from mmm.atomic import write_text_atomic
 

@@ -350,3 +350,38 @@ def test_plan_with_a_partial_bounds_file_exits_2(synth3, tmp_path, monkeypatch):
     result = runner.invoke(app, ["plan", str(tmp_path), "--bounds", str(path)])
     assert result.exit_code == EXIT_INPUT, result.output
     assert "no row for channels" in _one_line(result.output)
+
+
+# ---------------------------------------------------------------- the CLI on workbooks and data notes
+
+
+def test_init_finds_the_weekly_sheet_of_a_workbook_and_writes_sheet(tmp_path):
+    """A workbook whose first sheet is notes: init reads the sheet with dates and says so."""
+    path = tmp_path / "export.xlsx"
+    with pd.ExcelWriter(path) as xl:
+        pd.DataFrame({"note": ["exported from the BI tool", "EUR"]}).to_excel(xl, sheet_name="About", index=False)
+        make_frame().to_excel(xl, sheet_name="Weekly", index=False)
+    spec_path = tmp_path / "mmm.yaml"
+    result = runner.invoke(app, ["init", str(path), "--out", str(spec_path)])
+    assert "Read sheet 'Weekly'" in _one_line(result.output), result.output
+    assert yaml.safe_load(spec_path.read_text())["sheet"] == "Weekly"
+    check = runner.invoke(app, ["validate", str(spec_path)])  # the About sheet has no week column
+    assert check.exit_code == 0, check.output
+
+
+def test_fit_prints_data_notes_as_one_line_each(small_fit, tmp_path, monkeypatch):
+    frame = make_frame()
+    frame.to_csv(tmp_path / "weekly.csv", index=False)
+    raw = make_spec().to_dict()
+    raw["data"] = "weekly.csv"
+    (tmp_path / "mmm.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+
+    def fit(self, *args, **kwargs):
+        warnings.warn("Column 'week' holds Excel day numbers", DataWarning, stacklevel=2)
+        warnings.warn("Column 'week' holds Excel day numbers", DataWarning, stacklevel=2)
+        return small_fit
+    monkeypatch.setattr("mmm.fitted.Model.fit", fit)
+    result = runner.invoke(app, ["fit", str(tmp_path / "mmm.yaml"), "--out", str(tmp_path / "out")])
+    assert result.exit_code in (0, 3), result.output
+    assert result.output.count("Warning: Column 'week' holds Excel day numbers") == 1
+    assert "DataWarning" not in result.output
