@@ -1,18 +1,15 @@
 """Tests for :mod:`mmm.crm` (CRM opportunities -> weekly pipeline).
 
-The sample export ``data/samples/deals.csv`` is written by :func:`generate_deals` below
+The sample export ``data/samples/deals.csv`` is written by :func:`mmm.simulate.deals.generate_deals`
 (pure-Python ``random.Random`` with a fixed seed, so it is the same on every machine);
-``test_sample_file_matches_generator`` checks the shipped file is exactly its output. To
-rewrite it::
-
-    python -c "import sys; sys.path.insert(0, 'tests'); import test_crm; test_crm.write_sample()"
+``test_sample_file_matches_generator`` checks the shipped file is exactly its output. Rewrite it
+with ``python scripts/make_samples.py``.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import random
 from collections import defaultdict
 from pathlib import Path
 
@@ -22,47 +19,12 @@ import pytest
 
 from mmm.crm import deals_to_weekly
 from mmm.errors import DataError
+from mmm.simulate.deals import QUIET_WEEKS, SOURCES, write_deals
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples" / "deals.csv"
 
-SOURCES = ("linkedin", "google_search", "events", "outbound", "referral")
-#: Weeks (Mondays) in which the sample has no opportunities at all: holiday weeks.
-QUIET_WEEKS = (dt.date(2024, 8, 12), dt.date(2024, 12, 23))
 
-
-def generate_deals(seed: int = 2024) -> list[dict[str, object]]:
-    """The synthetic opportunities of ``data/samples/deals.csv`` (deterministic)."""
-    rng = random.Random(seed)
-    rows: list[dict[str, object]] = []
-    day = dt.date(2024, 1, 1)
-    n = 0
-    while day <= dt.date(2024, 12, 31):
-        monday = day - dt.timedelta(days=day.weekday())
-        if monday not in QUIET_WEEKS:
-            per_day = rng.choice((0, 1, 1, 1, 2, 2, 3)) if day.weekday() < 5 else rng.choice((0, 0, 0, 1))
-            for _ in range(per_day):
-                n += 1
-                source = rng.choices(SOURCES, weights=(30, 25, 15, 20, 10))[0]
-                amount = rng.randrange(20, 1200) * 50          # 1,000 .. 60,000 in steps of 50
-                if day > dt.date(2024, 10, 31):
-                    stage = rng.choices(("open", "closed_won", "closed_lost"), weights=(70, 10, 20))[0]
-                else:
-                    stage = rng.choices(("open", "closed_won", "closed_lost"), weights=(15, 30, 55))[0]
-                rows.append({"opportunity_id": f"OPP-{n:05d}", "created_date": day.isoformat(),
-                             "amount": amount, "stage": stage, "source": source})
-        day += dt.timedelta(days=1)
-    return rows
-
-
-def write_sample(path: Path = SAMPLE) -> None:
-    """(Re)write the sample file from :func:`generate_deals`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    rows = generate_deals()
-    with path.open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples" / "deals.csv"
 
 def _recompute(path: Path) -> dict[dt.date, dict[str, float]]:
     """Independent weekly totals with a plain loop over the CSV rows."""
@@ -84,7 +46,7 @@ def _recompute(path: Path) -> dict[dt.date, dict[str, float]]:
 
 def test_sample_file_matches_generator(tmp_path):
     target = tmp_path / "deals.csv"
-    write_sample(target)
+    write_deals(target)
     assert target.read_text() == SAMPLE.read_text()
     n = len(pd.read_csv(SAMPLE))
     assert 300 <= n <= 600
