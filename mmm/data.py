@@ -833,7 +833,15 @@ def _parse_dates(frame: pd.DataFrame, date_column: str) -> pd.Series:
         rows = [f"row {int(r)}" for r in frame.loc[bad, "_row"]]
         raise DataError(f"Date column '{date_column}' is empty in {_listing(rows)}. "
                         "Fill in the week's date or drop those rows.")
-    return dates.dt.normalize().astype("datetime64[ns]")
+    try:
+        return dates.dt.normalize().astype("datetime64[ns]")
+    except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError):
+        years = np.array([getattr(d, "year", 0) for d in dates])
+        which = (years < 1678) | (years > 2261)
+        items = [f"row {int(r)} {_excerpt(v, 40)}" for r, v in zip(frame.loc[which, "_row"], raw[which], strict=True)]
+        raise DataError(f"Date column '{date_column}' has values that cannot be read as dates of weekly data: "
+                        f"{_listing(items) if items else 'a date outside the years 1678-2261'}. Use one format "
+                        "throughout, ideally ISO (2024-01-01).") from None
 
 
 def _check_daily_gaps(dates: pd.Series) -> None:

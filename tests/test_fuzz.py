@@ -58,9 +58,7 @@ def _validate(folder, csv: str | bytes, spec_text: str, what) -> None:
 
 # Bugs found by this fuzzing in files owned elsewhere: (exception type, message fragment). Each has a
 # strict xfail test with its minimal input at the end of this file; fix the bug, then remove it here.
-KNOWN_BUGS = [
-    ("OutOfBoundsDatetime", "Out of bounds nanosecond timestamp"),      # mmm/data.py _parse_dates
-]
+KNOWN_BUGS: list[tuple[str, str]] = []
 
 
 def _known(exc: BaseException | None) -> bool:
@@ -292,8 +290,6 @@ def test_fuzzed_spec_is_validated_or_refused_cleanly(case, ops):
 MINIMAL_HEAD = "week,revenue,tv_spend,search_spend,promo\n"
 
 
-@pytest.mark.xfail(strict=True, reason="mmm/data.py:836 _parse_dates: a date like '-1' (year -1) parses but "
-                                       "overflows datetime64[ns]: OutOfBoundsDatetime, exit 1 instead of 2")
 def test_a_date_out_of_the_datetime_range_exits_2(tmp_path):
     raw = small_spec().to_dict()
     raw["data"] = "weekly.csv"
