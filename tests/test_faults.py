@@ -348,8 +348,7 @@ def test_a_save_killed_at_any_moment_leaves_the_good_model(saved_dir, small_fit,
                             stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True, cwd=ROOT, env=_env())
     timer = _watchdog(proc, 90)
-    trials = [(0.05, "real"), (0.35, "real"), (0.8, "real"), (0.05, "slow"), (0.3, "slow"), (0.6, "slow"),
-              (1.0, "slow")]
+    trials = [(0.05, "real"), (0.6, "real"), (0.05, "slow"), (0.3, "slow"), (1.0, "slow")]
     stray = {"real": 0, "slow": 0}
     try:
         assert proc.stdout.readline().strip() == "ready"
@@ -371,7 +370,6 @@ def test_a_save_killed_at_any_moment_leaves_the_good_model(saved_dir, small_fit,
             _same_model(mmm.load(folder), small_fit)
             small_fit.save(folder / "model.nc")             # the next save removes what the killed one left
             assert sorted(p.name for p in folder.iterdir()) == ["model.nc"]
-            _same_model(mmm.load(folder), small_fit)
     finally:
         timer.cancel()
         proc.kill()
@@ -524,7 +522,8 @@ def test_randomly_damaged_model_files_are_refused_or_unchanged(saved_dir, small_
     path = saved_dir / "model.nc"
     data = path.read_bytes()
     refused = 0
-    for what, damaged in _damaged_copies(data, seed=15, n=24):
+    commands = (["plan", str(saved_dir), "--weeks", "4"], ["report", str(saved_dir), "--format", "png"])
+    for what, damaged in _damaged_copies(data, seed=15, n=15):
         path.write_bytes(damaged)
         try:
             back = mmm.load(path)
@@ -533,10 +532,10 @@ def test_randomly_damaged_model_files_are_refused_or_unchanged(saved_dir, small_
         else:
             _same_model(back, small_fit)            # damage in bytes the file does not use: harmless
             continue
-        for command in (["plan", str(saved_dir), "--weeks", "4"], ["report", str(saved_dir), "--format", "png"]):
-            result = runner.invoke(app, command)
-            assert result.exit_code == EXIT_INPUT, (what, command[0], result.output)
-            text = " ".join(result.output.split())
-            assert "Traceback" not in text and "refit" in text.lower(), (what, text)
-            assert "damaged" in text or "corrupt" in text or "not a readable model file" in text, (what, text)
-    assert refused >= 10, refused     # truncations and the changed digits at least
+        command = commands[refused % 2]             # plan and report in turn (each costs a load)
+        result = runner.invoke(app, command)
+        assert result.exit_code == EXIT_INPUT, (what, command[0], result.output)
+        text = " ".join(result.output.split())
+        assert "Traceback" not in text and "refit" in text.lower(), (what, text)
+        assert "damaged" in text or "corrupt" in text or "not a readable model file" in text, (what, text)
+    assert refused >= 7, refused      # the 5 truncations and the 2 changed digits at least
