@@ -1,4 +1,6 @@
-"""What drove the KPI: stacked contributions over time and a waterfall for a period."""
+"""What drove the KPI: stacked contributions over time and a waterfall for a period.
+
+The tables drawn (:func:`mmm.analysis.waterfall_table`, the period in words) come from the analysis layer."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from mmm.analysis import channel_roles, period_text, split_columns, waterfall_table
 from mmm.claims import contribution_claim, embed
 from mmm.plots.style import (
     ACTUAL_COLOR,
@@ -32,37 +35,6 @@ from mmm.plots.style import (
     wrap_label,
 )
 
-FIXED = ("date", "actual", "fitted", "baseline")
-
-
-def split_columns(table: pd.DataFrame, units: Any = None, channels: list[str] | None = None,
-                  controls: list[str] | None = None) -> tuple[list[str], list[str]]:
-    """``(channels, controls)`` columns of a contributions table.
-
-    From the spec when ``units`` is a spec or fitted model; else ``channels`` / ``controls``
-    as given; else every column other than date/actual/fitted/baseline and ``controls`` is a
-    channel.
-    """
-    spec = getattr(units, "spec", units)
-    if channels is None and hasattr(spec, "channel_names"):
-        channels = [c for c in spec.channel_names if c in table.columns]
-        if controls is None:
-            controls = [c for c in spec.controls if c in table.columns]
-    controls = list(controls or [])
-    if channels is None:
-        channels = [c for c in table.columns if c not in FIXED and c not in controls]
-    if not controls:
-        controls = [c for c in table.columns if c not in FIXED and c not in channels]
-    return list(channels), controls
-
-
-def _roles(units: Any, channels: list[str], roles: dict[str, str] | None) -> dict[str, str]:
-    spec = getattr(units, "spec", units)
-    if roles is None and hasattr(spec, "channels") and hasattr(spec, "kpi"):
-        roles = {c.name: c.role for c in spec.channels}
-    roles = roles or {}
-    return {c: roles.get(c, "performance") for c in channels}
-
 
 def _colors(units: Any, channels: list[str], roles: dict[str, str], colors: dict[str, str] | None) -> dict[str, str]:
     if colors is not None:
@@ -76,17 +48,6 @@ def _colors(units: Any, channels: list[str], roles: dict[str, str], colors: dict
 def _ordered(channels: list[str], roles: dict[str, str], colors: dict[str, str]) -> list[str]:
     pos = {n: i for i, n in enumerate(colors)}
     return sorted(channels, key=lambda c: (roles[c] != "brand", pos.get(c, 1e9)))
-
-
-def period_text(dates: pd.Series) -> str:
-    """``"Jan 2023 - Dec 2025"`` for a run of weekly dates."""
-    d = pd.to_datetime(pd.Series(dates))
-    a, b = d.min(), d.max()
-    if a.year == b.year and a.month == b.month:
-        return a.strftime("%b %Y")
-    if a.year == b.year:
-        return f"{a.strftime('%b')}-{b.strftime('%b %Y')}"
-    return f"{a.strftime('%b %Y')}-{b.strftime('%b %Y')}"
 
 
 def _controls_label(controls: list[str]) -> str:
@@ -124,7 +85,7 @@ def plot_contributions(data: Any, *, units: Any = None, title: str | bool | None
     u = units_of(units)
     t = data
     chans, ctrls = split_columns(t, units, channels, controls)
-    rl = _roles(units, chans, roles)
+    rl = channel_roles(units, chans, roles)
     col = _colors(units, chans, rl, colors)
     order = _ordered(chans, rl, col)
     fig, ax, standalone = panel(ax)
@@ -172,42 +133,6 @@ def plot_contributions(data: Any, *, units: Any = None, title: str | bool | None
     else:
         auto = f"Paid media drives {pct(share)} of {u.kpi_word}"
     return finish(fig, title=title, auto=auto, approximate=approximate, ax=ax, standalone=standalone)
-
-
-def waterfall_table(data: pd.DataFrame, *, units: Any = None, start: Any = None, end: Any = None,
-                    channels: list[str] | None = None, controls: list[str] | None = None,
-                    roles: dict[str, str] | None = None) -> pd.DataFrame:
-    """The decomposition of a period: one row per step (baseline, controls, channels) and a total.
-
-    Columns: ``name, kind (baseline|controls|brand|performance|total), value, share``.
-    ``start`` / ``end``: dates (inclusive) bounding the period (default: all weeks).
-    """
-    t = data
-    dates = pd.to_datetime(t["date"])
-    keep = np.ones(len(t), bool)
-    if start is not None:
-        keep &= dates >= pd.Timestamp(start)
-    if end is not None:
-        keep &= dates <= pd.Timestamp(end)
-    if not keep.any():
-        raise ValueError(f"No weeks between {start} and {end}; the data run {dates.min().date()}..{dates.max().date()}.")
-    t = t.loc[keep]
-    chans, ctrls = split_columns(t, units, channels, controls)
-    rl = _roles(units, chans, roles)
-    rows = [("baseline", "baseline", float(t["baseline"].sum()))]
-    scale = abs(float(t["fitted"].sum())) or 1.0
-    if ctrls and abs(float(t[ctrls].to_numpy(float).sum())) > 0.001 * scale:
-        rows.append(("controls", "controls", float(t[ctrls].to_numpy(float).sum())))
-    for role in ("brand", "performance"):
-        group = sorted((c for c in chans if rl[c] == role), key=lambda c: -float(t[c].sum()))
-        rows += [(c, role, float(t[c].sum())) for c in group]
-    total = float(sum(r[2] for r in rows))
-    rows.append(("total", "total", total))
-    out = pd.DataFrame(rows, columns=["name", "kind", "value"])
-    out["share"] = out["value"] / total if total else np.nan
-    out.attrs["period"] = period_text(dates[keep])
-    out.attrs["controls"] = ctrls
-    return out
 
 
 def plot_waterfall(data: Any, *, units: Any = None, start: Any = None, end: Any = None,

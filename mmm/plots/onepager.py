@@ -6,9 +6,10 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from mmm.claims import annotate_curves, plan_claim
+from mmm.analysis import annotate_ranking, curves_for, period_text
+from mmm.claims import plan_claim
 from mmm.plots.carryover import plot_carryover
-from mmm.plots.contributions import period_text, plot_waterfall
+from mmm.plots.contributions import plot_waterfall
 from mmm.plots.fit import plot_fit
 from mmm.plots.plan import plot_plan
 from mmm.plots.response import plot_response_curves
@@ -78,14 +79,13 @@ def plot_onepager(fitted: Any, *, curves: Any = None, plan: Any = None, weeks: i
     """
     u = units_of(fitted)
     caution = caution_of(resolve_caution(approximate, fitted))
-    if curves is None:
+    if curves is None:  # the curves first (analysis layer), then the page draws them
         try:
-            from mmm.plots.response import response_curves_of
-            curves = response_curves_of(fitted, weeks)
+            curves = curves_for(fitted, weeks)
         except ImportError:
             curves = None
-    if curves is not None and "prob_highest_marginal_roas" not in curves.columns:
-        curves = annotate_curves(curves, fitted)
+    elif "prob_highest_marginal_roas" not in curves.columns:
+        curves = annotate_ranking(curves, fitted)
     with house_style():
         fig = Figure(figsize=figsize, layout="constrained")
         fig.get_layout_engine().set(h_pad=0.15, w_pad=0.15, hspace=0.05, wspace=0.05)

@@ -9,6 +9,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from mmm.analysis import plan_for, plan_totals
 from mmm.claims import prob_text
 from mmm.plots.style import (
     CURRENT_COLOR,
@@ -30,68 +31,6 @@ from mmm.plots.style import (
     root_figure,
     units_of,
 )
-
-
-def _interval(d: Any) -> tuple[float, float, float] | None:
-    """``(mean, low, high)`` from the many shapes a summary entry can take."""
-    if d is None:
-        return None
-    if isinstance(d, int | float | np.floating):
-        return float(d), float("nan"), float("nan")
-    if isinstance(d, list | tuple) and len(d) == 3:
-        return tuple(float(v) for v in d)  # type: ignore[return-value]
-    if isinstance(d, dict):
-        mean = d.get("mean")
-        if mean is not None:
-            lo, hi = d.get("hdi_low"), d.get("hdi_high")
-            return (float(mean), float("nan") if lo is None else float(lo),
-                    float("nan") if hi is None else float(hi))
-    return None
-
-
-def plan_totals(plan: Any) -> dict[str, Any]:
-    """Expected KPI of the current and recommended plans and the uplift, from a plan's summary.
-
-    Reads :attr:`mmm.planning.PlanResult.summary` (``current.expected_kpi``,
-    ``recommended.expected_kpi``, ``uplift.abs``, ``uplift.pct`` in percent) or a plain dict
-    ``{"current": {mean, hdi_low, hdi_high}, "recommended": ..., "uplift": ...}``.
-
-    Returns ``{"current": (mean, low, high) | None, "recommended": ..., "uplift": ...,
-    "uplift_pct": share (0.042 = +4.2%) or NaN, "budget": float | NaN, "weeks": int | None}``.
-    """
-    summary = getattr(plan, "summary", None)
-    if summary is None and isinstance(plan, dict):
-        summary = plan
-    s = dict(summary or {})
-
-    def block(name: str) -> tuple[float, float, float] | None:
-        d = s.get(name)
-        if isinstance(d, dict) and isinstance(d.get("expected_kpi"), dict):
-            d = d["expected_kpi"]
-        return _interval(d)
-
-    cur, rec = block("current"), block("recommended")
-    up_raw = s.get("uplift")
-    upl, upct = None, float("nan")
-    if isinstance(up_raw, dict) and ("abs" in up_raw or "pct" in up_raw):
-        upl = _interval(up_raw.get("abs"))
-        p = _interval(up_raw.get("pct"))
-        if p is not None and p[0] is not None and np.isfinite(p[0]):
-            upct = p[0] / 100.0
-    else:
-        upl = _interval(up_raw)
-    if upl is None and cur is not None and rec is not None:
-        upl = (rec[0] - cur[0], float("nan"), float("nan"))
-    if not np.isfinite(upct) and upl is not None and cur is not None and cur[0]:
-        upct = upl[0] / cur[0]
-    budget = s.get("budget")
-    cur_spend = (s.get("current") or {}).get("total_spend") if isinstance(s.get("current"), dict) else None
-    prob_up = (up_raw or {}).get("prob_positive") if isinstance(up_raw, dict) else None
-    return {"current": cur, "recommended": rec, "uplift": upl, "uplift_pct": upct,
-            "budget": float(budget) if budget is not None else float("nan"), "weeks": s.get("weeks"),
-            "current_spend": float(cur_spend) if cur_spend is not None else float("nan"),
-            "prob_uplift": float(prob_up) if prob_up is not None else float("nan"),
-            "evidence": s.get("evidence") if isinstance(s.get("evidence"), dict) else None}
 
 
 def plan_takeaway(table: pd.DataFrame, totals: dict[str, Any], units: Any = None) -> str:
@@ -144,14 +83,11 @@ def plot_plan(plan: Any, *, units: Any = None, weeks: int | None = None, title: 
     ax : Axes, optional
         Draw only the spend comparison into ``ax`` (for the one-pager).
     """
-    if hasattr(plan, "spec"):
-        from mmm.planning import current_weekly_spend, optimize_budget
+    if hasattr(plan, "spec"):  # a fitted model: plan it first (analysis layer), then draw the plan
         units = plan if units is None else units
         approximate = resolve_caution(approximate, plan)
         weeks = weeks or 13
-        if budget is None:
-            budget = float(current_weekly_spend(plan, weeks).sum() * weeks)
-        plan = optimize_budget(plan, budget, weeks=weeks, bounds=bounds)
+        plan = plan_for(plan, budget, weeks=weeks, bounds=bounds)
     u = units_of(units)
     table = getattr(plan, "table", plan)
     totals = plan_totals(plan)

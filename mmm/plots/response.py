@@ -11,7 +11,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from mmm.claims import annotate_curves, headroom_claim, payback_text
+from mmm.analysis import curves_for
+from mmm.claims import headroom_claim, payback_text
 from mmm.plots.style import (
     CURRENT_COLOR,
     FIGSIZE,
@@ -31,12 +32,6 @@ from mmm.plots.style import (
     root_figure,
     units_of,
 )
-
-
-def response_curves_of(fitted: Any, weeks: int = 13) -> pd.DataFrame:
-    """Response curves of a fitted model (:func:`mmm.planning.response_curves`)."""
-    from mmm.planning import response_curves
-    return response_curves(fitted, weeks=weeks)
 
 
 def _plan_table(plan: Any) -> pd.DataFrame | None:
@@ -125,10 +120,10 @@ def plot_response_curves(curves: Any, *, plan: Any = None, units: Any = None, we
     weeks : int, optional
         The planning period in weeks (for the axis label; default from ``curves.attrs`` or 13).
     """
-    if hasattr(curves, "spec"):
+    if hasattr(curves, "spec"):  # a fitted model: its curves first (analysis layer), then draw them
         units = curves if units is None else units
         approximate = resolve_caution(approximate, curves)
-        curves = annotate_curves(response_curves_of(curves, weeks or 13), curves, breakeven=breakeven)
+        curves = curves_for(curves, weeks or 13, breakeven=breakeven)
     u = units_of(units)
     weeks = weeks or curves.attrs.get("weeks") or 13
     col = colors_for(curves, colors, units)

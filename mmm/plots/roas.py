@@ -13,7 +13,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from mmm.claims import annotate_curves, next_dollar_claim, roas_claim
+from mmm.analysis import curves_for, return_table
+from mmm.claims import next_dollar_claim, roas_claim
 from mmm.plots.style import (
     FONT,
     NORM_COLOR,
@@ -30,32 +31,6 @@ from mmm.plots.style import (
     subtitle,
     units_of,
 )
-
-
-def return_table(summary: pd.DataFrame, units: Any = None, *, mean: str = "roas_mean", low: str = "roas_hdi_low",
-                 high: str = "roas_hdi_high") -> pd.DataFrame:
-    """The return metric per channel, best first: ``channel, role, value, low, high``.
-
-    ROAS / pipeline ROI are KPI per currency unit (higher is better); for leads models the
-    metric is cost per lead (``1 / leads per currency unit``, lower is better), and the
-    interval is the inverted interval of leads per currency unit.
-    """
-    u = units_of(units)
-    df = summary.copy()
-    if "role" not in df.columns:
-        df["role"] = "performance"
-    r, lo, hi = (df[c].to_numpy(float) for c in (mean, low, high))
-    if u.return_is_cost:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            value = np.where(r > 0, 1.0 / r, np.nan)
-            if mean == "roas_mean" and "cost_per_kpi_mean" in df.columns:
-                value = df["cost_per_kpi_mean"].to_numpy(float)
-            v_lo = np.where(hi > 0, 1.0 / hi, np.nan)
-            v_hi = np.where(lo > 0, 1.0 / lo, np.inf)
-        out = pd.DataFrame({"channel": df["channel"], "role": df["role"], "value": value, "low": v_lo, "high": v_hi})
-        return out.sort_values("value", ascending=True, na_position="last").reset_index(drop=True)
-    out = pd.DataFrame({"channel": df["channel"], "role": df["role"], "value": r, "low": lo, "high": hi})
-    return out.sort_values("value", ascending=False).reset_index(drop=True)
 
 
 def _ranked_bars(ax: Any, tab: pd.DataFrame, colors: dict[str, str], fmt: Any, *, cap: float | None = None) -> None:
@@ -164,11 +139,10 @@ def plot_marginal_roas(curves: Any, *, units: Any = None, title: str | bool | No
     approximate : bool, str or Caution, optional
         Watermark, as in :func:`plot_roas`.
     """
-    if hasattr(curves, "spec"):
-        from mmm.plots.response import response_curves_of
+    if hasattr(curves, "spec"):  # a fitted model: its curves first (analysis layer), then draw them
         units = curves if units is None else units
         approximate = resolve_caution(approximate, curves)
-        curves = annotate_curves(response_curves_of(curves), curves)
+        curves = curves_for(curves)
     u = units_of(units)
     cur = curves[curves["is_current"].astype(bool)].drop_duplicates("channel")
     tab = return_table(cur, u, mean="marginal_roas_mean", low="marginal_roas_hdi_low", high="marginal_roas_hdi_high")

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from mmm.analysis import DEFAULT_NORMS, split_for, split_summary  # noqa: F401 (DEFAULT_NORMS: public here too)
 from mmm.claims import split_claim
 from mmm.plots.style import (
     CURRENT_COLOR,
@@ -31,51 +32,6 @@ from mmm.plots.style import (
 #: One-line form of the split caveat written under the chart (the full text goes in the deck notes).
 SHORT_CAVEAT = ("A weekly model does not see brand's long-term effect: read the best share as a lower bound "
                 "for brand, and the norms as the long-term benchmark.")
-
-#: Published brand-share norms: LinkedIn B2B Institute (B2B), Binet & Field (B2C).
-DEFAULT_NORMS = {"B2B norm": 0.46, "B2C norm": 0.60}
-
-
-def split_summary(split: Any) -> dict[str, Any]:
-    """Normalised summary of a brand split: ``best_share``, ``share_range`` (low, high),
-    ``current_share``, ``norms`` {label: share}, ``caveat`` (text), ``best_share_uncertainty``
-    (the posterior range of the best share, a dict or None) and ``tolerance``."""
-    s = dict(getattr(split, "summary", None) or (split if isinstance(split, dict) else {}) or {})
-    norms_raw = s.get("norms")
-    if norms_raw is None:
-        norms_raw = s.get("norm")
-    norms: dict[str, float] = {}
-    if isinstance(norms_raw, dict) and "brand" in norms_raw and not isinstance(norms_raw["brand"], dict):
-        norms_raw = {norms_raw.get("name", "norm"): norms_raw}
-    if isinstance(norms_raw, dict):
-        for k, v in norms_raw.items():
-            val = next((v[n] for n in ("brand", "brand_share", "share") if n in v), None) if isinstance(v, dict) else v
-            if val is None:
-                continue
-            norms[{"b2b": "B2B norm", "b2c": "B2C norm"}.get(str(k).lower(), str(k))] = float(val)
-    elif isinstance(norms_raw, int | float):
-        norms["Norm"] = float(norms_raw)
-    main = s.get("norm")
-    main_name = None
-    if isinstance(main, dict) and main.get("name"):
-        main_name = {"b2b": "B2B norm", "b2c": "B2C norm"}.get(str(main["name"]).lower(), str(main["name"]))
-    rng = s.get("share_range") or s.get("range")
-    if isinstance(rng, dict):
-        rng = (rng.get("low"), rng.get("high"))
-    return {"best_share": _f(s.get("best_share", s.get("recommended_share"))),
-            "share_range": tuple(float(v) for v in rng) if rng is not None else None,
-            "current_share": _f(s.get("current_share")),
-            "norms": norms or dict(DEFAULT_NORMS), "main_norm": main_name,
-            "caveat": s.get("caveat"), "best_share_uncertainty": s.get("best_share_uncertainty"),
-            "tolerance": _f(s.get("tolerance"))}
-
-
-def _f(v: Any) -> float:
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        return float("nan")
-
 
 def split_takeaway(table: pd.DataFrame, summary: dict[str, Any], units: Any = None) -> str:
     """The best brand share with its posterior range and how sure the model is about the direction
@@ -109,14 +65,10 @@ def plot_split(split: Any, *, units: Any = None, title: str | bool | None = None
     caveat : bool
         Write the summary's caveat (what a weekly model cannot see) under the chart.
     """
-    if hasattr(split, "spec"):
-        from mmm.planning import current_weekly_spend
-        from mmm.split import brand_split
+    if hasattr(split, "spec"):  # a fitted model: run the sweep first (analysis layer), then draw it
         units = split if units is None else units
         approximate = resolve_caution(approximate, split)
-        if budget is None:
-            budget = float(current_weekly_spend(split, weeks).sum() * weeks)
-        split = brand_split(split, budget, weeks=weeks)
+        split = split_for(split, budget, weeks=weeks)
     u = units_of(units)
     table = getattr(split, "table", split)
     s = split_summary(split)

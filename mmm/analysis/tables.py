@@ -1,5 +1,7 @@
 """What each channel contributed, and how well the model fits: tidy pandas tables.
 
+Also the decomposition of a period (:func:`waterfall_table`) that the waterfall chart draws.
+
 All numbers are in KPI units (currency for revenue and pipeline, counts for leads),
 computed from posterior draws; intervals are highest-density intervals (HDI).
 """
@@ -8,11 +10,12 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from mmm.analysis.summaries import period_text
 from mmm.kpi import kpi_kind, money
 from mmm.stats import hdi
 
@@ -223,3 +226,73 @@ def predicted_lift(fitted: FittedModel, channel: str, start: str, end: str, spen
     lift = beta * ((after - before) * inside).sum(axis=1)
     lo, hi = hdi(lift, prob)
     return {"mean": float(lift.mean()), "hdi_low": float(lo), "hdi_high": float(hi)}
+
+
+FIXED = ("date", "actual", "fitted", "baseline")
+
+
+def split_columns(table: pd.DataFrame, units: Any = None, channels: list[str] | None = None,
+                  controls: list[str] | None = None) -> tuple[list[str], list[str]]:
+    """``(channels, controls)`` columns of a contributions table.
+
+    From the spec when ``units`` is a spec or fitted model; else ``channels`` / ``controls``
+    as given; else every column other than date/actual/fitted/baseline and ``controls`` is a
+    channel.
+    """
+    spec = getattr(units, "spec", units)
+    if channels is None and hasattr(spec, "channel_names"):
+        channels = [c for c in spec.channel_names if c in table.columns]
+        if controls is None:
+            controls = [c for c in spec.controls if c in table.columns]
+    controls = list(controls or [])
+    if channels is None:
+        channels = [c for c in table.columns if c not in FIXED and c not in controls]
+    if not controls:
+        controls = [c for c in table.columns if c not in FIXED and c not in channels]
+    return list(channels), controls
+
+
+def channel_roles(units: Any, channels: list[str], roles: dict[str, str] | None) -> dict[str, str]:
+    """Role (``brand`` / ``performance``) of each channel: ``roles`` as given, else the spec's
+    (``units`` a spec or fitted model), else ``performance``."""
+    spec = getattr(units, "spec", units)
+    if roles is None and hasattr(spec, "channels") and hasattr(spec, "kpi"):
+        roles = {c.name: c.role for c in spec.channels}
+    roles = roles or {}
+    return {c: roles.get(c, "performance") for c in channels}
+
+
+def waterfall_table(data: pd.DataFrame, *, units: Any = None, start: Any = None, end: Any = None,
+                    channels: list[str] | None = None, controls: list[str] | None = None,
+                    roles: dict[str, str] | None = None) -> pd.DataFrame:
+    """The decomposition of a period: one row per step (baseline, controls, channels) and a total.
+
+    Columns: ``name, kind (baseline|controls|brand|performance|total), value, share``.
+    ``start`` / ``end``: dates (inclusive) bounding the period (default: all weeks).
+    """
+    t = data
+    dates = pd.to_datetime(t["date"])
+    keep = np.ones(len(t), bool)
+    if start is not None:
+        keep &= dates >= pd.Timestamp(start)
+    if end is not None:
+        keep &= dates <= pd.Timestamp(end)
+    if not keep.any():
+        raise ValueError(f"No weeks between {start} and {end}; the data run {dates.min().date()}..{dates.max().date()}.")
+    t = t.loc[keep]
+    chans, ctrls = split_columns(t, units, channels, controls)
+    rl = channel_roles(units, chans, roles)
+    rows = [("baseline", "baseline", float(t["baseline"].sum()))]
+    scale = abs(float(t["fitted"].sum())) or 1.0
+    if ctrls and abs(float(t[ctrls].to_numpy(float).sum())) > 0.001 * scale:
+        rows.append(("controls", "controls", float(t[ctrls].to_numpy(float).sum())))
+    for role in ("brand", "performance"):
+        group = sorted((c for c in chans if rl[c] == role), key=lambda c: -float(t[c].sum()))
+        rows += [(c, role, float(t[c].sum())) for c in group]
+    total = float(sum(r[2] for r in rows))
+    rows.append(("total", "total", total))
+    out = pd.DataFrame(rows, columns=["name", "kind", "value"])
+    out["share"] = out["value"] / total if total else np.nan
+    out.attrs["period"] = period_text(dates[keep])
+    out.attrs["controls"] = ctrls
+    return out
