@@ -539,3 +539,40 @@ def test_randomly_damaged_model_files_are_refused_or_unchanged(saved_dir, small_
         assert "Traceback" not in text and "refit" in text.lower(), (what, text)
         assert "damaged" in text or "corrupt" in text or "not a readable model file" in text, (what, text)
     assert refused >= 7, refused      # the 5 truncations and the 2 changed digits at least
+
+
+def test_temp_files_of_killed_writers_are_removed_by_the_next_write(tmp_path):
+    """Hidden temp files of dead writers (both name forms) go at the next write of the same file; those of
+    live writers and of other files stay."""
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    live = os.getppid()
+    names = [f".plan.{gone.pid}.tmp.csv", f".model.nc.{gone.pid}.tmp", f".plan.{live}.tmp.csv",
+             f".split.{gone.pid}.tmp.csv", ".plan.x.tmp.csv"]
+    for name in names:
+        (tmp_path / name).write_text("half")
+    write_text_atomic(tmp_path / "plan.csv", "new")
+    small = tmp_path / "model.nc"
+    write_text_atomic(small, "not a model, only its name")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["plan.csv", "model.nc", f".plan.{live}.tmp.csv", f".split.{gone.pid}.tmp.csv", ".plan.x.tmp.csv"])
+
+
+def test_a_lock_that_cannot_be_written_is_not_left_behind(tmp_path, monkeypatch):
+    """Disk full while writing the lock's process id (also where hard links are impossible): an OSError, and
+    no lock file is left to block the next fit."""
+    from mmm.atomic import output_lock
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "link", lambda *a: (_ for _ in ()).throw(OSError(errno.EPERM, "no hard links")))
+    monkeypatch.setattr(os, "write", full)
+    with pytest.raises(OSError), output_lock(tmp_path):
+        pass
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.undo()
+    with output_lock(tmp_path) as lock:
+        assert lock.read_text().strip() == str(os.getpid())
+        assert sorted(p.name for p in tmp_path.iterdir()) == [LOCK_NAME]
+    assert list(tmp_path.iterdir()) == []
