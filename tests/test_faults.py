@@ -445,7 +445,7 @@ import mmm, mmm.fitted
 from mmm.cli import main
 model_dir, go = sys.argv[1], sys.argv[2]
 def fit(self, *args, **kwargs):
-    deadline = time.time() + 60
+    deadline = time.time() + 150
     while not os.path.exists(go) and time.time() < deadline:
         time.sleep(0.02)
     return mmm.load(model_dir)
@@ -463,9 +463,9 @@ def test_two_fits_started_at_once_into_one_folder(saved_dir, small_fit, tmp_path
     cmd = [sys.executable, "-c", _FIT, str(saved_dir), str(go), str(config), "--out", str(out)]
     procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT,
                               env=_env()) for _ in range(2)]
-    timers = [_watchdog(p, 90) for p in procs]
+    timers = [_watchdog(p, 180) for p in procs]
     try:
-        deadline = time.time() + 60
+        deadline = time.time() + 120                 # only reached if neither gives up: both took the lock
         while all(p.poll() is None for p in procs) and time.time() < deadline:
             time.sleep(0.05)
         go.touch()                                    # let the winner (if there is one) finish
