@@ -478,6 +478,61 @@ class Window:
 
 
 @dataclass(frozen=True)
+class Mediation:
+    """The mapping form of ``branded_search:``: fit brand -> branded search -> KPI.
+
+    ``branded_search: COLUMN`` names the weekly branded search series; the mapping form
+    ``branded_search: {column: COLUMN, brand_channels: [...], paid_brand_search: NAME,
+    search_l_max: 2, compare_plain: true}`` also chooses how the mediation model is set up
+    (see :func:`mmm.mediation.fit_mediated`). With either form, ``mmm fit`` fits the
+    mediation model.
+    """
+
+    brand_channels: tuple[str, ...] | None = None
+    paid_brand_search: str | None = None
+    search_l_max: int = 1
+    compare_plain: bool = True
+
+    KEYS = ("column", "brand_channels", "paid_brand_search", "search_l_max", "compare_plain")
+
+    @classmethod
+    def parse(cls, value: Any) -> tuple[str, Mediation]:
+        """Parse ``branded_search:`` into (the column, the settings)."""
+        if not isinstance(value, dict):
+            return _name("branded_search", value), cls()
+        _check_keys("branded_search", value, cls.KEYS)
+        if value.get("column") is None:
+            _fail("'branded_search' as a mapping needs 'column': the weekly branded search series.")
+        brand = value.get("brand_channels")
+        l_max = value.get("search_l_max", 1)
+        if isinstance(l_max, bool) or not isinstance(l_max, int) or not 1 <= l_max <= 52:
+            _fail(f"'branded_search.search_l_max' must be a whole number of weeks from 1 to 52; "
+                  f"got {_excerpt(l_max, 40)}.")
+        plain = value.get("compare_plain", True)
+        if not isinstance(plain, bool):
+            _fail(f"'branded_search.compare_plain' must be true or false; got {_excerpt(plain, 40)}.")
+        paid = value.get("paid_brand_search")
+        return _name("branded_search.column", value["column"]), cls(
+            None if brand is None else _str_list("branded_search.brand_channels", brand),
+            None if paid is None else _name("branded_search.paid_brand_search", paid), l_max, plain)
+
+    def to_dict(self, column: str) -> str | dict[str, Any]:
+        """The YAML value: the plain column name when every setting is the default."""
+        if self == Mediation():
+            return column
+        out: dict[str, Any] = {"column": column}
+        if self.brand_channels is not None:
+            out["brand_channels"] = list(self.brand_channels)
+        if self.paid_brand_search is not None:
+            out["paid_brand_search"] = self.paid_brand_search
+        if self.search_l_max != 1:
+            out["search_l_max"] = self.search_l_max
+        if not self.compare_plain:
+            out["compare_plain"] = False
+        return out
+
+
+@dataclass(frozen=True)
 class LiftTest:
     """A lift test (geo or conversion-lift experiment) used to calibrate one channel.
 
@@ -550,6 +605,8 @@ class Spec:
     lift_tests: tuple[LiftTest, ...] = ()
     branded_search: str | None = None
     checks: CheckSettings = field(default_factory=CheckSettings)
+    #: how the brand -> branded search -> KPI model is set up (``branded_search:`` as a mapping)
+    mediation: Mediation = field(default_factory=Mediation)
     window: Window | None = None
     #: which sheet of an Excel workbook ``data`` is: a sheet name or a 0-based position (default: the first)
     sheet: str | int | None = None
@@ -615,7 +672,7 @@ class Spec:
         if self.lift_tests:
             out["lift_tests"] = [t.to_dict() for t in self.lift_tests]
         if self.branded_search:
-            out["branded_search"] = self.branded_search
+            out["branded_search"] = self.mediation.to_dict(self.branded_search)
         if self.checks != CheckSettings():
             out["checks"] = self.checks.to_dict()
         if self.window is not None:
@@ -705,6 +762,12 @@ def spec_from_dict(raw: dict[str, Any], *, base_dir: str | Path | None = None) -
         _fail("'lift_tests' must be a list of experiments.")
     lift_tests = tuple(LiftTest.parse(i, t) for i, t in enumerate(lift_raw))
     names = [c.name for c in channels]
+    mediation = Mediation.parse(raw["branded_search"]) if raw.get("branded_search") is not None else None
+    if mediation:
+        for where, name in [("brand_channels", n) for n in mediation[1].brand_channels or ()] + \
+                [("paid_brand_search", mediation[1].paid_brand_search)] * bool(mediation[1].paid_brand_search):
+            if name not in names:
+                _fail(f"'branded_search.{where}' names '{name}', not a channel of this spec.{closest(name, names)}")
     for i, t in enumerate(lift_tests):
         if t.channel not in names:
             _fail(f"'lift_tests[{i}].channel' is '{t.channel}', not a channel of this spec."
@@ -721,8 +784,8 @@ def spec_from_dict(raw: dict[str, Any], *, base_dir: str | Path | None = None) -
         model=model,
         fit=FitSettings.parse(raw.get("fit"), kpi.type),
         lift_tests=lift_tests,
-        branded_search=_name("branded_search", raw["branded_search"]) if raw.get("branded_search") is not None
-        else None,
+        branded_search=mediation[0] if mediation else None,
+        mediation=mediation[1] if mediation else Mediation(),
         checks=CheckSettings.parse(raw.get("checks")),
         window=Window.parse(raw.get("window")),
     )

@@ -162,3 +162,22 @@ def test_values_that_would_crash_or_be_stringified_are_refused():
         with pytest.raises(SpecError) as err:
             spec_from_dict({**base, **change})
         assert fragment in str(err.value)
+
+
+def test_branded_search_mapping_sets_up_mediation_and_round_trips():
+    base = {"date_column": "week", "kpi": {"column": "revenue", "type": "revenue"},
+            "channels": {"tv": {"spend": "tv", "role": "brand"}, "brand_ppc": {"spend": "ppc"}}}
+    plain = spec_from_dict({**base, "branded_search": "searches"})
+    assert plain.branded_search == "searches" and plain.to_dict()["branded_search"] == "searches"
+    spec = spec_from_dict({**base, "branded_search": {"column": "searches", "paid_brand_search": "brand_ppc",
+                                                      "search_l_max": 3, "compare_plain": False}})
+    assert spec.branded_search == "searches"
+    assert (spec.mediation.paid_brand_search, spec.mediation.search_l_max, spec.mediation.compare_plain) == \
+        ("brand_ppc", 3, False)
+    assert spec_from_dict(spec.to_dict()) == spec
+    for bad, fragment in (({"column": "searches", "paid_brand_search": "brand_pc"}, "Did you mean 'brand_ppc'"),
+                          ({"column": "searches", "search_l_max": 0}, "search_l_max"),
+                          ({"colum": "searches"}, "colum"),
+                          ({"paid_brand_search": "brand_ppc"}, "needs 'column'")):
+        with pytest.raises(SpecError, match=fragment):
+            spec_from_dict({**base, "branded_search": bad})
