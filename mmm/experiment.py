@@ -77,7 +77,7 @@ from mmm.stats import hdi
 
 if TYPE_CHECKING:
     from mmm.fitted import FittedModel
-    from mmm.planning import PlanResult, _Engine
+    from mmm.planning import Engine, PlanResult
 
 #: Relative spend change of a test (+50% or -50% of current weekly spend).
 CHANGE = 0.5
@@ -369,23 +369,23 @@ def plan_gain_draws(fitted: FittedModel, plan: PlanResult, *, seed: int = 0) -> 
     The quantity behind ``evidence["prob_gain_from_mix"]``, on the plan's reporting draws
     (``seed`` must be the plan's).
     """
-    from mmm.planning import REPORT_DRAWS, _engine
+    from mmm.planning import REPORT_DRAWS, build_engine
 
     s = plan.summary
-    eng = _engine(fitted, int(s["weeks"]), s["horizon"], REPORT_DRAWS, seed)
+    eng = build_engine(fitted, int(s["weeks"]), s["horizon"], REPORT_DRAWS, seed)
     _, base, rec = _plan_vectors(plan, eng.channels)
     return eng.totals_grad(rec, grad=False)[0].sum(axis=1) - eng.totals_grad(base, grad=False)[0].sum(axis=1)
 
 
-def _test_engine(fitted: FittedModel, weeks: int, seed: int, cache: dict[int, _Engine]) -> _Engine:
-    from mmm.planning import REPORT_DRAWS, _engine
+def _test_engine(fitted: FittedModel, weeks: int, seed: int, cache: dict[int, Engine]) -> Engine:
+    from mmm.planning import REPORT_DRAWS, build_engine
 
     if weeks not in cache:
-        cache[weeks] = _engine(fitted, weeks, "period", REPORT_DRAWS, seed)
+        cache[weeks] = build_engine(fitted, weeks, "period", REPORT_DRAWS, seed)
     return cache[weeks]
 
 
-def lift_draws(eng: _Engine, channel: int, current: float, change: float) -> np.ndarray:
+def lift_draws(eng: Engine, channel: int, current: float, change: float) -> np.ndarray:
     """Extra KPI inside the test's weeks per draw, for ``change`` on top of ``current`` weekly spend."""
     tot, _ = eng.channel_curve(channel, np.array([current, max(current + change, 0.0)]))
     return tot[1] - tot[0]
@@ -492,7 +492,7 @@ def recommend_tests(fitted: FittedModel, plan: PlanResult, *, max_tests: int = 2
     sigma = noise_sd(fitted)
     cur, base, rec = _plan_vectors(plan, names)
     roas = _roas_draws(fitted, seed)
-    cache: dict[int, _Engine] = {}
+    cache: dict[int, Engine] = {}
     designs = []
     for ch, reasons in picks.items():
         c = names.index(ch)
@@ -524,7 +524,7 @@ def _rank(designs: list[LiftTestDesign]) -> list[LiftTestDesign]:
 
 def _roas_draws(fitted: FittedModel, seed: int) -> np.ndarray:
     """Each channel's ROAS over the training weeks ``(S, C)`` on the plan's reporting draws."""
-    from mmm.planning import REPORT_DRAWS, _draw_index
+    from mmm.planning import REPORT_DRAWS, draw_index
 
     p = fitted.params
     if "roas" in p:
@@ -532,7 +532,7 @@ def _roas_draws(fitted: FittedModel, seed: int) -> np.ndarray:
     else:
         from mmm.analysis import channel_draws
         roas = channel_draws(fitted).roas
-    return roas[_draw_index(roas.shape[0], REPORT_DRAWS, seed)]
+    return roas[draw_index(roas.shape[0], REPORT_DRAWS, seed)]
 
 
 def _pick(results: list[dict[str, Any]], margin: float = MARGIN) -> dict[str, Any]:
@@ -552,7 +552,7 @@ def _pick(results: list[dict[str, Any]], margin: float = MARGIN) -> dict[str, An
 
 
 def _design(fitted: FittedModel, c: int, reasons: list[str], spends: tuple[float, float, float],
-            gain: np.ndarray, roas: np.ndarray, sigma: float, cache: dict[int, _Engine], *, change: float,
+            gain: np.ndarray, roas: np.ndarray, sigma: float, cache: dict[int, Engine], *, change: float,
             landing: float, min_weeks: int, max_weeks: int, extend: bool, actions: tuple[str, ...],
             design_factor: float, outcomes: int, seed: int, prob: float) -> LiftTestDesign:
     """The test of channel ``c``: its candidate spend changes and lengths, evaluated, one picked.

@@ -115,8 +115,8 @@ def within(x: np.ndarray, lo: np.ndarray, hi: np.ndarray, rtol: float = 1e-9) ->
 def opt_value(fitted, x: np.ndarray, *, weeks: int = 13, horizon: str = "period+tail", draws: int = 500,
               seed: int = 0) -> float:
     """The optimizer's own objective (mean KPI on its draw subsample) at weekly plan ``x``."""
-    rep = mp._engine(fitted, weeks, horizon, mp.REPORT_DRAWS, seed)
-    opt = rep.subset(mp._draw_index(rep.n_draws, draws, seed))
+    rep = mp.build_engine(fitted, weeks, horizon, mp.REPORT_DRAWS, seed)
+    opt = rep.subset(mp.draw_index(rep.n_draws, draws, seed))
     return float(opt.totals_grad(np.asarray(x, dtype=float), grad=False)[0].sum(axis=1).mean())
 
 
@@ -253,8 +253,8 @@ def test_matches_brute_force_grid(small_fit, horizon, bounds):
     b = mp.resolve_bounds(small_fit, bounds=bounds)
     lo, hi = b["min"].to_numpy(), np.minimum(b["max"].to_numpy(), weekly)
     a0, a1 = max(lo[0], weekly - hi[1]), min(hi[0], weekly - lo[1])
-    rep = mp._engine(small_fit, 13, horizon, mp.REPORT_DRAWS, 0)
-    opt = rep.subset(mp._draw_index(rep.n_draws, 500, 0))
+    rep = mp.build_engine(small_fit, 13, horizon, mp.REPORT_DRAWS, 0)
+    opt = rep.subset(mp.draw_index(rep.n_draws, 500, 0))
     best = -np.inf
     for _ in range(3):  # 801-point grid, then two finer grids around its best point
         grid = np.linspace(a0, a1, 801)
@@ -273,8 +273,8 @@ def test_global_on_s_shaped_curves():
     cur = mp.current_weekly_spend(fitted, 13).to_numpy()
     weekly = cur.sum() * 0.7
     plan = mp.optimize_budget(fitted, weekly * 13, bounds=None, draws=100)
-    rep = mp._engine(fitted, 13, "period+tail", mp.REPORT_DRAWS, 0)
-    opt = rep.subset(mp._draw_index(rep.n_draws, 100, 0))
+    rep = mp.build_engine(fitted, 13, "period+tail", mp.REPORT_DRAWS, 0)
+    opt = rep.subset(mp.draw_index(rep.n_draws, 100, 0))
     n = 301
     g = np.linspace(0, weekly, n)
     curves = [opt.channel_curve(c, g)[0].mean(axis=1) for c in range(3)]
@@ -336,8 +336,8 @@ def test_risk_objective_trades_mean_for_certainty(small_fit):
     mean_plan = mp.optimize_budget(small_fit, budget, bounds=None)
     risk_plan = mp.optimize_budget(small_fit, budget, bounds=None, objective="risk", risk_lambda=2.0)
     q_plan = mp.optimize_budget(small_fit, budget, bounds=None, objective="risk", risk_quantile=0.1)
-    rep = mp._engine(small_fit, 13, "period+tail", mp.REPORT_DRAWS, 0)
-    opt = rep.subset(mp._draw_index(rep.n_draws, 500, 0))
+    rep = mp.build_engine(small_fit, 13, "period+tail", mp.REPORT_DRAWS, 0)
+    opt = rep.subset(mp.draw_index(rep.n_draws, 500, 0))
 
     def draws_of(p):
         return opt.totals_grad(p.table.recommended_weekly.to_numpy(), grad=False)[0].sum(axis=1)
@@ -441,7 +441,7 @@ def test_response_curves_and_marginal_roas(small_fit):
     assert list(mr.columns) == mp.MARGINAL_COLUMNS
     cur_rows = curves[curves.is_current].set_index("channel")
     np.testing.assert_allclose(mr.set_index("channel").marginal_roas_mean, cur_rows.marginal_roas_mean, rtol=1e-9)
-    eng = mp._engine(small_fit, 13, "period+tail")
+    eng = mp.build_engine(small_fit, 13, "period+tail")
     for c, r in enumerate(mr.itertuples()):
         x = r.breakeven_weekly_spend
         if np.isfinite(x) and x > 0:
@@ -524,7 +524,7 @@ def test_carry_in_is_the_same_for_every_plan(small_fit):
     b = mp.optimize_budget(small_fit, cur * 1.2, bounds=None)
     assert a.summary["carry_in"]["mean"] == pytest.approx(b.summary["carry_in"]["mean"])
     # zero spend brings nothing beyond the carry-in
-    eng = mp._engine(small_fit, 13, "period+tail")
+    eng = mp.build_engine(small_fit, 13, "period+tail")
     assert np.allclose(eng.weekly(np.zeros(2)), 0.0)
 
 
