@@ -87,7 +87,7 @@ def test_html_is_self_contained(report):
 
 
 def test_pipeline_deck_never_says_revenue_or_roas(small_fit, report, tmp_path, monkeypatch):
-    monkeypatch.setattr("mmm.export.DECK_DPI", 40)  # wording only: small images are enough
+    monkeypatch.setattr("mmm.report.charts.DECK_DPI", 40)  # wording only: small images are enough
     spec = small_fit.spec.replace(kpi=dataclasses.replace(small_fit.spec.kpi, type="pipeline"))
     pipe = dataclasses.replace(small_fit, spec=spec)
     res = write_report(pipe, tmp_path, formats="pptx", plan=report["plan"], split=report["split"],
@@ -103,7 +103,7 @@ def test_pipeline_deck_never_says_revenue_or_roas(small_fit, report, tmp_path, m
 
 
 def test_approximate_fit_is_marked(small_fit, report, tmp_path, monkeypatch):
-    monkeypatch.setattr("mmm.export.DECK_DPI", 40)
+    monkeypatch.setattr("mmm.report.charts.DECK_DPI", 40)
     approx = dataclasses.replace(small_fit, diagnostics=dataclasses.replace(small_fit.diagnostics, approximate=True))
     res = write_report(approx, tmp_path, formats=["pptx"], plan=report["plan"], split=report["split"],
                        curves=report["curves"])
@@ -126,8 +126,8 @@ def test_every_chart_slide_and_the_onepager_carry_the_watermark(small_fit, repor
     from mmm.health import watermark_note
     from mmm.plots.style import APPROX_COLOR, REVIEW_COLOR, watermark_of
 
-    monkeypatch.setattr("mmm.export.DECK_DPI", 40)
-    monkeypatch.setattr("mmm.export.ONEPAGER_DPI", 30)
+    monkeypatch.setattr("mmm.report.charts.DECK_DPI", 40)
+    monkeypatch.setattr("mmm.report.charts.ONEPAGER_DPI", 30)
     if mode == "fast":
         fitted, mark = _with_diagnostics(small_fit, fast=True, health="ok", checks=[]), "FAST MODE"
     elif mode == "not converged":
@@ -174,7 +174,7 @@ def test_every_chart_slide_and_the_onepager_carry_the_watermark(small_fit, repor
 
 
 def test_healthy_fit_has_no_watermark_and_says_ok(small_fit, report, tmp_path, monkeypatch):
-    monkeypatch.setattr("mmm.export.DECK_DPI", 40)
+    monkeypatch.setattr("mmm.report.charts.DECK_DPI", 40)
     fitted = _with_diagnostics(small_fit, health="ok", checks=[], fast=False)
     res = write_report(fitted, tmp_path, formats="pptx", plan=report["plan"], split=report["split"],
                        curves=report["curves"])

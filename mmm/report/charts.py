@@ -1,0 +1,188 @@
+"""Which charts the report holds, and rendering each figure once for every output that wants it.
+
+Each chart is drawn once (from :mod:`mmm.plots`, given the numbers it shows) and saved as PNG
+(``PNG_DPI``) and SVG into ``charts/``; for the deck and the HTML report the same figure is
+then re-laid out to the slide's chart area and kept as PNG bytes (``DECK_DPI``). A format
+that is not asked for is not rendered.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mmm.analysis import split_summary
+from mmm.atomic import atomic_path
+from mmm.errors import MMMError
+from mmm.plots import (
+    plot_carryover,
+    plot_contributions,
+    plot_diagnostics,
+    plot_fit,
+    plot_marginal_roas,
+    plot_onepager,
+    plot_plan,
+    plot_response_curves,
+    plot_roas,
+    plot_split,
+    plot_waterfall,
+)
+from mmm.plots.style import Caution, caution_of, ensure_caution, hide_takeaway, takeaway_of
+
+#: Resolution of the PNG files in ``charts/`` (and of the one-pager: ``ONEPAGER_DPI``).
+PNG_DPI = 300
+ONEPAGER_DPI = 150
+#: Resolution of the chart images inside the deck and the HTML report.
+DECK_DPI = 160
+#: Chart area on a chart slide (inches): the figure is re-laid out to exactly this size.
+CHART_BOX = (0.0, 1.2, 13.333, 6.2)
+
+
+@dataclass
+class ChartSpec:
+    """One chart of the report: file stem, slide section and how to draw it."""
+
+    name: str
+    draw: Callable[[], Any]
+    notes: str = ""
+    appendix: bool = False
+
+
+@dataclass
+class RenderedChart:
+    """A chart drawn once: its takeaway, the files written and (for the deck and HTML) a slide-sized PNG."""
+
+    spec: ChartSpec
+    takeaway: str
+    files: dict[str, Path] = field(default_factory=dict)
+    image: bytes | None = None
+    size: tuple[float, float] = (0.0, 0.0)
+    figure: Any = None
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def notes(self) -> str:
+        return self.spec.notes
+
+    @property
+    def appendix(self) -> bool:
+        return self.spec.appendix
+
+
+def chart_list(fitted: Any, curves: Any, plan: Any, split: Any, weeks: int) -> list[ChartSpec]:
+    """The report's charts, in order, for what is available (curves, plan and split may be ``None``)."""
+    caution = caution_of(fitted)
+    charts = [
+        ChartSpec("01_fit", lambda: plot_fit(fitted),
+                  "Weekly actual KPI (dots) against the model (line) with its 90% predictive interval. "
+                  "Weeks shaded as holdout were not used to fit."),
+        ChartSpec("02_contributions", lambda: plot_contributions(fitted),
+                  "Stacked weekly contributions (posterior means): baseline (trend, seasonality, events), "
+                  "controls, and each channel."),
+        ChartSpec("03_waterfall", lambda: plot_waterfall(fitted),
+                  "Decomposition of the KPI over the data period, with each part's share of the total."),
+        ChartSpec("04_roas", lambda: plot_roas(fitted),
+                  "Return per channel over the data period with 90% highest-density intervals."),
+    ]
+    if curves is not None:
+        charts.append(ChartSpec("05_response_curves",
+                                lambda: plot_response_curves(curves, plan=plan, units=fitted, weeks=weeks,
+                                                             approximate=caution),
+                                f"Expected KPI over {weeks} weeks at each weekly spend level (90% band). Dot: "
+                                "current spend; diamond: recommended spend."))
+        charts.append(ChartSpec("06_marginal_roas",
+                                lambda: plot_marginal_roas(curves, units=fitted, approximate=caution),
+                                "Return on the next unit of spend at current spend, with 90% interval."))
+    charts.append(ChartSpec("07_carryover", lambda: plot_carryover(fitted),
+                            "Share of a week's spend effect landing in each following week (median, 90% band)."))
+    if plan is not None:
+        charts.append(ChartSpec("08_budget_plan",
+                                lambda: plot_plan(plan, units=fitted, weeks=weeks, approximate=caution),
+                                "Current vs recommended weekly spend per channel and the expected KPI of both "
+                                "plans with 90% intervals."))
+    if split is not None:
+        charts.append(ChartSpec("09_brand_split",
+                                lambda: plot_split(split, units=fitted, approximate=caution),
+                                str(split_summary(split).get("caveat") or "")))
+    charts.append(ChartSpec("10_diagnostics", lambda: plot_diagnostics(fitted), appendix=True,
+                            notes="Trace plots of the free media parameters: chains (line styles) should overlap "
+                                  "and mix; densities should agree across chains."))
+    return charts
+
+
+def mediation_charts(mediated: Any) -> list[ChartSpec]:
+    """The two extra charts of a brand-search mediation fit: direct vs total, and brand health."""
+    from mmm.mediation import plot_brand_health, plot_effects
+
+    return [
+        ChartSpec("11_direct_vs_total", lambda: plot_effects(mediated),
+                  "Each channel's direct effect plus its effect through branded search (stacked: the bar's end "
+                  "is the total), 90% intervals; diamonds: what a model without the search link says. Plans and "
+                  "the brand split in this report use the total effects."),
+        ChartSpec("12_brand_health", lambda: plot_brand_health(mediated),
+                  "Paid media spend and branded searches over time: healthy programs grow branded search "
+                  "alongside paid volume."),
+    ]
+
+
+def render_charts(charts: list[ChartSpec], folder: Path, *, caution: Caution | None, png: bool, svg: bool,
+                  slides: bool, dpi: int = PNG_DPI, deck_dpi: int | None = None, keep_figures: bool = False,
+                  skipped: dict[str, str] | None = None) -> list[RenderedChart]:
+    """Draw each chart once; save it as ``folder/<name>.png`` (``png``, at ``dpi``) and ``.svg`` (``svg``);
+    with ``slides`` also keep a PNG of it laid out for the deck's chart area (``deck_dpi``).
+
+    A chart that cannot be drawn (:class:`~mmm.errors.MMMError`, ``ValueError``, ``KeyError``)
+    is left out with its reason in ``skipped``. Every chart carries the fit's watermark
+    (``caution``). With ``keep_figures`` each result keeps its figure; otherwise it is dropped
+    once saved.
+    """
+    skipped = {} if skipped is None else skipped
+    deck_dpi = DECK_DPI if deck_dpi is None else deck_dpi
+    out: list[RenderedChart] = []
+    for chart in charts:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                fig = chart.draw()
+            except (MMMError, ValueError, KeyError) as exc:
+                skipped[chart.name] = f"{type(exc).__name__}: {exc}"
+                continue
+        ensure_caution(fig, caution)  # every chart carries the fit's watermark, whatever drew it
+        done = RenderedChart(chart, takeaway_of(fig), figure=fig if keep_figures else None)
+        if png:
+            done.files["png"] = folder / f"{chart.name}.png"
+            with atomic_path(done.files["png"]) as tmp:
+                fig.savefig(tmp, dpi=dpi, pil_kwargs={"compress_level": 3})
+        if svg:
+            done.files["svg"] = folder / f"{chart.name}.svg"
+            with atomic_path(done.files["svg"]) as tmp:
+                fig.savefig(tmp)
+        if slides:
+            hide_takeaway(fig)  # the slide's title carries it
+            if fig.get_size_inches()[1] <= 9.8:  # a tall figure (diagnostics) keeps its shape
+                fig.set_size_inches(CHART_BOX[2], CHART_BOX[3])
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=deck_dpi, pil_kwargs={"compress_level": 3})
+            done.image, done.size = buf.getvalue(), tuple(fig.get_size_inches())
+        out.append(done)
+        del fig
+    return out
+
+
+def write_onepager(fitted: Any, path: Path, *, curves: Any, plan: Any, weeks: int, caution: Caution | None,
+                   dpi: int | None = None) -> Any:
+    """Draw the one-pager (:func:`mmm.plots.plot_onepager`) and save it as PNG at ``dpi``
+    (``ONEPAGER_DPI``); returns the figure."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        one = plot_onepager(fitted, curves=curves, plan=plan, weeks=weeks, approximate=caution)
+        with atomic_path(path) as tmp:
+            one.savefig(tmp, dpi=ONEPAGER_DPI if dpi is None else dpi, pil_kwargs={"compress_level": 3})
+    return one
