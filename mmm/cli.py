@@ -130,23 +130,27 @@ def _show_warnings(caught) -> None:
 def _run_fit(config: Path, out: Path, *, draws, tune, chains, seed, sampler, holdout_weeks, aggregate_daily,
              data: Path | None = None, aggregate_geo: bool = False):
     from mmm.atomic import check_writable_dir, output_lock
-    from mmm.fitted import Model
+    from mmm.fitting import fit_spec
     from mmm.spec import load_spec
 
     spec = load_spec(config)
     check_writable_dir(out)  # before the sampling, not after it
     with output_lock(out):  # a second fit into the same folder fails at once
-        model = Model(spec)
-        console.print(f"Fitting [bold]{spec.kpi.type}[/bold] model of '{spec.kpi.column}' on "
-                      f"{len(spec.channels)} channels ...")
+        what = (f"brand -> branded search ('{spec.branded_search}') -> {spec.kpi.type} mediation model"
+                if spec.branded_search else f"[bold]{spec.kpi.type}[/bold] model")
+        console.print(f"Fitting {what} of '{spec.kpi.column}' on {len(spec.channels)} channels ...")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            fitted = model.fit(data, draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler,
-                               holdout_weeks=holdout_weeks, aggregate_daily=aggregate_daily,
-                               aggregate_geo=aggregate_geo, progressbar=True)
+            fitted = fit_spec(spec, data, draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler,
+                              holdout_weeks=holdout_weeks, aggregate_daily=aggregate_daily,
+                              aggregate_geo=aggregate_geo, progressbar=True)
         _show_warnings(caught)
         paths = write_fit_outputs(fitted, out, spec_file=config, data_file=data)
-    return fitted, paths
+    from mmm.fitting import is_mediated, total_view
+
+    if is_mediated(fitted) and fitted.plain is not None:
+        out_console.print(fitted.reattribution_text())
+    return total_view(fitted), paths
 
 
 @app.command()
@@ -397,6 +401,9 @@ def plan(
 
     try:
         fitted, check = _load_checked(outdir)
+        from mmm.fitting import total_view
+
+        fitted = total_view(fitted)  # a mediation fit plans on each channel's total effect
         if budget is None:
             from mmm.export import default_budget
             budget = default_budget(fitted, weeks)

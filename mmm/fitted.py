@@ -34,12 +34,16 @@ from mmm.stats import mape, r2_score
 from mmm.transforms import lag_matrix
 
 
-def _as_spec(spec: Spec | str | Path | dict) -> Spec:
+def as_spec(spec: Spec | str | Path | dict) -> Spec:
+    """A :class:`Spec` from a spec, a dict, or the path of a YAML file."""
     if isinstance(spec, Spec):
         return spec
     if isinstance(spec, dict):
         return spec_from_dict(spec)
     return load_spec(spec)
+
+
+_as_spec = as_spec  # the name mediation and funnel import
 
 
 class Model:

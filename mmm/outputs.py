@@ -30,12 +30,15 @@ from mmm.errors import MMMError
 
 if TYPE_CHECKING:  # pragma: no cover
     from mmm.fitted import FittedModel
+    from mmm.mediation import MediatedFit
 
 MANIFEST_NAME = "outputs.json"
 MANIFEST_FORMAT = "mmm-outputs/1"
 
 #: Files ``mmm fit`` writes (``model.nc`` first).
 FIT_FILES = ("model.nc", "channels.csv", "contributions.csv", "diagnostics.json")
+#: A mediation fit also writes each channel's direct, indirect (via branded search) and total effect.
+EFFECTS_FILE = "effects.csv"
 #: What ``mmm plan`` and ``mmm report`` write, used to clean a folder that has no manifest yet.
 DERIVED_FILES = ("plan.csv", "split.csv", "plan.json", "report.pptx", "report.html", "onepager.png",
                  "onepager.svg")
@@ -128,7 +131,7 @@ def _derived(out: Path, manifest: dict | None) -> list[Path]:
     return found
 
 
-def write_fit_outputs(fitted: FittedModel, out: str | Path, *, spec_file: str | Path | None = None,
+def write_fit_outputs(fitted: FittedModel | MediatedFit, out: str | Path, *, spec_file: str | Path | None = None,
                       data_file: str | Path | None = None) -> FitOutputs:
     """Write ``model.nc``, ``channels.csv``, ``contributions.csv`` and ``diagnostics.json``, each atomically,
     then remove the previous model's plan and report and write the manifest.
@@ -156,12 +159,16 @@ def write_fit_outputs(fitted: FittedModel, out: str | Path, *, spec_file: str | 
     a fit interrupted in between leaves a ``model.nc`` that ``plan`` and ``report`` refuse (its
     digest is not the manifest's) rather than one they silently pair with the old tables.
     """
+    from mmm.fitting import is_mediated, total_view
+    from mmm.persist import save_fit
+
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     previous = read_manifest(out)
     paths = {"model": out / "model.nc", "channels": out / "channels.csv",
              "contributions": out / "contributions.csv", "diagnostics": out / "diagnostics.json"}
-    fitted.save(paths["model"])
+    save_fit(fitted, paths["model"])
+    mediated, fitted = (fitted if is_mediated(fitted) else None), total_view(fitted)  # a mediation fit reports total effects
     table = fitted.channel_summary()
     cols = CHANNEL_COLUMNS + [c for c in VALUE_COLUMNS if c in table.columns]
     with atomic_path(paths["channels"]) as tmp:
@@ -171,6 +178,14 @@ def write_fit_outputs(fitted: FittedModel, out: str | Path, *, spec_file: str | 
     with atomic_path(paths["contributions"]) as tmp:
         contrib.to_csv(tmp, index=False)
     write_text_atomic(paths["diagnostics"], json.dumps(diagnostics_record(fitted), indent=2, default=float))
+    files = list(FIT_FILES)
+    if mediated:
+        paths["effects"] = out / EFFECTS_FILE
+        with atomic_path(paths["effects"]) as tmp:
+            mediated.effects().to_csv(tmp, index=False)
+        files.append(EFFECTS_FILE)
+    elif (out / EFFECTS_FILE).is_file():  # a mediation fit's, from before: not this model's
+        (out / EFFECTS_FILE).unlink()
     removed = []
     for path in _derived(out, previous):
         try:
@@ -184,7 +199,7 @@ def write_fit_outputs(fitted: FittedModel, out: str | Path, *, spec_file: str | 
            "fitted_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
            "spec_file": _source(Path(spec_file) if spec_file else None),
            "data_file": _source(Path(data_file) if data_file else None),
-           "files": {"fit": list(FIT_FILES)}}
+           "files": {"fit": files}}
     paths["manifest"] = _write_manifest(out, doc)
     return FitOutputs(paths=paths, removed=tuple(removed))
 

@@ -4,11 +4,16 @@ The file is ArviZ's NetCDF form of the posterior; the spec, the data, the scalin
 the diagnostics ride along as JSON text attributes of the posterior group. Loading
 reads only arrays and JSON: no code is executed. (With ArviZ 1.x this module and
 :mod:`mmm.sampling` are the only ones to change.)
+
+A brand -> branded search -> KPI fit (:class:`~mmm.mediation.MediatedFit`) is saved the same
+way, in one file: ``mmm_kind = "mediated"``, its settings as JSON, and the plain fit it is
+compared with (when there is one) in the groups ``plain_posterior`` and ``plain_sample_stats``.
 """
 
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,29 +25,61 @@ from mmm.sampling import Diagnostics
 
 if TYPE_CHECKING:
     from mmm.fitted import FittedModel
+    from mmm.mediation import MediatedFit
 
 FORMAT = "mmm-fit/1"
+#: ``mmm_kind`` of a file: a plain adstock-and-saturation fit, or a brand-search mediation fit.
+KIND_PLAIN, KIND_MEDIATED = "plain", "mediated"
 
 
-def save_fit(fitted: FittedModel, path: str | Path) -> Path:
-    """Write ``fitted`` to ``path`` (NetCDF). Returns the path."""
+def _is_mediated(fitted: object) -> bool:
+    return hasattr(fitted, "search_scale") and hasattr(fitted, "settings")
+
+
+def _groups(idata: az.InferenceData, prefix: str = "") -> dict:
+    out = {f"{prefix}posterior": idata.posterior.copy()}
+    if "sample_stats" in idata.groups():
+        out[f"{prefix}sample_stats"] = idata.sample_stats.copy()
+    return out
+
+
+def _mediation_record(fit: MediatedFit) -> dict:
+    st = fit.settings
+    return {"search_scale": float(fit.search_scale), "search_r2": fit.search_r2,
+            "brand_channels": list(st.brand_channels), "paid_brand_search": st.paid_brand_search,
+            "search_l_max": int(st.search_l_max),
+            "priors": {k: (getattr(st, k).to_dict() if getattr(st, k) is not None else None)
+                       for k in ("search_effect_prior", "search_to_kpi_prior", "search_per_spend_prior")},
+            "plain": None if fit.plain is None else {
+                "scaling": fit.plain.scaling.to_dict(), "diagnostics": fit.plain.diagnostics.to_dict(),
+                "train_weeks": int(fit.plain.train_weeks)}}
+
+
+def save_fit(fitted: FittedModel | MediatedFit, path: str | Path) -> Path:
+    """Write ``fitted`` (a plain or a mediation fit) to ``path`` (NetCDF). Returns the path."""
     import mmm
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    groups = {"posterior": fitted.idata.posterior.copy()}
-    if "sample_stats" in fitted.idata.groups():
-        groups["sample_stats"] = fitted.idata.sample_stats.copy()
-    idata = az.InferenceData(**groups)
+    mediated = _is_mediated(fitted)
+    groups = _groups(fitted.idata)
+    if mediated and fitted.plain is not None:
+        groups.update(_groups(fitted.plain.idata, "plain_"))
+    with warnings.catch_warnings():  # plain_* are groups of our own, outside ArviZ's list
+        warnings.simplefilter("ignore", UserWarning)
+        idata = az.InferenceData(**groups)
     idata.posterior.attrs.update({
         "mmm_format": FORMAT,
         "mmm_version": mmm.__version__,
+        "mmm_kind": KIND_MEDIATED if mediated else KIND_PLAIN,
         "mmm_spec": json.dumps(fitted.spec.to_dict()),
         "mmm_data": fitted.dataset.to_json(),
         "mmm_scaling": json.dumps(fitted.scaling.to_dict()),
         "mmm_diagnostics": json.dumps(fitted.diagnostics.to_dict()),
         "mmm_train_weeks": int(fitted.train_weeks),
     })
+    if mediated:
+        idata.posterior.attrs["mmm_mediation"] = json.dumps(_mediation_record(fitted))
     idata.posterior.attrs["mmm_digest"] = content_digest(idata)
     # Build the file in memory, then write it beside the target and rename it into place: a save
     # that fails (killed, disk full) never leaves a truncated model.nc where a good one was, and a
@@ -114,8 +151,9 @@ def _write_model(data: bytes, tmp: Path) -> None:
         fh.write(data)
 
 
-def load_fit(path: str | Path) -> FittedModel:
-    """Read a model saved by :meth:`FittedModel.save`; results are identical, no refit.
+def load_fit(path: str | Path) -> FittedModel | MediatedFit:
+    """Read a model saved by :meth:`FittedModel.save` (or a mediation fit's ``save``); results are
+    identical, no refit. Returns the kind of fit that was saved.
 
     Raises
     ------
@@ -155,9 +193,44 @@ def load_fit(path: str | Path) -> FittedModel:
         train_weeks = int(attrs["mmm_train_weeks"])
     except (KeyError, ValueError, TypeError) as exc:
         raise FitError(f"'{path}' is an mmm model file but its metadata is damaged ({exc}); refit.") from None
-    fitted = FittedModel(spec=spec, dataset=dataset, scaling=scaling, idata=idata,
+    if attrs.get("mmm_kind", KIND_PLAIN) == KIND_MEDIATED:
+        try:
+            return _mediated(idata, json.loads(attrs["mmm_mediation"]), spec, dataset, scaling, diagnostics,
+                             train_weeks)
+        except (KeyError, ValueError, TypeError) as exc:
+            raise FitError(f"'{path}' is an mmm mediation model file but its settings are damaged ({exc}); "
+                           "refit.") from None
+    fitted = FittedModel(spec=spec, dataset=dataset, scaling=scaling, idata=_only(idata),
                          diagnostics=diagnostics, train_weeks=train_weeks)
     if "health" not in diag:
         # saved before model-health checks existed: run them now rather than call the fit "ok"
         fitted.check_health()
     return fitted
+
+
+def _only(idata: az.InferenceData, prefix: str = "") -> az.InferenceData:
+    """The ``posterior`` and ``sample_stats`` groups (of the fit named by ``prefix``)."""
+    groups = {name[len(prefix):]: getattr(idata, name) for name in idata.groups()
+              if name in (f"{prefix}posterior", f"{prefix}sample_stats")}
+    return az.InferenceData(**groups)
+
+
+def _mediated(idata: az.InferenceData, record: dict, spec, dataset, scaling, diagnostics,
+              train_weeks: int) -> MediatedFit:
+    from mmm.design import Scaling
+    from mmm.fitted import FittedModel
+    from mmm.mediation import MediatedFit, MediationSettings
+    from mmm.spec import Prior
+
+    priors = {k: (Prior.parse(k, v) if v is not None else None) for k, v in record["priors"].items()}
+    settings = MediationSettings(tuple(record["brand_channels"]), record["paid_brand_search"],
+                                 int(record["search_l_max"]), **priors)
+    plain = None
+    if record.get("plain") and "plain_posterior" in idata.groups():
+        p = record["plain"]
+        plain = FittedModel(spec=spec, dataset=dataset, scaling=Scaling.from_dict(p["scaling"]),
+                            idata=_only(idata, "plain_"), diagnostics=Diagnostics(**p["diagnostics"]),
+                            train_weeks=int(p["train_weeks"]))
+    return MediatedFit(spec=spec, dataset=dataset, scaling=scaling, search_scale=float(record["search_scale"]),
+                       settings=settings, idata=_only(idata), diagnostics=diagnostics, train_weeks=train_weeks,
+                       plain=plain, search_r2=record.get("search_r2"))

@@ -1,0 +1,76 @@
+"""Fit the model a spec describes: the plain adstock-and-saturation model, or, when the spec has
+``branded_search:``, the brand -> branded search -> KPI mediation model.
+
+This is what ``mmm fit`` calls, so the spec alone decides which model is fitted; in Python,
+``Model(spec).fit(...)`` and ``fit_mediated(spec, ...)`` remain available to choose directly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mmm.errors import SpecError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mmm.fitted import FittedModel
+    from mmm.mediation import MediatedFit
+    from mmm.spec import Spec
+
+
+def is_mediated(fitted: Any) -> bool:
+    """True for a brand-search mediation fit (:class:`~mmm.mediation.MediatedFit`)."""
+    from mmm.mediation import MediatedFit
+
+    return isinstance(fitted, MediatedFit)
+
+
+def total_view(fitted: Any) -> FittedModel:
+    """The fit as a plain :class:`~mmm.fitted.FittedModel` of each channel's **total** effect.
+
+    A plain fit is returned as it is; a mediation fit gives its direct + indirect (via branded
+    search) effects, which is what tables, plans and the deck report.
+    """
+    return fitted.as_fitted("total") if is_mediated(fitted) else fitted
+
+
+def fit_spec(spec: Spec | str | Path | dict, data: Any = None, *, aggregate_geo: bool = False,
+             **settings: Any) -> FittedModel | MediatedFit:
+    """Fit the model ``spec`` describes.
+
+    Parameters
+    ----------
+    spec : Spec, dict or path
+        The spec. With ``branded_search:`` (a column, or a mapping with ``column``,
+        ``brand_channels``, ``paid_brand_search``, ``search_l_max``, ``compare_plain``) the
+        mediation model is fitted; otherwise the plain model.
+    data : path or DataFrame, optional
+        The data (default: the spec's ``data:``).
+    aggregate_geo : bool
+        Sum a panel's geos into national weeks (plain model only).
+    **settings
+        ``draws``, ``tune``, ``chains``, ``seed``, ``sampler``, ``holdout_weeks``,
+        ``aggregate_daily``, ``progressbar``: as :meth:`mmm.fitted.Model.fit`.
+
+    Returns
+    -------
+    FittedModel or MediatedFit
+    """
+    from mmm.fitted import Model, as_spec
+
+    spec = as_spec(spec)
+    if not spec.branded_search:
+        return Model(spec).fit(data, aggregate_geo=aggregate_geo, **settings)
+    if aggregate_geo:
+        raise SpecError("The brand-search mediation model (branded_search: in the spec) takes national weekly "
+                        "data: sum the geos first, or leave branded_search out to fit the plain model with "
+                        "--aggregate-geo.")
+    from mmm.mediation import fit_mediated
+
+    m = spec.mediation
+    fit = fit_mediated(spec, data, brand_channels=list(m.brand_channels) if m.brand_channels else None,
+                       paid_brand_search=m.paid_brand_search, search_l_max=m.search_l_max,
+                       compare_plain=m.compare_plain, **settings)
+    if fit.diagnostics.health is None:  # judged on the total effects it reports, as a plain fit is
+        total_view(fit).check_health()
+    return fit
