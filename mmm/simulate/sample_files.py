@@ -225,15 +225,16 @@ def mediation_spec_yaml(config: MediationConfig) -> str:
     lines = [
         f"# Model spec for {config.name}.csv (simulated; the truth is in {config.name}_truth.json).",
         "# Regenerate with: python scripts/make_samples.py",
-        f"# Mediation: fit with mmm.mediation.fit_mediated(spec, paid_brand_search='{pbs}');",
-        "# brand channels (role: brand) drive the branded_search column.",
+        "# branded_search: `mmm fit` fits brand -> branded search -> revenue (the mediation model);",
+        "# brand channels (role: brand) drive the branded search column.",
         f"data: {config.name}.csv",
         f"date_column: {config.date_column}",
         "kpi:",
         f"  column: {config.kpi_column}",
         "  type: revenue",
         f"currency: {config.currency}",
-        f"branded_search: {config.search_column}",
+        *([f"branded_search: {{column: {config.search_column}, paid_brand_search: {pbs}}}"] if pbs
+          else [f"branded_search: {config.search_column}"]),
         "channels:",
     ]
     for ch in config.channels:
@@ -285,7 +286,7 @@ def samples_markdown(med: dict[str, Any], fun: dict[str, Any], fcfg: FunnelConfi
         "Simulated by `mmm.simulate.simulate_mediation(d2c_mediation_config())` (seed "
         f"{med['seed']}, {med['weeks']} weeks from {med['start']}). Regenerate with",
         "`python scripts/make_samples.py` (writes into `data/samples/`). Files: `d2c_mediation.csv`,",
-        "`d2c_mediation.yaml` (a plain spec with `branded_search: branded_searches`),",
+        "`d2c_mediation.yaml` (`branded_search:` makes `mmm fit` fit the mediation model),",
         "`d2c_mediation_truth.json`.",
         "",
         "Columns: `week`, `revenue` ($), `branded_searches` (weekly searches for the brand name, organic",
