@@ -211,3 +211,32 @@ def test_bad_format_and_default_budget(small_fit, tmp_path):
     from mmm.export import default_budget
     spend = np.asarray(small_fit.dataset.spend)
     assert default_budget(small_fit, 13) == pytest.approx(spend[-13:].mean(axis=0).sum() * 13)
+
+
+def test_only_the_formats_asked_for_are_rendered(small_fit, report, tmp_path, monkeypatch):
+    """svg only: no PNG files, no one-pager, and no slide images (no deck, no HTML) are made."""
+    import mmm.report as R
+
+    def no_slides(*_a, **_k):
+        raise AssertionError("a slide image was rendered for an SVG-only report")
+
+    monkeypatch.setattr("mmm.report.charts.hide_takeaway", no_slides)
+    monkeypatch.setattr(R, "write_deck", no_slides)
+    monkeypatch.setattr(R, "write_onepager", no_slides)
+    res = write_report(small_fit, tmp_path, formats="svg", plan=report["plan"], split=report["split"],
+                       curves=report["curves"])
+    assert res["pptx"] is None and res["html"] is None and res["onepager"] is None
+    assert sorted(res["charts"]) == sorted(report["charts"]) and res["titles"] == report["titles"]
+    assert all(set(paths) == {"svg"} for paths in res["charts"].values())
+    assert not list(tmp_path.rglob("*.png")) and not (tmp_path / "report.pptx").exists()
+
+
+def test_report_package_and_the_export_alias():
+    import mmm.export
+    import mmm.report
+
+    for name in mmm.export.__all__:
+        assert getattr(mmm.export, name) is getattr(mmm.report, name, None) or hasattr(mmm.report.deck, name), name
+    assert mmm.export.write_report is mmm.report.write_report
+    assert mmm.export.default_budget is mmm.analysis.default_budget
+    assert mmm.report.parse_formats("PNG; svg,png") == ("png", "svg")

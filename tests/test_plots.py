@@ -360,3 +360,70 @@ def test_weak_plan_gain_is_not_green():
     label_ = next(t for t in fig.axes[1].texts if "evidence" in t.get_text())
     assert "weak evidence (67%)" in label_.get_text()
     assert matplotlib.colors.to_hex(label_.get_color()) != style.RECOMMENDED_COLOR.lower()
+
+
+# ---------------------------------------------------------------------- layering (issue 14.4)
+
+
+def _imports(folder):
+    """{module file: set of absolute module names it imports (top level and inside functions)}."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "mmm" / folder
+    out = {}
+    for path in sorted(root.glob("*.py")):
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module)
+        out[path.name] = names
+    return out
+
+
+def test_imports_point_one_way():
+    """report -> plots -> analysis -> planning: charts never plan or import the report, and the
+    analysis layer never draws."""
+    banned = ("mmm.planning", "mmm.split", "mmm.report", "mmm.export")
+    for name, mods in _imports("plots").items():
+        bad = sorted(m for m in mods if m.startswith(banned))
+        assert not bad, (f"plots/{name}", bad)
+    for name, mods in _imports("analysis").items():
+        bad = sorted(m for m in mods if m.startswith(("mmm.plots", "mmm.report", "mmm.export", "matplotlib")))
+        assert not bad, (f"analysis/{name}", bad)
+
+
+def test_chart_numbers_come_from_the_analysis_layer():
+    import mmm.analysis as A
+    from mmm.plots import carryover, contributions, plan, roas, split
+
+    assert P.plan_totals is A.plan_totals and plan.plan_totals is A.plan_totals
+    assert P.return_table is A.return_table and roas.return_table is A.return_table
+    assert P.split_summary is A.split_summary and split.split_summary is A.split_summary
+    assert contributions.period_text is A.period_text and P.waterfall_table is A.waterfall_table
+    assert carryover.carryover_table is A.carryover_table and P.effect_weeks is A.effect_weeks
+    # a leads model's return metric is cost per lead whatever names the units (type name, Units, None)
+    tab = pd.DataFrame({"channel": ["a", "b"], "roas_mean": [0.02, 0.01], "roas_hdi_low": [0.01, 0.005],
+                        "roas_hdi_high": [0.03, 0.02]})
+    for units in ("leads", style.units_of("leads")):
+        assert list(A.return_table(tab, units)["channel"]) == ["a", "b"]
+        assert A.return_table(tab, units)["value"].iloc[0] == pytest.approx(50.0)
+    assert A.return_table(tab)["value"].iloc[0] == pytest.approx(0.02)
+
+
+def test_plot_from_a_fitted_model_plans_once_at_the_top(small_fit, monkeypatch):
+    """plot_plan(fitted) makes its plan through one analysis call, then only draws."""
+    import mmm.plots.plan as plan_mod
+
+    calls = []
+    table = synthetic_plan()
+
+    def fake_plan_for(fitted, budget=None, *, weeks=13, bounds="30%", **options):
+        calls.append((budget, weeks, bounds))
+        return table
+
+    monkeypatch.setattr(plan_mod, "plan_for", fake_plan_for)
+    fig = P.plot_plan(small_fit, weeks=8, bounds="20%")
+    assert isinstance(fig, Figure) and calls == [(None, 8, "20%")]
