@@ -42,6 +42,7 @@ from mmm.analysis.tables import (
     channel_roles,
     channel_table,
     contributions_table,
+    fit_quality,
     fit_table,
     predicted_lift,
     split_columns,
@@ -54,7 +55,7 @@ from mmm.analysis.tables import (
 
 __all__ = [
     "DEFAULT_NORMS", "FIXED", "ChannelDraws", "annotate_ranking", "carryover_table", "channel_draws", "channel_roles",
-    "channel_table", "contributions_table", "curves_for", "default_budget", "effect_weeks", "fit_table",
+    "channel_table", "contributions_table", "curves_for", "default_budget", "effect_weeks", "fit_quality", "fit_table",
     "interval_of", "period_text", "plan_current_spend", "plan_for", "plan_inputs", "plan_totals", "predicted_lift",
     "return_is_cost", "return_table", "split_columns", "split_for", "split_summary", "summary_html", "summary_text",
     "total_media", "value_draws", "waterfall_table",

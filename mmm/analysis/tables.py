@@ -141,6 +141,27 @@ def fit_table(fitted: FittedModel, prob: float = 0.9) -> pd.DataFrame:
                          "holdout": np.arange(ds.n_weeks) >= fitted.train_weeks})
 
 
+def fit_quality(table: pd.DataFrame) -> dict[str, float | int]:
+    """How well the model tracks the KPI in a :func:`fit_table` (``actual``, ``fitted``, ``holdout``):
+    ``r2`` and ``mape`` over the training weeks, ``holdout_mape`` (NaN without holdout) and
+    ``holdout_weeks``."""
+    hold = table["holdout"].to_numpy(bool) if "holdout" in table else np.zeros(len(table), bool)
+    a, f = table["actual"].to_numpy(float), table["fitted"].to_numpy(float)
+    return {"r2": _r2(a[~hold], f[~hold]), "mape": _mape(a[~hold], f[~hold]),
+            "holdout_mape": _mape(a[hold], f[hold]) if hold.any() else float("nan"),
+            "holdout_weeks": int(hold.sum())}
+
+
+def _r2(actual: np.ndarray, fitted: np.ndarray) -> float:
+    ss = float(np.sum((actual - actual.mean()) ** 2))
+    return 1.0 - float(np.sum((actual - fitted) ** 2)) / ss if ss > 0 else float("nan")
+
+
+def _mape(actual: np.ndarray, fitted: np.ndarray) -> float:
+    ok = np.abs(actual) > 0
+    return float(np.mean(np.abs((actual[ok] - fitted[ok]) / actual[ok]))) if ok.any() else float("nan")
+
+
 def total_media(fitted: FittedModel, prob: float = 0.9) -> dict[str, float]:
     """Total media contribution over the training weeks with its HDI (KPI units)."""
     total = fitted.components(0, fitted.train_weeks)["media"].sum(axis=(1, 2))

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from mmm.analysis import fit_quality
 from mmm.plots.style import (
     ACTUAL_COLOR,
     FONT,
@@ -27,26 +28,15 @@ from mmm.plots.style import (
 )
 
 
-def _r2(actual: np.ndarray, fitted: np.ndarray) -> float:
-    ss = float(np.sum((actual - actual.mean()) ** 2))
-    return 1.0 - float(np.sum((actual - fitted) ** 2)) / ss if ss > 0 else float("nan")
-
-
-def _mape(actual: np.ndarray, fitted: np.ndarray) -> float:
-    ok = np.abs(actual) > 0
-    return float(np.mean(np.abs((actual[ok] - fitted[ok]) / actual[ok]))) if ok.any() else float("nan")
-
-
 def fit_takeaway(table: pd.DataFrame, units: Any = None) -> str:
     """ "Model tracks weekly revenue closely: R² 0.94, typical error 4%" (+ holdout)."""
     u = units_of(units)
-    hold = table["holdout"].to_numpy(bool) if "holdout" in table else np.zeros(len(table), bool)
-    a, f = table["actual"].to_numpy(float), table["fitted"].to_numpy(float)
-    r2, mp = _r2(a[~hold], f[~hold]), _mape(a[~hold], f[~hold])
+    q = fit_quality(table)
+    r2, mp = q["r2"], q["mape"]
     how = "closely" if r2 >= 0.9 else ("well" if r2 >= 0.75 else ("reasonably" if r2 >= 0.5 else "loosely"))
     text = f"Model tracks weekly {u.kpi_word} {how}: R² {r2:.2f}, {pct(mp)} typical error"
-    if hold.any():
-        text += f"; {pct(_mape(a[hold], f[hold]))} on {int(hold.sum())} unseen weeks"
+    if q["holdout_weeks"]:
+        text += f"; {pct(q['holdout_mape'])} on {q['holdout_weeks']} unseen weeks"
     return text
 
 
