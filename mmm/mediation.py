@@ -22,6 +22,20 @@ one "awareness" curve whose effect partly arrives directly and partly through br
 search. ``theta_b >= 0`` and ``gamma >= 0``; ``carryover(search)`` is geometric over
 ``search_l_max`` weeks (1 = same week, the default).
 
+Both paths are parametrised the same way
+    The direct effect is ROAS-parametrised (a prior on contribution / spend, as in
+    :mod:`mmm.model`), so its prior does not depend on the saturation curve. ``theta_b``
+    is parametrised alike: the sampled quantity is ``search_per_spend`` (branded searches
+    the channel creates per unit of spend over the training weeks) and
+    ``theta_b = search_per_spend_b * spend_b / (search_scale * sum_t s_b[t])``. Its default
+    prior is LogNormal(log m, 1) with ``m = 0.25 x branded searches / brand-channel spend``
+    (brand media creating about a quarter of branded searches), the same rule as the ROAS
+    default. A prior put on ``theta`` itself (``search_effect_prior=``; before: HalfNormal(0.5)
+    always) is a prior *at full saturation*: where the saturation curve is poorly
+    identified, ``beta`` and ``theta`` both grow as the curve flattens, the ROAS prior
+    does not mind, the ``theta`` prior pulls back, and the indirect share is biased low
+    (see ``benchmarks/mediation_coverage.py`` and the benchmarks README).
+
 Reported per brand channel: **direct** effect, **indirect** effect (``gamma x`` its
 contribution to search, in KPI units), **total**, and **indirect share**, each with a
 90% HDI (:meth:`MediatedFit.effects`).
@@ -91,7 +105,11 @@ from mmm.stats import hdi, mape, r2_score
 from mmm.transforms import carryover_weights, lag_matrix
 
 #: Default priors of the mediation parameters (scaled units: search / its mean, KPI / its mean).
+#: A prior on ``theta`` at full saturation; used only when passed as ``search_effect_prior``
+#: (the default parametrises ``theta`` by searches per unit of spend, see the module doc).
 SEARCH_EFFECT_PRIOR = Prior("HalfNormal", {"sigma": 0.5})
+#: Share of branded searches that brand media create, for the default ``search_per_spend`` prior median.
+SEARCH_SHARE_GUESS = 0.25
 SEARCH_TO_KPI_PRIOR = Prior("HalfNormal", {"sigma": 1.0})
 #: Weekly geometric decay of branded search into the KPI (``search_l_max > 1`` only).
 SEARCH_CARRYOVER_PRIOR = Prior("Beta", {"alpha": 2.0, "beta": 4.0})
@@ -100,7 +118,7 @@ SEARCH_CARRYOVER_PRIOR = Prior("Beta", {"alpha": 2.0, "beta": 4.0})
 _SEARCH_BASE = {"search_intercept": "intercept", "search_trend_slope": "trend_slope",
                 "search_trend_delta": "trend_delta", "search_seasonality": "seasonality",
                 "search_control_effect": "control_effect", "search_event_effect": "event_effect"}
-_EXTRA = ("search_effect", "search_to_kpi", "search_carryover", "search_sigma", *_SEARCH_BASE)
+_EXTRA = ("search_effect", "search_per_spend", "search_to_kpi", "search_carryover", "search_sigma", *_SEARCH_BASE)
 
 
 # ---------------------------------------------------------------------- settings
@@ -119,22 +137,29 @@ class MediationSettings:
         never in the search equation; keeps only its incremental direct effect on the KPI.
     search_l_max : int
         Weeks over which a branded search turns into KPI (geometric carryover; 1 = same week).
-    search_effect_prior, search_to_kpi_prior : Prior
-        Priors of ``theta`` (scaled searches per brand channel at full saturation) and
-        ``gamma`` (scaled KPI per scaled search).
+    search_effect_prior : Prior, optional
+        A prior on ``theta`` itself (scaled searches per brand channel at full saturation);
+        ``None`` (the default) samples ``search_per_spend`` instead (see the module doc).
+    search_to_kpi_prior : Prior
+        Prior of ``gamma`` (scaled KPI per scaled search).
+    search_per_spend_prior : Prior, optional
+        Prior of ``search_per_spend`` (branded searches created per unit of spend, training
+        weeks); ``None``: LogNormal(log m, 1), ``m = 0.25 x searches / brand-channel spend``.
     """
 
     brand_channels: tuple[str, ...]
     paid_brand_search: str | None = None
     search_l_max: int = 1
-    search_effect_prior: Prior = SEARCH_EFFECT_PRIOR
+    search_effect_prior: Prior | None = None
     search_to_kpi_prior: Prior = SEARCH_TO_KPI_PRIOR
+    search_per_spend_prior: Prior | None = None
 
     @classmethod
     def resolve(cls, spec: Spec, brand_channels: list[str] | tuple[str, ...] | None = None,
                 paid_brand_search: str | None = None, search_l_max: int = 1,
                 search_effect_prior: Prior | dict | None = None,
-                search_to_kpi_prior: Prior | dict | None = None) -> MediationSettings:
+                search_to_kpi_prior: Prior | dict | None = None,
+                search_per_spend_prior: Prior | dict | None = None) -> MediationSettings:
         """Check the choices against ``spec`` and fill the defaults."""
         if not spec.branded_search:
             raise SpecError("The mediation model needs a branded search series: set 'branded_search: COLUMN' "
@@ -156,11 +181,15 @@ class MediationSettings:
                             "pass brand_channels=[...].")
         if int(search_l_max) < 1:
             raise SpecError(f"search_l_max must be >= 1 week; got {search_l_max}.")
+        if search_effect_prior and search_per_spend_prior:
+            raise SpecError("Give search_effect_prior (a prior on theta at full saturation) or "
+                            "search_per_spend_prior (searches per unit of spend), not both.")
         return cls(brand, paid_brand_search, int(search_l_max),
-                   Prior.parse("search_effect_prior", search_effect_prior) if search_effect_prior
-                   else SEARCH_EFFECT_PRIOR,
+                   Prior.parse("search_effect_prior", search_effect_prior) if search_effect_prior else None,
                    Prior.parse("search_to_kpi_prior", search_to_kpi_prior) if search_to_kpi_prior
-                   else SEARCH_TO_KPI_PRIOR)
+                   else SEARCH_TO_KPI_PRIOR,
+                   Prior.parse("search_per_spend_prior", search_per_spend_prior) if search_per_spend_prior
+                   else None)
 
 
 # ---------------------------------------------------------------------- the PyMC model
@@ -188,13 +217,24 @@ def _baseline_params(prefix: str, pr: dict[str, Prior], spec: Spec, design: Desi
     return out
 
 
+def search_per_spend_prior(settings: MediationSettings, search_total: float, brand_spend: float) -> Prior:
+    """The prior of ``search_per_spend``: the settings' or LogNormal(log m, 1) with
+    ``m = SEARCH_SHARE_GUESS x search_total / brand_spend`` (training weeks)."""
+    if settings.search_per_spend_prior is not None:
+        return settings.search_per_spend_prior
+    median = max(SEARCH_SHARE_GUESS * search_total / max(brand_spend, 1e-12), 1e-12)
+    return Prior("LogNormal", {"mu": float(np.log(median)), "sigma": 1.0})
+
+
 def build_mediated_model(spec: Spec, design: Design, kpi_scaled: np.ndarray, search_lags: np.ndarray,
                          scaling: Scaling, settings: MediationSettings, *, dates: Any,
-                         lift: list[LiftData] | None = None, kpi_counts: np.ndarray | None = None) -> pm.Model:
+                         lift: list[LiftData] | None = None, kpi_counts: np.ndarray | None = None,
+                         search_scale: float = 1.0) -> pm.Model:
     """The two-equation PyMC model (see the module doc) on the training weeks.
 
     ``search_lags`` is the scaled branded search series, lagged: ``(T, search_l_max)``
-    (column 0 is the observed series of the week).
+    (column 0 is the observed series of the week); ``search_scale`` the divisor that
+    scaled it (for ``search_per_spend`` in searches per unit of spend).
     """
     layout, defaults, pr, coords = model_setup(spec, design, kpi_scaled, scaling, dates)
     brand_idx = [layout.channels.index(c) for c in settings.brand_channels]
@@ -214,7 +254,17 @@ def build_mediated_model(spec: Spec, design: Design, kpi_scaled: np.ndarray, sea
         s_level = _dist("search_level", _level_prior(pr), "level")
         sp = _baseline_params("search_", pr, spec, design)
         sparts = baseline_parts(sp, design, spec.model.trend, pt)
-        theta = _dist("search_effect", settings.search_effect_prior, "search_effect_prior", dims="brand_channel")
+        if settings.search_effect_prior is not None:
+            theta = _dist("search_effect", settings.search_effect_prior, "search_effect_prior",
+                          dims="brand_channel")
+        else:
+            # like media_beta: a prior on searches per unit of spend, whatever the saturation curve
+            spend = np.asarray(scaling.train_spend, dtype="float64")[brand_idx]
+            searches = float(np.sum(search_lags[:, 0])) * search_scale
+            per_spend = _dist("search_per_spend", search_per_spend_prior(settings, searches, float(spend.sum())),
+                              "search_per_spend_prior", dims="brand_channel")
+            theta = pm.Deterministic("search_effect", per_spend * spend / (search_scale * pt.sum(
+                sat[0][:, brand_idx], axis=0)), dims="brand_channel")
         sparts["media"] = sat[:, :, brand_idx] * theta[None, None, :]
         s_rest = total_mean(sparts, pt)[0]
         s_intercept = pm.Deterministic("search_intercept", s_level - pt.mean(s_rest))
@@ -268,7 +318,7 @@ def fit_mediated(spec: Spec | str | Path | dict, data: Any = None, *,
                  draws: int | None = None, tune: int | None = None, chains: int | None = None,
                  sampler: str | None = None, seed: int | None = None, holdout_weeks: int | None = None,
                  target_accept: float | None = None, aggregate_daily: bool = False,
-                 progressbar: bool = True) -> MediatedFit:
+                 progressbar: bool = True, search_per_spend_prior: Prior | dict | None = None) -> MediatedFit:
     """Fit the brand -> branded search -> KPI model (and, by default, the plain model to compare).
 
     Parameters
@@ -285,7 +335,11 @@ def fit_mediated(spec: Spec | str | Path | dict, data: Any = None, *,
     search_l_max : int
         Weeks over which branded search turns into KPI (1 = same week).
     search_effect_prior, search_to_kpi_prior : Prior or dict, optional
-        Override the priors of ``theta`` and ``gamma``.
+        Override the priors of ``theta`` and ``gamma``. A prior on ``theta`` (searches at
+        full saturation) replaces the default ``search_per_spend`` parametrisation.
+    search_per_spend_prior : Prior or dict, optional
+        Override the prior of ``search_per_spend`` (branded searches a brand channel creates
+        per unit of spend; see the module doc).
     compare_plain : bool
         Also fit the plain model (no mediation) on the same data, for
         :meth:`MediatedFit.reattribution`.
@@ -300,7 +354,7 @@ def fit_mediated(spec: Spec | str | Path | dict, data: Any = None, *,
                                    holdout_weeks=holdout_weeks, target_accept=target_accept)
     spec = fast_mode(spec)
     settings = MediationSettings.resolve(spec, brand_channels, paid_brand_search, search_l_max,
-                                         search_effect_prior, search_to_kpi_prior)
+                                         search_effect_prior, search_to_kpi_prior, search_per_spend_prior)
     dataset = load_data(data, spec, aggregate_daily=aggregate_daily)
     search = dataset.branded_search
     if np.any(search < 0):
@@ -323,7 +377,7 @@ def fit_mediated(spec: Spec | str | Path | dict, data: Any = None, *,
     counts = train.kpi.round().astype("int64") if spec.model.likelihood == "negative_binomial" else None
     model = build_mediated_model(spec, design, train.kpi / scaling.kpi_scale, lags, scaling, settings,
                                  dates=train.dates, lift=_lift_data(spec, train, scaling, layout),
-                                 kpi_counts=counts)
+                                 kpi_counts=counts, search_scale=search_scale)
     build_seconds = time.perf_counter() - t0
     idata, seconds = run_sampler(model, spec.fit, progressbar=progressbar)
     diagnostics = judge(idata, spec.fit, seconds)
