@@ -146,10 +146,17 @@ def _run_fit(config: Path, out: Path, *, draws, tune, chains, seed, sampler, hol
                               aggregate_geo=aggregate_geo, progressbar=True)
         _show_warnings(caught)
         paths = write_fit_outputs(fitted, out, spec_file=config, data_file=data)
-    from mmm.fitting import is_mediated, total_view
+    from mmm.fitting import is_funnel, is_mediated, total_view
 
     if is_mediated(fitted) and fitted.plain is not None:
         out_console.print(fitted.reattribution_text())
+    if is_funnel(fitted):
+        out_console.print(fitted.summary_text())
+        if not fitted.diagnostics.converged:  # the stage model: exit 3 as for the lead model
+            view = total_view(fitted)
+            view.diagnostics.converged = False
+            view.diagnostics.verdict = f"Funnel stages: {fitted.diagnostics.verdict}"
+            return view, paths
     return total_view(fitted), paths
 
 
@@ -550,6 +557,9 @@ def report(
 
     try:
         fitted, check = _load_checked(outdir)
+        from mmm.fitting import report_view
+
+        fitted = report_view(fitted)  # a funnel fit is reported on its lead model
         saved, why = (_saved_plan(outdir, check.model_sha256) if (budget, weeks, bounds) == (None, None, None)
                       else (None, ""))
         options: dict = {}

@@ -1,5 +1,6 @@
-"""Fit the model a spec describes: the plain adstock-and-saturation model, or, when the spec has
-``branded_search:``, the brand -> branded search -> KPI mediation model.
+"""Fit the model a spec describes: the plain adstock-and-saturation model; when the spec has
+``branded_search:``, the brand -> branded search -> KPI mediation model; when it has ``funnel:``,
+the lead model with the funnel's later stages (opportunities, pipeline, closed-won).
 
 This is what ``mmm fit`` calls, so the spec alone decides which model is fitted; in Python,
 ``Model(spec).fit(...)`` and ``fit_mediated(spec, ...)`` remain available to choose directly.
@@ -14,6 +15,7 @@ from mmm.errors import SpecError
 
 if TYPE_CHECKING:  # pragma: no cover
     from mmm.fitted import FittedModel
+    from mmm.funnel import FunnelFit
     from mmm.mediation import MediatedFit
     from mmm.spec import Spec
 
@@ -25,17 +27,33 @@ def is_mediated(fitted: Any) -> bool:
     return isinstance(fitted, MediatedFit)
 
 
+def is_funnel(fitted: Any) -> bool:
+    """True for a lead-gen funnel fit (:class:`~mmm.funnel.FunnelFit`)."""
+    from mmm.funnel import FunnelFit
+
+    return isinstance(fitted, FunnelFit)
+
+
 def total_view(fitted: Any) -> FittedModel:
     """The fit as a plain :class:`~mmm.fitted.FittedModel` of each channel's **total** effect.
 
     A plain fit is returned as it is; a mediation fit gives its direct + indirect (via branded
-    search) effects, which is what tables, plans and the deck report.
+    search) effects, which is what tables, plans and the deck report; a funnel fit gives its
+    lead model (channels -> leads, the KPI the plan optimises).
     """
+    if is_funnel(fitted):
+        return fitted.leads
     return fitted.as_fitted("total") if is_mediated(fitted) else fitted
 
 
+def report_view(fitted: Any) -> Any:
+    """What the report draws: a mediation fit as itself (it adds its direct-vs-total charts), a
+    funnel fit as its lead model, a plain fit as it is."""
+    return fitted.leads if is_funnel(fitted) else fitted
+
+
 def fit_spec(spec: Spec | str | Path | dict, data: Any = None, *, aggregate_geo: bool = False,
-             **settings: Any) -> FittedModel | MediatedFit:
+             **settings: Any) -> FittedModel | MediatedFit | FunnelFit:
     """Fit the model ``spec`` describes.
 
     Parameters
@@ -59,6 +77,11 @@ def fit_spec(spec: Spec | str | Path | dict, data: Any = None, *, aggregate_geo:
     from mmm.fitted import Model, as_spec
 
     spec = as_spec(spec)
+    if spec.funnel and spec.branded_search:
+        raise SpecError("The spec has both 'funnel:' and 'branded_search:'; one model answers one question. "
+                        "Fit the funnel from one spec and the brand-search mediation from another.")
+    if spec.funnel:
+        return _fit_funnel(spec, data, aggregate_geo=aggregate_geo, **settings)
     if not spec.branded_search:
         return Model(spec).fit(data, aggregate_geo=aggregate_geo, **settings)
     if aggregate_geo:
@@ -74,3 +97,16 @@ def fit_spec(spec: Spec | str | Path | dict, data: Any = None, *, aggregate_geo:
     if fit.diagnostics.health is None:  # judged on the total effects it reports, as a plain fit is
         total_view(fit).check_health()
     return fit
+
+
+def _fit_funnel(spec: Spec, data: Any, *, aggregate_geo: bool, **settings: Any) -> FunnelFit:
+    from mmm.funnel import fit_funnel
+
+    unsupported = [k for k in ("holdout_weeks", "aggregate_daily") if settings.get(k)] + \
+        (["aggregate_geo"] * aggregate_geo)
+    if unsupported:
+        raise SpecError(f"The funnel model (funnel: in the spec) takes weekly national data without "
+                        f"{', '.join(unsupported)}; leave those options out.")
+    keep = {k: settings[k] for k in ("draws", "tune", "chains", "sampler", "seed", "target_accept", "progressbar")
+            if settings.get(k) is not None}
+    return fit_funnel(spec, data, stages=spec.funnel, **keep)

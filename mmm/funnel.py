@@ -43,7 +43,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -59,118 +59,8 @@ from mmm.mediation import _conv_time, _money, _summ, fast_mode
 from mmm.model import _dist, carryover_matrix
 from mmm.sampling import Diagnostics, judge, run_sampler
 from mmm.spec import Prior, Spec
-from mmm.transforms import CARRYOVER_PARAMS, CARRYOVERS, carryover_weights, lag_matrix
-
-STAGE_KINDS = ("count", "value")
-
-
-# ---------------------------------------------------------------------- stages
-
-
-@dataclass(frozen=True)
-class Stage:
-    """A later funnel stage: ``E[stage_t] = rate * sum_l w[l] * source[t - l]``.
-
-    Parameters
-    ----------
-    name : str
-        Stage name (letters, digits, ``_``); also its column unless ``column`` is given.
-    source : str
-        The earlier stage: the lead column (the spec's KPI column, or ``"leads"``) or an
-        earlier stage's name.
-    kind : str
-        ``count`` (SQLs, opportunities: negative-binomial) or ``value`` (pipeline $,
-        closed-won $: normal).
-    lag : str, int or sequence of float
-        A carryover kind to **estimate** (``delayed``, ``geometric``, ``weibull_pdf``,
-        ``weibull_cdf``), a **given** lag in whole weeks (``0`` = same week), or given
-        weights over ``0..len-1`` weeks (normalised to sum to 1).
-    max_lag : int
-        Longest lag in weeks for an estimated lag (lags ``0..max_lag``).
-    column : str, optional
-        Data column (default ``name``).
-    rate_prior : Prior, optional
-        Prior of the rate (default: LogNormal centred on mean(stage) / mean(source), sigma 1).
-    lag_priors : dict, optional
-        Priors of the lag parameters by name (``carryover``, ``peak_lag``, ``weibull_shape``,
-        ``weibull_scale``).
-    unit : str, optional
-        Unit for reports (default: ``currency`` for value stages, the name for counts).
-    """
-
-    name: str
-    source: str
-    kind: str = "count"
-    lag: str | int | tuple[float, ...] = "delayed"
-    max_lag: int = 12
-    column: str | None = None
-    rate_prior: Prior | None = None
-    lag_priors: dict[str, Prior] = field(default_factory=dict)
-    unit: str | None = None
-
-    def __post_init__(self) -> None:
-        if not self.name.replace("_", "").isalnum():
-            raise SpecError(f"Stage name '{self.name}' must be letters, digits and '_' only.")
-        if self.kind not in STAGE_KINDS:
-            raise SpecError(f"Stage '{self.name}': kind must be one of {', '.join(STAGE_KINDS)}; got '{self.kind}'.")
-        if isinstance(self.lag, str):
-            if self.lag not in CARRYOVERS:
-                raise SpecError(f"Stage '{self.name}': lag '{self.lag}' is not a lag kernel; use one of "
-                                f"{', '.join(CARRYOVERS)}, a whole number of weeks, or a list of weights.")
-            if not 1 <= int(self.max_lag) <= 104:
-                raise SpecError(f"Stage '{self.name}': max_lag must be in [1, 104] weeks; got {self.max_lag}.")
-        elif isinstance(self.lag, bool) or not isinstance(self.lag, int | Sequence | np.ndarray):
-            raise SpecError(f"Stage '{self.name}': lag must be a kernel name, whole weeks or a list of weights.")
-        elif isinstance(self.lag, int):
-            if self.lag < 0:
-                raise SpecError(f"Stage '{self.name}': a given lag must be >= 0 weeks; got {self.lag}.")
-        else:
-            w = np.asarray(self.lag, dtype="float64")
-            if w.ndim != 1 or len(w) == 0 or np.any(w < 0) or w.sum() <= 0:
-                raise SpecError(f"Stage '{self.name}': lag weights must be non-negative with a positive sum.")
-            object.__setattr__(self, "lag", tuple(float(v) for v in w))
-        unknown = set(self.lag_priors) - set(CARRYOVER_PARAMS)
-        if unknown:
-            raise SpecError(f"Stage '{self.name}': unknown lag prior(s) {sorted(unknown)}.")
-
-    @property
-    def estimated(self) -> bool:
-        """True when the lag distribution is estimated."""
-        return isinstance(self.lag, str)
-
-    @property
-    def n_lags(self) -> int:
-        """Length of the lag distribution (``max_lag + 1`` weeks)."""
-        if isinstance(self.lag, str):
-            return int(self.max_lag) + 1
-        if isinstance(self.lag, int):
-            return self.lag + 1
-        return len(self.lag)
-
-    @property
-    def col(self) -> str:
-        """The data column."""
-        return self.column or self.name
-
-    def fixed_weights(self) -> np.ndarray:
-        """The given lag distribution (only for a given lag)."""
-        if isinstance(self.lag, int):
-            w = np.zeros(self.lag + 1)
-            w[-1] = 1.0
-            return w
-        w = np.asarray(self.lag, dtype="float64")
-        return w / w.sum()
-
-    def default_lag_priors(self) -> dict[str, Prior]:
-        """Priors of the estimated lag's parameters (user's ``lag_priors`` first)."""
-        m = float(self.max_lag)
-        # sales cycles are seldom sharp: the delayed kernel's spread leans wide (Beta(2, 1), mean 0.67)
-        defaults = {"carryover": Prior("Beta", {"alpha": 2.0, "beta": 1.0}),
-                    "peak_lag": Prior("Gamma", {"mu": m / 3, "sigma": m / 4}),
-                    "weibull_shape": Prior("Gamma", {"mu": 1.5, "sigma": 0.75}),
-                    "weibull_scale": Prior("Gamma", {"mu": m / 3, "sigma": m / 6})}
-        names = CARRYOVERS[str(self.lag)].params
-        return {n: self.lag_priors.get(n, defaults[n]) for n in names}
+from mmm.stages import STAGE_KINDS, Stage, check_stages  # noqa: F401 - Stage is imported from here too
+from mmm.transforms import CARRYOVERS, carryover_weights, lag_matrix
 
 
 def _words(name: str) -> str:
@@ -184,25 +74,6 @@ def _singular(name: str) -> str:
     if word.endswith("ies"):
         return word[:-3] + "y"
     return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
-
-
-def _check_stages(stages: Sequence[Stage], lead_column: str) -> list[Stage]:
-    stages = list(stages)
-    if not stages:
-        raise SpecError("A funnel needs at least one later stage (e.g. Stage('opportunities', source='leads')).")
-    known = {lead_column, "leads"}
-    names = [s.name for s in stages]
-    if len(set(names)) != len(names):
-        raise SpecError(f"Stage names must be unique; got {names}.")
-    for s in stages:
-        if s.name in (lead_column, "leads"):
-            raise SpecError(f"Stage '{s.name}' has the name of the lead stage; later stages need other names.")
-        if s.source not in known:
-            raise SpecError(f"Stage '{s.name}' comes from '{s.source}', which is not the lead stage "
-                            f"('{lead_column}') or an earlier stage ({', '.join(names[:names.index(s.name)]) or '-'}). "
-                            "List stages in funnel order.")
-        known.add(s.name)
-    return stages
 
 
 def _stage_frame(source: Any, spec: Spec, dates: pd.DatetimeIndex, stages: list[Stage]) -> pd.DataFrame:
@@ -311,7 +182,7 @@ def fit_funnel(spec: Spec | str | Path | dict, data: Any = None, *, stages: Sequ
     spec = _as_spec(spec).with_fit(draws=draws, tune=tune, chains=chains, sampler=sampler, seed=seed,
                                    target_accept=target_accept, holdout_weeks=0)
     spec = fast_mode(spec)
-    stages = _check_stages(stages, spec.kpi.column)
+    stages = check_stages(stages, spec.kpi.column)
     if leads is None:
         leads = Model(spec).fit(data, progressbar=progressbar)
     dataset = leads.dataset

@@ -39,6 +39,9 @@ MANIFEST_FORMAT = "mmm-outputs/1"
 FIT_FILES = ("model.nc", "channels.csv", "contributions.csv", "diagnostics.json")
 #: A mediation fit also writes each channel's direct, indirect (via branded search) and total effect.
 EFFECTS_FILE = "effects.csv"
+#: A funnel fit also writes each stage's conversion rate and each channel's leads, opportunities,
+#: pipeline and revenue with their costs.
+FUNNEL_FILES = ("funnel_stages.csv", "funnel_channels.csv")
 #: What ``mmm plan`` and ``mmm report`` write, used to clean a folder that has no manifest yet.
 DERIVED_FILES = ("plan.csv", "split.csv", "plan.json", "report.pptx", "report.html", "onepager.png",
                  "onepager.svg")
@@ -159,7 +162,7 @@ def write_fit_outputs(fitted: FittedModel | MediatedFit, out: str | Path, *, spe
     a fit interrupted in between leaves a ``model.nc`` that ``plan`` and ``report`` refuse (its
     digest is not the manifest's) rather than one they silently pair with the old tables.
     """
-    from mmm.fitting import is_mediated, total_view
+    from mmm.fitting import is_funnel, is_mediated, total_view
     from mmm.persist import save_fit
 
     out = Path(out)
@@ -168,7 +171,9 @@ def write_fit_outputs(fitted: FittedModel | MediatedFit, out: str | Path, *, spe
     paths = {"model": out / "model.nc", "channels": out / "channels.csv",
              "contributions": out / "contributions.csv", "diagnostics": out / "diagnostics.json"}
     save_fit(fitted, paths["model"])
-    mediated, fitted = (fitted if is_mediated(fitted) else None), total_view(fitted)  # a mediation fit reports total effects
+    mediated = fitted if is_mediated(fitted) else None
+    funnel = fitted if is_funnel(fitted) else None
+    fitted = total_view(fitted)  # a mediation fit reports total effects
     table = fitted.channel_summary()
     cols = CHANNEL_COLUMNS + [c for c in VALUE_COLUMNS if c in table.columns]
     with atomic_path(paths["channels"]) as tmp:
@@ -177,15 +182,28 @@ def write_fit_outputs(fitted: FittedModel | MediatedFit, out: str | Path, *, spe
     contrib["date"] = contrib["date"].dt.strftime("%Y-%m-%d")
     with atomic_path(paths["contributions"]) as tmp:
         contrib.to_csv(tmp, index=False)
-    write_text_atomic(paths["diagnostics"], json.dumps(diagnostics_record(fitted), indent=2, default=float))
+    record = diagnostics_record(fitted)
+    if funnel is not None:
+        d = funnel.diagnostics
+        record["funnel_stages"] = {"verdict": d.verdict, "converged": d.converged, "max_rhat": d.max_rhat,
+                                   "min_ess_bulk": d.min_ess_bulk, "divergences": d.divergences}
+    write_text_atomic(paths["diagnostics"], json.dumps(record, indent=2, default=float))
     files = list(FIT_FILES)
     if mediated:
         paths["effects"] = out / EFFECTS_FILE
         with atomic_path(paths["effects"]) as tmp:
             mediated.effects().to_csv(tmp, index=False)
         files.append(EFFECTS_FILE)
-    elif (out / EFFECTS_FILE).is_file():  # a mediation fit's, from before: not this model's
-        (out / EFFECTS_FILE).unlink()
+    if funnel is not None:
+        for key, name, table in (("funnel_stages", FUNNEL_FILES[0], funnel.conversion_table()),
+                                 ("funnel_channels", FUNNEL_FILES[1], funnel.channel_funnel())):
+            paths[key] = out / name
+            with atomic_path(paths[key]) as tmp:
+                table.to_csv(tmp, index=False)
+            files.append(name)
+    for name in (EFFECTS_FILE, *FUNNEL_FILES):  # another kind of fit's, from before: not this model's
+        if name not in files and (out / name).is_file():
+            (out / name).unlink()
     removed = []
     for path in _derived(out, previous):
         try:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import arviz as az
+import numpy as np
 
 from mmm.atomic import atomic_path
 from mmm.errors import FitError
@@ -25,15 +26,21 @@ from mmm.sampling import Diagnostics
 
 if TYPE_CHECKING:
     from mmm.fitted import FittedModel
+    from mmm.funnel import FunnelFit
     from mmm.mediation import MediatedFit
 
 FORMAT = "mmm-fit/1"
-#: ``mmm_kind`` of a file: a plain adstock-and-saturation fit, or a brand-search mediation fit.
-KIND_PLAIN, KIND_MEDIATED = "plain", "mediated"
+#: ``mmm_kind`` of a file: a plain adstock-and-saturation fit, a brand-search mediation fit, or a
+#: lead-gen funnel fit (the lead model, plus the stage model in ``stages_posterior``).
+KIND_PLAIN, KIND_MEDIATED, KIND_FUNNEL = "plain", "mediated", "funnel"
 
 
 def _is_mediated(fitted: object) -> bool:
     return hasattr(fitted, "search_scale") and hasattr(fitted, "settings")
+
+
+def _is_funnel(fitted: object) -> bool:
+    return hasattr(fitted, "leads") and hasattr(fitted, "stages")
 
 
 def _groups(idata: az.InferenceData, prefix: str = "") -> dict:
@@ -55,14 +62,19 @@ def _mediation_record(fit: MediatedFit) -> dict:
                 "train_weeks": int(fit.plain.train_weeks)}}
 
 
-def save_fit(fitted: FittedModel | MediatedFit, path: str | Path) -> Path:
-    """Write ``fitted`` (a plain or a mediation fit) to ``path`` (NetCDF). Returns the path."""
+def save_fit(fitted: FittedModel | MediatedFit | FunnelFit, path: str | Path) -> Path:
+    """Write ``fitted`` (a plain, mediation or funnel fit) to ``path`` (NetCDF). Returns the path."""
     import mmm
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    funnel = fitted if _is_funnel(fitted) else None
+    if funnel is not None:  # the lead model is the file's main fit; the stage model rides along
+        fitted = funnel.leads
     mediated = _is_mediated(fitted)
     groups = _groups(fitted.idata)
+    if funnel is not None:
+        groups.update(_groups(funnel.idata, "stages_"))
     if mediated and fitted.plain is not None:
         groups.update(_groups(fitted.plain.idata, "plain_"))
     with warnings.catch_warnings():  # plain_* are groups of our own, outside ArviZ's list
@@ -71,7 +83,7 @@ def save_fit(fitted: FittedModel | MediatedFit, path: str | Path) -> Path:
     idata.posterior.attrs.update({
         "mmm_format": FORMAT,
         "mmm_version": mmm.__version__,
-        "mmm_kind": KIND_MEDIATED if mediated else KIND_PLAIN,
+        "mmm_kind": KIND_FUNNEL if funnel is not None else KIND_MEDIATED if mediated else KIND_PLAIN,
         "mmm_spec": json.dumps(fitted.spec.to_dict()),
         "mmm_data": fitted.dataset.to_json(),
         "mmm_scaling": json.dumps(fitted.scaling.to_dict()),
@@ -80,6 +92,10 @@ def save_fit(fitted: FittedModel | MediatedFit, path: str | Path) -> Path:
     })
     if mediated:
         idata.posterior.attrs["mmm_mediation"] = json.dumps(_mediation_record(fitted))
+    if funnel is not None:
+        idata.posterior.attrs["mmm_funnel"] = json.dumps({
+            "spec": funnel.spec.replace(funnel=tuple(funnel.stages)).to_dict(), "diagnostics": funnel.diagnostics.to_dict(),
+            "series": {k: [float(v) for v in np.asarray(x, dtype="float64")] for k, x in funnel.series.items()}})
     idata.posterior.attrs["mmm_digest"] = content_digest(idata)
     # Build the file in memory, then write it beside the target and rename it into place: a save
     # that fails (killed, disk full) never leaves a truncated model.nc where a good one was, and a
@@ -193,6 +209,13 @@ def load_fit(path: str | Path) -> FittedModel | MediatedFit:
         train_weeks = int(attrs["mmm_train_weeks"])
     except (KeyError, ValueError, TypeError) as exc:
         raise FitError(f"'{path}' is an mmm model file but its metadata is damaged ({exc}); refit.") from None
+    if attrs.get("mmm_kind") == KIND_FUNNEL:
+        try:
+            return _funnel(idata, json.loads(attrs["mmm_funnel"]), spec, dataset, scaling, diagnostics,
+                           train_weeks)
+        except (KeyError, ValueError, TypeError) as exc:
+            raise FitError(f"'{path}' is an mmm funnel model file but its stages are damaged ({exc}); "
+                           "refit.") from None
     if attrs.get("mmm_kind", KIND_PLAIN) == KIND_MEDIATED:
         try:
             return _mediated(idata, json.loads(attrs["mmm_mediation"]), spec, dataset, scaling, diagnostics,
@@ -234,3 +257,17 @@ def _mediated(idata: az.InferenceData, record: dict, spec, dataset, scaling, dia
     return MediatedFit(spec=spec, dataset=dataset, scaling=scaling, search_scale=float(record["search_scale"]),
                        settings=settings, idata=_only(idata), diagnostics=diagnostics, train_weeks=train_weeks,
                        plain=plain, search_r2=record.get("search_r2"))
+
+
+def _funnel(idata: az.InferenceData, record: dict, spec, dataset, scaling, diagnostics,
+            train_weeks: int) -> FunnelFit:
+    from mmm.fitted import FittedModel
+    from mmm.funnel import FunnelFit
+    from mmm.spec import spec_from_dict
+
+    leads = FittedModel(spec=spec, dataset=dataset, scaling=scaling, idata=_only(idata),
+                        diagnostics=diagnostics, train_weeks=train_weeks)
+    funnel_spec = spec_from_dict(record["spec"])
+    return FunnelFit(spec=funnel_spec, leads=leads, stages=tuple(funnel_spec.funnel),
+                     series={k: np.asarray(v, dtype="float64") for k, v in record["series"].items()},
+                     idata=_only(idata, "stages_"), diagnostics=Diagnostics(**record["diagnostics"]))

@@ -128,6 +128,11 @@ def _check_keys(where: str, given: dict, allowed: tuple[str, ...]) -> None:
             )
 
 
+#: Public names for modules that parse a section of the spec (e.g. :mod:`mmm.stages`).
+excerpt = _excerpt
+check_keys = _check_keys
+
+
 def _name(where: str, value: Any) -> str:
     """A column or channel name: any string (numbers are taken as text); never a YAML boolean or null."""
     if isinstance(value, bool) or value is None:
@@ -607,12 +612,14 @@ class Spec:
     checks: CheckSettings = field(default_factory=CheckSettings)
     #: how the brand -> branded search -> KPI model is set up (``branded_search:`` as a mapping)
     mediation: Mediation = field(default_factory=Mediation)
+    #: the lead-gen funnel's later stages (``funnel:``, :class:`mmm.stages.Stage`), in funnel order
+    funnel: tuple = ()
     window: Window | None = None
     #: which sheet of an Excel workbook ``data`` is: a sheet name or a 0-based position (default: the first)
     sheet: str | int | None = None
 
     KEYS = ("data", "sheet", "date_column", "kpi", "currency", "channels", "controls", "events", "model",
-            "fit", "lift_tests", "branded_search", "checks", "window")
+            "fit", "lift_tests", "branded_search", "checks", "window", "funnel")
 
     @property
     def channel_names(self) -> list[str]:
@@ -677,6 +684,9 @@ class Spec:
             out["checks"] = self.checks.to_dict()
         if self.window is not None:
             out["window"] = self.window.to_dict()
+        if self.funnel:
+            from mmm.stages import stage_to_dict
+            out["funnel"] = [stage_to_dict(s) for s in self.funnel]
         return out
 
     def to_yaml(self) -> str:
@@ -718,7 +728,7 @@ def spec_from_dict(raw: dict[str, Any], *, base_dir: str | Path | None = None) -
     raw : dict
         Keys as in the YAML file: ``data``, ``sheet``, ``date_column``, ``kpi``, ``currency``,
         ``channels``, ``controls``, ``events``, ``model``, ``fit``, ``lift_tests``,
-        ``branded_search``, ``checks``, ``window``.
+        ``branded_search``, ``checks``, ``window``, ``funnel``.
     base_dir : path, optional
         Directory a relative ``data:`` path is resolved against (the YAML file's folder).
 
@@ -788,9 +798,20 @@ def spec_from_dict(raw: dict[str, Any], *, base_dir: str | Path | None = None) -
         mediation=mediation[1] if mediation else Mediation(),
         checks=CheckSettings.parse(raw.get("checks")),
         window=Window.parse(raw.get("window")),
+        funnel=_funnel(raw.get("funnel"), kpi.column),
     )
     _check_roles(spec)
     return spec
+
+
+def _funnel(value: Any, lead_column: str) -> tuple:
+    """The ``funnel:`` section as stages (an empty tuple when absent)."""
+    if value is None:
+        return ()
+    # a stage is plain data: validate never loads the funnel model
+    from mmm.stages import parse_stages
+
+    return parse_stages(value, lead_column)
 
 
 def _check_roles(spec: Spec) -> None:
@@ -803,6 +824,7 @@ def _check_roles(spec: Spec) -> None:
         pairs.append((spec.branded_search, "branded_search"))
     if isinstance(spec.kpi.value_per_unit, str):
         pairs.append((spec.kpi.value_per_unit, "kpi.value_per_unit"))
+    pairs += [(s.col, f"funnel stage {s.name}") for s in spec.funnel]
     for column, role in pairs:
         roles.setdefault(column, []).append(role)
     for column, where in roles.items():

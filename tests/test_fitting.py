@@ -71,3 +71,75 @@ def test_plan_and_report_use_the_total_effects(mediated_dir):
     assert result.exit_code == 0, result.output
     charts = {p.stem for p in (out / "charts").glob("*.png")}
     assert any("direct_vs_total" in c for c in charts), charts
+
+
+# ---------------------------------------------------------------- the lead-gen funnel
+
+FUNNEL_CHANNELS = ("linkedin", "google_search", "webinars")
+FUNNEL_YAML = [{"name": "opportunities", "source": "leads", "kind": "count", "lag": "delayed", "max_lag": 8},
+               {"name": "pipeline", "source": "opportunities", "kind": "value", "lag": 0}]
+
+
+@pytest.fixture(scope="module")
+def funnel_dir(tmp_path_factory):
+    from mmm.simulate import b2b_funnel_config, simulate_funnel
+
+    data, truth = simulate_funnel(b2b_funnel_config(seed=4, weeks=90, channels=FUNNEL_CHANNELS, adstock="geometric"))
+    folder = tmp_path_factory.mktemp("funnel")
+    data.to_csv(folder / "weekly.csv", index=False)
+    spec = {"data": "weekly.csv", "date_column": "week", "kpi": {"column": "leads", "type": "leads"},
+            "channels": {c: {"spend": f"{c}_spend", "role": truth["leads"]["channels"][c]["role"]}
+                         for c in FUNNEL_CHANNELS},
+            "model": {"adstock": "geometric", "l_max": 6},
+            "fit": {"draws": 150, "tune": 150, "chains": 2, "seed": 1},
+            "funnel": FUNNEL_YAML}
+    (folder / "mmm.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    assert runner.invoke(app, ["validate", str(folder / "mmm.yaml")]).exit_code == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = runner.invoke(app, ["fit", str(folder / "mmm.yaml"), "--out", str(folder / "out")])
+    assert result.exit_code in (0, 3), result.output
+    return folder / "out", result
+
+
+def test_the_spec_picks_the_funnel_and_it_is_saved_and_loaded_as_itself(funnel_dir, tmp_path):
+    from mmm.funnel import FunnelFit
+
+    out, result = funnel_dir
+    fit = load_fit(out)
+    assert isinstance(fit, FunnelFit)
+    assert [s.name for s in fit.stages] == ["opportunities", "pipeline"]
+    stages = pd.read_csv(out / "funnel_stages.csv")
+    assert len(stages) == 2
+    pd.testing.assert_frame_equal(stages, fit.conversion_table(), check_dtype=False)
+    assert set(pd.read_csv(out / "funnel_channels.csv")["channel"]) == set(FUNNEL_CHANNELS)
+    assert "funnel_stages" in json.loads((out / "diagnostics.json").read_text())
+    save_fit(fit, tmp_path / "again.nc")
+    back = load_fit(tmp_path / "again.nc")
+    pd.testing.assert_frame_equal(back.channel_funnel(), fit.channel_funnel())
+
+
+def test_funnel_plan_and_report_work_on_the_lead_model(funnel_dir):
+    out, _ = funnel_dir
+    result = runner.invoke(app, ["plan", str(out)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["report", str(out), "--format", "png"])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("bad, fragment", [
+    ([{"name": "opps", "source": "lead"}], "not the lead stage"),
+    ([{"name": "opps", "source": "leads", "kind": "amount"}], "kind must be one of"),
+    ([{"name": "opps", "source": "leads", "lagg": 2}], "lagg"),
+    ("opportunities", "must be a list of stages"),
+])
+def test_a_bad_funnel_section_is_a_spec_error_at_validate(bad, fragment):
+    from mmm.errors import SpecError
+    from mmm.spec import spec_from_dict
+
+    base = {"date_column": "week", "kpi": {"column": "leads", "type": "leads"},
+            "channels": {"linkedin": {"spend": "linkedin_spend"}}}
+    with pytest.raises(SpecError, match=fragment):
+        spec_from_dict({**base, "funnel": bad})
+    spec = spec_from_dict({**base, "funnel": FUNNEL_YAML})
+    assert spec_from_dict(spec.to_dict()) == spec
