@@ -249,8 +249,8 @@ def funnel_spec_yaml(config: FunnelConfig) -> str:
     lines = [
         f"# Lead model spec for {config.name}.csv (simulated; the truth is in {config.name}_truth.json).",
         "# Regenerate with: python scripts/make_samples.py",
-        "# Later stages (opportunities, pipeline, closed_won): see mmm.funnel.fit_funnel and",
-        f"# {config.name}.md for the stage definitions.",
+        "# funnel: the later stages, in funnel order: `mmm fit` fits the lead model and each stage's",
+        f"# conversion rate and sales-cycle lag (mmm.funnel; {config.name}.md describes the truth).",
         f"data: {config.name}.csv",
         f"date_column: {lc.date_column}",
         "kpi:",
@@ -261,6 +261,10 @@ def funnel_spec_yaml(config: FunnelConfig) -> str:
     ]
     for ch in lc.channels:
         lines += [f"  {ch.name}:", f"    spend: {ch.column}", f"    role: {ch.role}"]
+    lines.append("funnel:")
+    for st in config.stages:  # lags to estimate where the truth has one, with room for its tail
+        lag = f"delayed, max_lag: {max(st.max_lag, 4)}" if st.lag_kind != "none" else "0"
+        lines.append(f"  - {{name: {st.name}, source: {st.source}, kind: {st.kind}, lag: {lag}}}")
     return "\n".join(lines) + "\n"
 
 
