@@ -13,7 +13,7 @@ the truly optimal uplift it earns.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -22,13 +22,49 @@ from mmm.fitted import FittedModel
 from mmm.model import Layout
 from mmm.simulate import true_contribution
 
+if TYPE_CHECKING:
+    from mmm.planning import ResponseModel
+
+
+def _true_params(fitted: FittedModel, truth: dict[str, Any]) -> tuple[Layout, dict[str, dict[str, np.ndarray]],
+                                                                      np.ndarray]:
+    """The simulation's true transform parameters by channel and ``media_beta`` ``(1, C)``, on the model's scales."""
+    layout = Layout.from_spec(fitted.spec)
+    scale_model = np.asarray(fitted.scaling.spend_scale)
+    by_channel: dict[str, dict[str, np.ndarray]] = {}
+    for c, ch in enumerate(layout.channels):
+        t = truth["channels"][ch]
+        vals = {**t["carryover_params"], **t["saturation_params"]}
+        if "saturation_lambda" in vals:  # truth's x is spend / its own scale; the model's is / spend_scale
+            vals["saturation_lambda"] = vals["saturation_lambda"] * scale_model[c] / t["scale"]
+        by_channel[ch] = {n: np.array([v]) for n, v in vals.items()}
+    beta = np.array([[truth["channels"][ch]["beta"] / fitted.scaling.kpi_scale for ch in layout.channels]])
+    return layout, by_channel, beta
+
+
+def truth_response_model(fitted: FittedModel, truth: dict[str, Any]) -> ResponseModel:
+    """The simulation's true response as a one-draw :class:`~mmm.planning.ResponseModel`.
+
+    Built from parameters, not from a posterior: the channels, roles, scaling, spend history
+    and KPI of ``fitted`` with the true carryover, saturation and ``beta`` of ``truth``.
+    Planning on it (``draws=None``) gives the truly optimal plan under the model's own
+    planning engine. Only delayed/geometric carryover with logistic saturation (the forms of
+    the bundled samples) are mapped.
+    """
+    from mmm.planning import ResponseModel
+
+    layout, by_channel, beta = _true_params(fitted, truth)
+    model = ResponseModel.from_fitted(fitted)
+    return dataclasses.replace(model, layout=layout, transform_params=by_channel, media_beta=beta, fitted=None)
+
 
 def truth_as_fitted(fitted: FittedModel, truth: dict[str, Any]) -> FittedModel:
     """``fitted`` with a one-draw "posterior" equal to the simulation's true parameters.
 
     Planning on it (``draws=None``) gives the truly optimal plan under the model's own
-    planning engine. Only delayed/geometric carryover with logistic saturation (the
-    forms of the bundled samples) are mapped.
+    planning engine (:func:`truth_response_model` gives the same response without a fit).
+    Only delayed/geometric carryover with logistic saturation (the forms of the bundled
+    samples) are mapped.
 
     Parameters
     ----------
@@ -41,23 +77,13 @@ def truth_as_fitted(fitted: FittedModel, truth: dict[str, Any]) -> FittedModel:
     -------
     FittedModel
     """
-    layout = Layout.from_spec(fitted.spec)
+    layout, by_channel, beta = _true_params(fitted, truth)
     params: dict[str, np.ndarray] = {}
-    scale_model = np.asarray(fitted.scaling.spend_scale)
     for param in ("carryover", "peak_lag", "saturation_lambda"):
         users = layout.users(param)
-        if not users:
-            continue
-        vals = []
-        for ch in users:
-            t = truth["channels"][ch]
-            v = {**t["carryover_params"], **t["saturation_params"]}[param]
-            if param == "saturation_lambda":  # truth's x is spend / its own scale; the model's is / spend_scale
-                v = v * scale_model[layout.channels.index(ch)] / t["scale"]
-            vals.append(v)
-        params[param] = np.array([vals])
-    params["media_beta"] = np.array([[truth["channels"][ch]["beta"] / fitted.scaling.kpi_scale
-                                      for ch in layout.channels]])
+        if users:
+            params[param] = np.array([[by_channel[ch][param][0] for ch in users]])
+    params["media_beta"] = beta
     return dataclasses.replace(fitted, _params=params)
 
 
@@ -96,7 +122,7 @@ def plan_truth_report(fitted: FittedModel, truth: dict[str, Any], data: pd.DataF
     plan = mp.optimize_budget(fitted, budget, weeks=weeks, bounds=bounds)
     b = mp.resolve_bounds(fitted, bounds=bounds, weeks=weeks)
     same_bounds = pd.DataFrame({"channel": names, "min": b["min"], "max": b["max"]})
-    best = mp.optimize_budget(truth_as_fitted(fitted, truth), budget, weeks=weeks, bounds=same_bounds, draws=None)
+    best = mp.optimize_budget(truth_response_model(fitted, truth), budget, weeks=weeks, bounds=same_bounds, draws=None)
 
     def kpi(x: Any) -> float:
         return true_plan_kpi(truth, data, names, cols, np.asarray(x, dtype="float64"), weeks)

@@ -37,6 +37,12 @@ Example
 >>> plan.table                                                             # doctest: +SKIP
 >>> mp.write_plan_outputs(fitted, "out", budget=1_300_000)                 # doctest: +SKIP
 
+Every function takes a fit or a :class:`ResponseModel` (the posterior response, layout,
+scaling and spend history a plan needs), e.g. one built from known parameters:
+
+>>> rm = mp.ResponseModel.from_fitted(fitted)                               # doctest: +SKIP
+>>> mp.optimize_budget(rm, budget=1_300_000).summary == plan.summary        # doctest: +SKIP
+
 The package, by job
 -------------------
 :mod:`~mmm.planning.request` checks a request; :mod:`~mmm.planning.engine` is the response
@@ -61,7 +67,15 @@ from mmm.planning.brand_split import (
 )
 from mmm.planning.curves import CURVE_COLUMNS, MARGINAL_COLUMNS, marginal_roas, response_curves
 from mmm.planning.economics import break_even_return, check_economics, kpi_economics
-from mmm.planning.engine import REPORT_DRAWS, Engine, build_engine, current_weekly_spend, draw_index
+from mmm.planning.engine import (
+    REPORT_DRAWS,
+    Engine,
+    ResponseModel,
+    build_engine,
+    current_weekly_spend,
+    draw_index,
+    response_model,
+)
 from mmm.planning.evidence import EVIDENCE_MODERATE, EVIDENCE_STRONG
 from mmm.planning.optimizer import CURVE_POINTS, DP_STEPS, project
 from mmm.planning.outputs import model_health, plan_text, write_plan_outputs
@@ -81,8 +95,8 @@ _engine = build_engine
 __all__ = [
     "CURVE_COLUMNS", "CURVE_POINTS", "DP_STEPS", "EVIDENCE_MODERATE", "EVIDENCE_STRONG", "FINE_STEP", "HORIZONS",
     "MARGINAL_COLUMNS", "MAX_PLAN_WEEKS", "NORMS", "OBJECTIVES", "PLAN_COLUMNS", "REPORT_DRAWS", "SCENARIO_COLUMNS",
-    "SPLIT_COLUMNS", "Engine", "PlanError", "PlanResult", "SplitResult", "brand_split", "break_even_return",
+    "SPLIT_COLUMNS", "Engine", "PlanError", "PlanResult", "ResponseModel", "SplitResult", "brand_split", "break_even_return",
     "build_engine", "caveat_text", "check_economics", "compare_scenarios", "current_weekly_spend",
     "default_scenarios", "draw_index", "kpi_economics", "marginal_roas", "model_health", "optimize_budget",
-    "plan_text", "project", "resolve_bounds", "response_curves", "scaled_plan", "write_plan_outputs",
+    "plan_text", "project", "resolve_bounds", "response_curves", "response_model", "scaled_plan", "write_plan_outputs",
 ]

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from mmm.errors import PlanError, closest
-from mmm.planning.engine import Engine, build_engine
+from mmm.planning.engine import Engine, ResponseModel, build_engine
 from mmm.planning.request import check_weeks, money
 
 if TYPE_CHECKING:
@@ -193,13 +193,13 @@ def check_feasible(lo: np.ndarray, hi: np.ndarray, weekly: float, weeks: int, ch
             + ".")
 
 
-def resolve_bounds(fitted: FittedModel, *, weeks: int = 13, bounds: Any = "30%",
+def resolve_bounds(fitted: FittedModel | ResponseModel, *, weeks: int = 13, bounds: Any = "30%",
                    fixed: Iterable[str] | str | None = ()) -> pd.DataFrame:
     """The per-channel weekly spend bounds a plan request means.
 
     Parameters
     ----------
-    fitted : FittedModel
+    fitted : FittedModel or ResponseModel
     weeks : int
         Planning period (sets "current" spend: the mean of the last ``weeks`` weeks).
     bounds : str, dict, DataFrame or None

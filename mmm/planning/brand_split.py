@@ -39,7 +39,15 @@ import pandas as pd
 from mmm.errors import PlanError
 from mmm.kpi import kpi_kind
 from mmm.planning.bounds import check_feasible, engine_bounds
-from mmm.planning.engine import REPORT_DRAWS, Engine, build_engine, draw_index, hdi_interval
+from mmm.planning.engine import (
+    REPORT_DRAWS,
+    Engine,
+    ResponseModel,
+    build_engine,
+    draw_index,
+    hdi_interval,
+    response_model,
+)
 from mmm.planning.optimizer import (
     DP_STEPS,
     dp_backtrack,
@@ -178,7 +186,7 @@ class _Group:
         return x
 
 
-def brand_split(fitted: FittedModel, budget: float, *, weeks: int = 13,
+def brand_split(fitted: FittedModel | ResponseModel, budget: float, *, weeks: int = 13,
                 shares: Iterable[float] = np.linspace(0, 1, 21), tolerance: float = 0.02,
                 horizon: str = "period+tail", prob: float = 0.9, bounds: Any = None,
                 fixed: Iterable[str] | str | None = (), draws: int = 500, seed: int = 0,
@@ -187,7 +195,7 @@ def brand_split(fitted: FittedModel, budget: float, *, weeks: int = 13,
 
     Parameters
     ----------
-    fitted : FittedModel
+    fitted : FittedModel or ResponseModel
     budget : float
         Total budget for the period (weekly total = budget / weeks).
     weeks : int
@@ -229,12 +237,12 @@ def brand_split(fitted: FittedModel, budget: float, *, weeks: int = 13,
     grid = np.unique(np.round(np.asarray(list(shares), dtype="float64"), 12))
     if grid.size == 0 or not np.all(np.isfinite(grid)) or grid.min() < 0 or grid.max() > 1:
         raise PlanError("shares must be brand shares between 0 and 1, e.g. numpy.linspace(0, 1, 21).")
-    spec = fitted.spec
-    rep = build_engine(fitted, weeks, horizon, REPORT_DRAWS, seed)
+    model = response_model(fitted)
+    rep = build_engine(model, weeks, horizon, REPORT_DRAWS, seed)
     opt = rep.subset(draw_index(rep.n_draws, draws, seed))
     weekly = budget / weeks
     lo, hi, desc, fixed = engine_bounds(rep, bounds, fixed)
-    check_feasible(lo, hi, weekly, weeks, rep.channels, fixed, spec.currency)
+    check_feasible(lo, hi, weekly, weeks, rep.channels, fixed, model.currency)
     brand = [i for i, r in enumerate(rep.roles) if r == "brand"]
     perf = [i for i, r in enumerate(rep.roles) if r != "brand"]
     notes: list[str] = []
@@ -327,12 +335,12 @@ def brand_split(fitted: FittedModel, budget: float, *, weeks: int = 13,
     else:
         uncertainty = None
 
-    norm_name = kpi_kind(spec).split_norm
+    norm_name = kpi_kind(model.kpi_type).split_norm
     norm = {"name": norm_name, **NORMS[norm_name]}
     best = at_share(best_share)
     summary: dict[str, Any] = {
         "budget": budget, "weeks": weeks, "weekly_budget": weekly, "horizon": horizon, "prob": prob,
-        "words": dict(spec.words), "kpi_type": spec.kpi.type,
+        "words": model.words, "kpi_type": model.kpi_type,
         "brand_channels": [rep.channels[i] for i in brand], "performance_channels": [rep.channels[i] for i in perf],
         "best_share": best_share, "best": best,
         "share_range": [float(fine[a]), float(fine[b])], "tolerance": float(tolerance),
@@ -344,16 +352,16 @@ def brand_split(fitted: FittedModel, budget: float, *, weeks: int = 13,
         "norm_in_range": bool(fine[a] - 1e-9 <= norm["brand"] <= fine[b] + 1e-9),
         "current_in_range": bool(current_share is not None and fine[a] - 1e-9 <= current_share <= fine[b] + 1e-9),
         "bounds": desc, "fixed": list(fixed), "infeasible_shares": infeasible,
-        "caveat": caveat_text(spec.words["kpi"], horizon, weeks, fitted.layout.max_l),
-        "notes": notes, "approximate": bool(fitted.approximate),
+        "caveat": caveat_text(model.words["kpi"], horizon, weeks, model.l_max),
+        "notes": notes, "approximate": bool(model.approximate),
         "definitions": {
-            "expected_kpi": f"{spec.words['kpi']} the period's spend brings over the horizon ({horizon}), with each "
+            "expected_kpi": f"{model.words['kpi']} the period's spend brings over the horizon ({horizon}), with each "
                             "group's budget allocated optimally among its channels",
             "best_share_uncertainty": f"central {prob:.0%} interval of the best share of each posterior draw (each "
                                       "share's allocation held at its mean-optimal one; 1% grid): how sure the "
                                       "model is about the best share; prob_above_current / prob_below_current: "
                                       "share of draws whose best share is above / below today's",
-            "share_range": f"brand shares whose expected {spec.words['kpi']} is within {tolerance:.0%} of the best "
+            "share_range": f"brand shares whose expected {model.words['kpi']} is within {tolerance:.0%} of the best "
                            f"(read off a {FINE_STEP:.1%}-step curve)",
         },
         "seconds": round(time.perf_counter() - t0, 4),

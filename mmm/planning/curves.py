@@ -11,7 +11,7 @@ import pandas as pd
 
 from mmm.errors import PlanError
 from mmm.planning.economics import break_even_return
-from mmm.planning.engine import REPORT_DRAWS, Engine, build_engine
+from mmm.planning.engine import REPORT_DRAWS, Engine, ResponseModel, build_engine, response_model
 from mmm.planning.request import check_horizon, check_prob, check_weeks
 from mmm.stats import hdi
 
@@ -25,7 +25,7 @@ MARGINAL_COLUMNS = ["channel", "role", "current_weekly", "roas_mean", "marginal_
                     "marginal_roas_hdi_high", "break_even", "breakeven_weekly_spend"]
 
 
-def response_curves(fitted: FittedModel, *, weeks: int = 13, multipliers: Iterable[float] = np.linspace(0, 2.5, 26),
+def response_curves(fitted: FittedModel | ResponseModel, *, weeks: int = 13, multipliers: Iterable[float] = np.linspace(0, 2.5, 26),
                     prob: float = 0.9, horizon: str = "period+tail", draws: int | None = REPORT_DRAWS,
                     seed: int = 0) -> pd.DataFrame:
     """Expected KPI of each channel over a planning period as a function of its weekly spend.
@@ -36,7 +36,7 @@ def response_curves(fitted: FittedModel, *, weeks: int = 13, multipliers: Iterab
 
     Parameters
     ----------
-    fitted : FittedModel
+    fitted : FittedModel or ResponseModel
     weeks : int
         Planning period in weeks (13 = a quarter).
     multipliers : array-like
@@ -66,7 +66,8 @@ def response_curves(fitted: FittedModel, *, weeks: int = 13, multipliers: Iterab
     """
     weeks = check_weeks(weeks)
     prob = check_prob(prob)
-    eng = build_engine(fitted, weeks, check_horizon(horizon), draws, seed)
+    model = response_model(fitted)
+    eng = build_engine(model, weeks, check_horizon(horizon), draws, seed)
     m = np.unique(np.append(np.asarray(list(multipliers), dtype="float64"), 1.0))
     if not np.all(np.isfinite(m)) or np.any(m < 0):
         raise PlanError("multipliers must be finite and >= 0 (multiples of current weekly spend).")
@@ -87,11 +88,11 @@ def response_curves(fitted: FittedModel, *, weeks: int = 13, multipliers: Iterab
             "is_current": np.isclose(m, 1.0) & (eng.current[c] > 0),
         }))
     out = pd.concat(rows, ignore_index=True)[CURVE_COLUMNS]
-    out.attrs.update({"weeks": weeks, "horizon": horizon, "prob": prob, "words": dict(fitted.spec.words)})
+    out.attrs.update({"weeks": weeks, "horizon": horizon, "prob": prob, "words": model.words})
     return out
 
 
-def marginal_roas(fitted: FittedModel, *, weeks: int = 13, break_even: float | None = None,
+def marginal_roas(fitted: FittedModel | ResponseModel, *, weeks: int = 13, break_even: float | None = None,
                   win_rate: float | None = None, avg_deal_size: float | None = None, prob: float = 0.9,
                   horizon: str = "period+tail", max_multiple: float = 5.0, draws: int | None = REPORT_DRAWS,
                   seed: int = 0) -> pd.DataFrame:
@@ -99,7 +100,7 @@ def marginal_roas(fitted: FittedModel, *, weeks: int = 13, break_even: float | N
 
     Parameters
     ----------
-    fitted : FittedModel
+    fitted : FittedModel or ResponseModel
     weeks : int
         Planning period in weeks.
     break_even : float, optional
@@ -130,8 +131,9 @@ def marginal_roas(fitted: FittedModel, *, weeks: int = 13, break_even: float | N
     """
     weeks = check_weeks(weeks)
     prob = check_prob(prob)
-    be = break_even_return(fitted.spec.kpi.type, break_even, win_rate=win_rate, avg_deal_size=avg_deal_size)
-    eng = build_engine(fitted, weeks, check_horizon(horizon), draws, seed)
+    model = response_model(fitted)
+    be = break_even_return(model.kpi_type, break_even, win_rate=win_rate, avg_deal_size=avg_deal_size)
+    eng = build_engine(model, weeks, check_horizon(horizon), draws, seed)
     rows = []
     for c, name in enumerate(eng.channels):
         cur = float(eng.current[c])
@@ -144,7 +146,7 @@ def marginal_roas(fitted: FittedModel, *, weeks: int = 13, break_even: float | N
                      "marginal_roas_hdi_high": float(hi), "break_even": be,
                      "breakeven_weekly_spend": _breakeven_spend(eng, c, be, max_multiple)})
     out = pd.DataFrame(rows, columns=MARGINAL_COLUMNS)
-    out.attrs.update({"weeks": weeks, "horizon": horizon, "prob": prob, "words": dict(fitted.spec.words)})
+    out.attrs.update({"weeks": weeks, "horizon": horizon, "prob": prob, "words": model.words})
     if not math.isfinite(be):
         out.attrs["note"] = ("No break-even given: pass break_even (KPI per unit of spend at which spend pays "
                              "for itself) or win_rate (and avg_deal_size for leads).")

@@ -76,8 +76,11 @@ def uplift_summary(new: np.ndarray, old: np.ndarray, prob: float) -> dict[str, A
 
 
 
-def recommended_tests(fitted: FittedModel, plan: PlanResult, seed: int, prob: float) -> list[dict[str, Any]]:
-    """The lift tests that would settle the plan (:func:`mmm.experiment.recommend_tests`), JSON-ready."""
+def recommended_tests(fitted: FittedModel | None, plan: PlanResult, seed: int, prob: float) -> list[dict[str, Any]]:
+    """The lift tests that would settle the plan (:func:`mmm.experiment.recommend_tests`), JSON-ready;
+    none without a fit (a :class:`~mmm.planning.engine.ResponseModel` built by hand)."""
+    if fitted is None:
+        return []
     from mmm.experiment import recommend_tests
 
     return jsonable([t.to_dict() for t in recommend_tests(fitted, plan, seed=seed, prob=prob)])

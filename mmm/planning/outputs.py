@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from mmm.kpi import KINDS
 from mmm.planning.brand_split import brand_split
+from mmm.planning.engine import ResponseModel, response_model
 from mmm.planning.plan import optimize_budget
 from mmm.planning.request import money
 from mmm.planning.result import PlanResult, jsonable
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from mmm.fitted import FittedModel
 
 
-def write_plan_outputs(fitted: FittedModel, outdir: str | Path, *, budget: float, weeks: int = 13,
+def write_plan_outputs(fitted: FittedModel | ResponseModel, outdir: str | Path, *, budget: float, weeks: int = 13,
                        bounds: Any = "30%", fixed: Iterable[str] | str | None = (), objective: str = "mean",
                        risk_lambda: float = 1.0, risk_quantile: float | None = None, min_roas: float | None = None,
                        max_cost_per_kpi: float | None = None, horizon: str = "period+tail",
@@ -51,6 +52,7 @@ def write_plan_outputs(fitted: FittedModel, outdir: str | Path, *, budget: float
     --------
     >>> write_plan_outputs(fitted, "out", budget=1_000_000, bounds="30%")   # doctest: +SKIP
     """
+    fitted = response_model(fitted)  # built once for the plan, the split and the scenarios
     plan = optimize_budget(fitted, budget, weeks=weeks, bounds=bounds, fixed=fixed, objective=objective,
                            risk_lambda=risk_lambda, risk_quantile=risk_quantile, min_roas=min_roas,
                            max_cost_per_kpi=max_cost_per_kpi, horizon=horizon, draws=draws, seed=seed, prob=prob,
@@ -75,11 +77,20 @@ def write_plan_outputs(fitted: FittedModel, outdir: str | Path, *, budget: float
     return paths
 
 
-def model_health(fitted: FittedModel) -> dict[str, Any]:
+def model_health(fitted: FittedModel | ResponseModel) -> dict[str, Any]:
     """The fit's health as a plan should carry it: ``health``, ``converged``, ``verdict``, a
-    plain ``note`` (empty when the fit is healthy) and its warnings and errors (:mod:`mmm.health`)."""
+    plain ``note`` (empty when the fit is healthy) and its warnings and errors (:mod:`mmm.health`).
+
+    A :class:`~mmm.planning.engine.ResponseModel` carries the health of the fit it came from;
+    one built by hand has none (``health`` and ``converged`` are ``None``).
+    """
     from mmm.health import watermark_note
 
+    if isinstance(fitted, ResponseModel):
+        fitted = fitted.fitted
+    if fitted is None:
+        return {"health": None, "converged": None, "verdict": "no fit: a response model built by hand", "note": "",
+                "checks": []}
     d = fitted.diagnostics
     problems = [c for c in d.checks if c["level"] in ("warning", "error")]
     return {"health": d.health, "converged": bool(d.converged), "verdict": d.verdict,

@@ -13,7 +13,15 @@ from mmm.errors import PlanError
 from mmm.kpi import kpi_kind
 from mmm.planning.bounds import check_feasible, engine_bounds
 from mmm.planning.economics import check_economics, kpi_economics
-from mmm.planning.engine import REPORT_DRAWS, Engine, build_engine, draw_index, hdi_interval
+from mmm.planning.engine import (
+    REPORT_DRAWS,
+    Engine,
+    ResponseModel,
+    build_engine,
+    draw_index,
+    hdi_interval,
+    response_model,
+)
 from mmm.planning.evidence import assess_evidence, recommended_tests, uplift_summary
 from mmm.planning.optimizer import project, solve
 from mmm.planning.request import check_prob, money, validate_request
@@ -51,19 +59,19 @@ def _plan_block(eng: Engine, x: np.ndarray, prob: float, kpi_type: str, win_rate
 
 
 
-def _check_floor(opt: Engine, x: np.ndarray, floor: float, weekly: float, weeks: int, spec: Any,
+def _check_floor(opt: Engine, x: np.ndarray, floor: float, weekly: float, weeks: int, model: ResponseModel,
                  min_roas: float | None, max_cost_per_kpi: float | None, horizon: str) -> None:
     """Raise if the plan's expected return per unit of spend is below the floor the user set."""
     got = float(opt.totals_grad(x, grad=False)[0].sum(axis=1).mean()) / (weekly * weeks)
     if got >= floor * (1 - 1e-6):
         return
-    words = spec.words
+    words = model.words
     if max_cost_per_kpi is not None and (min_roas is None or 1.0 / max_cost_per_kpi >= min_roas):
-        asked = f"a maximum {words['cost_per']} of {money(max_cost_per_kpi, spec.currency)}"
-        best = f"the lowest achievable is {money(1 / got, spec.currency) if got > 0 else 'inf'}"
+        asked = f"a maximum {words['cost_per']} of {money(max_cost_per_kpi, model.currency)}"
+        best = f"the lowest achievable is {money(1 / got, model.currency) if got > 0 else 'inf'}"
     else:
-        kind = kpi_kind(spec)
-        unit = "" if kind.return_scale == 1 else f" (= {min_roas:.3g} {kind.word} per {spec.currency})"
+        kind = kpi_kind(model.kpi_type)
+        unit = "" if kind.return_scale == 1 else f" (= {min_roas:.3g} {kind.word} per {model.currency})"
         asked = f"a minimum {kind.return_name} of {kind.return_value(min_roas):.3g}{unit}"
         best = f"the best achievable is {kind.return_value(got):.3g}"
     raise PlanError(f"No plan within the bounds meets {asked} at this budget over the horizon '{horizon}': {best}. "
@@ -71,7 +79,7 @@ def _check_floor(opt: Engine, x: np.ndarray, floor: float, weekly: float, weeks:
                     "or relax the constraint.")
 
 
-def optimize_budget(fitted: FittedModel, budget: float, *, weeks: int = 13, bounds: Any = "30%",
+def optimize_budget(fitted: FittedModel | ResponseModel, budget: float, *, weeks: int = 13, bounds: Any = "30%",
                     fixed: Iterable[str] | str | None = (), objective: str = "mean", risk_lambda: float = 1.0,
                     risk_quantile: float | None = None, min_roas: float | None = None,
                     max_cost_per_kpi: float | None = None, horizon: str = "period+tail", draws: int = 500,
@@ -81,7 +89,7 @@ def optimize_budget(fitted: FittedModel, budget: float, *, weeks: int = 13, boun
 
     Parameters
     ----------
-    fitted : FittedModel
+    fitted : FittedModel or ResponseModel
     budget : float
         **Total** spend for the period (weekly total = budget / weeks).
     weeks : int
@@ -135,29 +143,28 @@ def optimize_budget(fitted: FittedModel, budget: float, *, weeks: int = 13, boun
     budget, weeks, floor = validate_request(budget, weeks, horizon, objective, risk_lambda, risk_quantile,
                                              min_roas, max_cost_per_kpi)
     prob = check_prob(prob)
-    spec = fitted.spec
-    check_economics(spec.kpi.type, win_rate, avg_deal_size)
-    rep = build_engine(fitted, weeks, horizon, REPORT_DRAWS, seed)
+    model = response_model(fitted)
+    check_economics(model.kpi_type, win_rate, avg_deal_size)
+    rep = build_engine(model, weeks, horizon, REPORT_DRAWS, seed)
     opt = rep.subset(draw_index(rep.n_draws, draws, seed))
     weekly = budget / weeks
     lo, hi, desc, fixed = engine_bounds(rep, bounds, fixed)
-    check_feasible(lo, hi, weekly, weeks, rep.channels, fixed, spec.currency)
+    check_feasible(lo, hi, weekly, weeks, rep.channels, fixed, model.currency)
     x, info = solve(opt, lo, hi, weekly, objective, float(risk_lambda), risk_quantile, floor)
     x = project(x, lo, hi, weekly)
     if floor is not None:
-        _check_floor(opt, x, floor, weekly, weeks, spec, min_roas, max_cost_per_kpi, horizon)
-    return _plan_result(fitted, rep, x, lo, hi, budget=budget, weeks=weeks, horizon=horizon, objective=objective,
+        _check_floor(opt, x, floor, weekly, weeks, model, min_roas, max_cost_per_kpi, horizon)
+    return _plan_result(model, rep, x, lo, hi, budget=budget, weeks=weeks, horizon=horizon, objective=objective,
                         risk_lambda=risk_lambda, risk_quantile=risk_quantile, floor=floor, bounds_desc=desc,
                         fixed=fixed, prob=prob, win_rate=win_rate, avg_deal_size=avg_deal_size, seed=seed,
                         info={**info, "draws": int(opt.n_draws), "seconds_total": round(time.perf_counter() - t0, 4)})
 
 
-def _plan_result(fitted: FittedModel, rep: Engine, x: np.ndarray, lo: np.ndarray, hi: np.ndarray, *, budget: float,
+def _plan_result(model: ResponseModel, rep: Engine, x: np.ndarray, lo: np.ndarray, hi: np.ndarray, *, budget: float,
                  weeks: int, horizon: str, objective: str, risk_lambda: float, risk_quantile: float | None,
                  floor: float | None, bounds_desc: str, fixed: list[str], prob: float, win_rate: float | None,
                  avg_deal_size: float | None, info: dict[str, Any], seed: int = 0) -> PlanResult:
-    spec = fitted.spec
-    kpi_type = spec.kpi.type
+    kpi_type = model.kpi_type
     cur = rep.current
     rec_block, rec_tot, rec_ch = _plan_block(rep, x, prob, kpi_type, win_rate, avg_deal_size)
     cur_block, cur_tot, _ = _plan_block(rep, cur, prob, kpi_type, win_rate, avg_deal_size)
@@ -169,17 +176,17 @@ def _plan_result(fitted: FittedModel, rep: Engine, x: np.ndarray, lo: np.ndarray
         mix = cur * (budget / weeks) / cur.sum()
         mix_block, mix_tot, _ = _plan_block(rep, mix, prob, kpi_type, win_rate, avg_deal_size)
         uplift_mix = uplift_summary(rec_tot, mix_tot, prob)
-        notes.append(f"The budget ({money(budget, spec.currency)}) differs from current spend over {weeks} weeks "
-                     f"({money(cur.sum() * weeks, spec.currency)}): 'uplift' compares with current spend; "
+        notes.append(f"The budget ({money(budget, model.currency)}) differs from current spend over {weeks} weeks "
+                     f"({money(cur.sum() * weeks, model.currency)}): 'uplift' compares with current spend; "
                      "'uplift_vs_current_mix' with the current mix scaled to the budget ('current_mix_at_budget'), "
                      "the effect of reallocation alone.")
     off = [c for c, v, h in zip(rep.channels, cur, hi, strict=True) if v == 0 and h == 0]
     if off:
         notes.append(f"Channel(s) {', '.join(off)} had no spend in the last {weeks} weeks, so percentage bounds "
                      "keep them at zero; give absolute bounds to plan spend on them.")
-    if fitted.approximate:
+    if model.approximate:
         notes.append("APPROXIMATE FIT (ADVI): intervals are too narrow; use for iterating only, not for reporting.")
-    n_data = len(np.asarray(fitted.dataset.spend))
+    n_data = model.n_weeks
     if weeks > n_data:
         notes.append(f"Only {n_data} weeks of data: current spend is their mean.")
     base_mix = cur * (budget / weeks) / cur.sum() if cur.sum() > 0 else cur
@@ -192,9 +199,9 @@ def _plan_result(fitted: FittedModel, rep: Engine, x: np.ndarray, lo: np.ndarray
     table = pd.DataFrame({"channel": rep.channels, "role": rep.roles, "current_weekly": cur, "recommended_weekly": x,
                           "change_pct": change, "expected_kpi_mean": rec_ch.mean(axis=0),
                           "expected_kpi_hdi_low": lo_c, "expected_kpi_hdi_high": hi_c})[PLAN_COLUMNS]
-    words = dict(spec.words)
+    words = model.words
     summary: dict[str, Any] = {
-        "kpi_type": kpi_type, "kpi_column": spec.kpi.column, "words": words, "currency": spec.currency,
+        "kpi_type": kpi_type, "kpi_column": model.kpi_column, "words": words, "currency": model.currency,
         "budget": budget, "weeks": weeks, "weekly_budget": budget / weeks, "horizon": horizon,
         "horizon_weeks": rep.n_horizon, "objective": objective,
         "risk": ({"lambda": float(risk_lambda)} if risk_quantile is None else {"quantile": float(risk_quantile)})
@@ -211,7 +218,7 @@ def _plan_result(fitted: FittedModel, rep: Engine, x: np.ndarray, lo: np.ndarray
                              "plan, so not counted in any plan's expected KPI."},
         "media_kpi_in_period": hdi_interval(carry.sum(axis=1) + rep.weekly(x)[:, :weeks].sum(axis=(1, 2)), prob),
         "evidence": evidence,
-        "approximate": bool(fitted.approximate), "optimizer": info, "notes": notes,
+        "approximate": bool(model.approximate), "optimizer": info, "notes": notes,
         "definitions": {
             "expected_kpi": f"{words['kpi']} the plan's own spend brings over the horizon ({horizon}), beyond what "
                             "spend before the period still brings (carry_in).",
@@ -221,5 +228,5 @@ def _plan_result(fitted: FittedModel, rep: Engine, x: np.ndarray, lo: np.ndarray
         },
     }
     plan = PlanResult(table=table, summary=jsonable(summary))
-    plan.summary["tests"] = recommended_tests(fitted, plan, seed, prob)
+    plan.summary["tests"] = recommended_tests(model.fitted, plan, seed, prob)
     return plan

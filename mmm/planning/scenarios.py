@@ -13,9 +13,11 @@ from mmm.planning.bounds import bound_value, channel_index
 from mmm.planning.engine import (
     REPORT_DRAWS,
     Engine,
+    ResponseModel,
     build_engine,
     current_weekly_spend,
     hdi_interval,
+    response_model,
 )
 from mmm.planning.request import check_horizon, check_prob, check_weeks
 from mmm.planning.result import PlanResult
@@ -27,7 +29,7 @@ SCENARIO_COLUMNS = ["scenario", "total_weekly_spend", "total_spend", "expected_k
                     "expected_kpi_hdi_high", "roas_mean", "vs_current_pct"]
 
 
-def scaled_plan(fitted: FittedModel, factor: float, *, weeks: int = 13) -> pd.Series:
+def scaled_plan(fitted: FittedModel | ResponseModel, factor: float, *, weeks: int = 13) -> pd.Series:
     """Current weekly spend times ``factor`` (e.g. 0.8 for "cut 20%").
 
     Examples
@@ -39,7 +41,7 @@ def scaled_plan(fitted: FittedModel, factor: float, *, weeks: int = 13) -> pd.Se
     return (current_weekly_spend(fitted, weeks) * float(factor)).rename("weekly_spend")
 
 
-def default_scenarios(fitted: FittedModel, *, weeks: int = 13,
+def default_scenarios(fitted: FittedModel | ResponseModel, *, weeks: int = 13,
                       recommended: PlanResult | pd.Series | None = None) -> dict[str, pd.Series]:
     """Named plans to compare: ``current``, ``cut 20%`` and ``recommended`` when given.
 
@@ -68,13 +70,13 @@ def _plan_vector(name: str, plan: Any, eng: Engine) -> np.ndarray:
     return x
 
 
-def compare_scenarios(fitted: FittedModel, plans: Mapping[str, Any], *, weeks: int = 13,
+def compare_scenarios(fitted: FittedModel | ResponseModel, plans: Mapping[str, Any], *, weeks: int = 13,
                       horizon: str = "period+tail", prob: float = 0.9, seed: int = 0) -> pd.DataFrame:
     """Compare named plans (weekly spend per channel) in one table.
 
     Parameters
     ----------
-    fitted : FittedModel
+    fitted : FittedModel or ResponseModel
     plans : dict
         ``{name: {channel: weekly_spend}}`` (or a Series, or a :class:`PlanResult`).
         Channels left out keep their current weekly spend.
@@ -97,7 +99,8 @@ def compare_scenarios(fitted: FittedModel, plans: Mapping[str, Any], *, weeks: i
     """
     weeks = check_weeks(weeks)
     prob = check_prob(prob)
-    eng = build_engine(fitted, weeks, check_horizon(horizon), REPORT_DRAWS, seed)
+    model = response_model(fitted)
+    eng = build_engine(model, weeks, check_horizon(horizon), REPORT_DRAWS, seed)
     if not isinstance(plans, Mapping) or not plans:
         raise PlanError("plans must be a non-empty dict {name: {channel: weekly_spend}}.")
     cur_mean = eng.totals_grad(eng.current, grad=False)[0].sum(axis=1).mean()
@@ -113,5 +116,5 @@ def compare_scenarios(fitted: FittedModel, plans: Mapping[str, Any], *, weeks: i
                      "roas_mean": iv["mean"] / spend if spend > 0 else float("nan"),
                      "vs_current_pct": 100.0 * (iv["mean"] - cur_mean) / cur_mean if cur_mean > 0 else float("nan")})
     out = pd.DataFrame(rows, columns=SCENARIO_COLUMNS)
-    out.attrs.update({"weeks": weeks, "horizon": horizon, "prob": prob, "words": dict(fitted.spec.words)})
+    out.attrs.update({"weeks": weeks, "horizon": horizon, "prob": prob, "words": model.words})
     return out
