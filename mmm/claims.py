@@ -164,7 +164,7 @@ def _join(names: Sequence[str]) -> str:
 
 
 def _default_label(name: str) -> str:
-    from mmm.plots.style import label
+    from mmm.format import label
     return label(name)
 
 
@@ -315,7 +315,7 @@ def embed(sentence: str) -> str:
 
 
 def _units(units: Any) -> Any:
-    from mmm.plots.style import units_of
+    from mmm.format import units_of
     return units_of(units)
 
 
@@ -529,7 +529,7 @@ def payback_text(curves: pd.DataFrame, breakeven: float, units: Any = None) -> s
     if cur.empty or not np.isfinite(breakeven):
         return ""
     same = "prob_below_breakeven" in cur.columns and np.isclose(curves.attrs.get("breakeven", np.nan), breakeven)
-    from mmm.plots.style import label
+    from mmm.format import label
     if same:
         p = cur["prob_below_breakeven"].astype(float)
         below = [c for c in p.sort_values(ascending=False).index if p[c] >= CONFIDENT]
@@ -595,7 +595,7 @@ def carryover_claim(source: Any, share: float = 0.9) -> RankClaim:
     if "prob_longest" in t.columns and t["prob_longest"].notna().all():
         probs = t.drop_duplicates("channel").set_index("channel")["prob_longest"].astype(float).to_dict()
         return rank_claim(probs, carryover_wording())
-    from mmm.plots.carryover import effect_weeks
+    from mmm.analysis import effect_weeks
     ew = effect_weeks(t, share)
     return point_claim(list(ew["channel"]), ew["weeks_to_share"], carryover_wording())
 
@@ -640,7 +640,7 @@ class SplitClaim:
     @property
     def interval_text(self) -> str:
         """ "90%: 34% to 62%", or "" when unknown."""
-        from mmm.plots.style import pct
+        from mmm.format import pct
         return f"90%: {pct(self.low)} to {pct(self.high)}" if np.isfinite(self.low) and np.isfinite(self.high) else ""
 
     def __str__(self) -> str:
@@ -655,8 +655,8 @@ def split_claim(split: Any) -> SplitClaim:
     of change from today's share with its probability when that is at least
     :data:`CONFIDENT`; otherwise the sentence says the data cannot tell the best share.
     """
-    from mmm.plots.split import split_summary
-    from mmm.plots.style import pct
+    from mmm.analysis import split_summary
+    from mmm.format import pct
 
     s = split_summary(split)
     raw = dict(getattr(split, "summary", None) or (split if isinstance(split, dict) else {}) or {})
@@ -720,7 +720,7 @@ class PlanClaim:
 
 
 def _signed_pct(x: float, decimals: int = 1) -> str:
-    from mmm.plots.style import pct
+    from mmm.format import pct
     return f"{'+' if x >= 0 else '-'}{pct(abs(x), decimals)}"
 
 
@@ -730,7 +730,7 @@ def plan_claim(plan: Any) -> PlanClaim | None:
     Reads :func:`mmm.plots.plan_totals` and the plan's ``uplift.pct`` interval and
     ``evidence`` (probability that the recommended mix beats today's mix).
     """
-    from mmm.plots.plan import plan_totals
+    from mmm.analysis import plan_totals
 
     t = plan_totals(plan)
     if t["uplift"] is None or not np.isfinite(t["uplift"][0]):
