@@ -127,13 +127,14 @@ def plan_truth_report(fitted: FittedModel, truth: dict[str, Any], data: pd.DataF
     def kpi(x: Any) -> float:
         return true_plan_kpi(truth, data, names, cols, np.asarray(x, dtype="float64"), weeks)
 
-    t_cur, t_rec = kpi(current.to_numpy()), kpi(plan.table.recommended_weekly.to_numpy())
-    t_best = kpi(best.table.recommended_weekly.to_numpy())
+    t_cur = kpi(current.to_numpy())
+    t_rec = kpi([c.recommended_weekly for c in plan.channels])
+    t_best = kpi([c.recommended_weekly for c in best.channels])
     if t_best <= t_cur:
         raise ValueError("the true optimum is no better than the current plan; the share is undefined")
-    ev = plan.summary["evidence"]
+    ev = plan.evidence
     return {"share": (t_rec - t_cur) / (t_best - t_cur), "current": t_cur, "recommended": t_rec, "best": t_best,
-            "prob_gain_from_mix": ev["prob_gain_from_mix"], "strength": ev["strength"]}
+            "prob_gain_from_mix": ev.prob_gain_from_mix, "strength": ev.strength}
 
 
 def plan_truth_share(fitted: FittedModel, truth: dict[str, Any], data: pd.DataFrame, *, bounds: Any = "30%",

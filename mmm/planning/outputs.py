@@ -12,7 +12,7 @@ from mmm.planning.brand_split import brand_split
 from mmm.planning.engine import ResponseModel, response_model
 from mmm.planning.plan import optimize_budget
 from mmm.planning.request import money
-from mmm.planning.result import PlanResult, jsonable
+from mmm.planning.result import Interval, PlanResult, jsonable
 from mmm.planning.scenarios import compare_scenarios, default_scenarios
 
 if TYPE_CHECKING:
@@ -104,31 +104,32 @@ def plan_text(plan: PlanResult, split: Any = None) -> str:
     --------
     >>> print(plan_text(plan, split))                               # doctest: +SKIP
     """
-    s = plan.summary
-    w, cur = s["words"], s["currency"]
-    pct = int(round(100 * s["prob"]))
+    s = plan.settings
+    w, cur = s.words, s.currency
+    pct = int(round(100 * s.prob))
     lines = []
-    if s["approximate"]:
+    if s.approximate:
         lines.append("APPROXIMATE FIT (ADVI): for iterating only, not for reporting.")
-    lines.append(f"Plan for {s['weeks']} weeks, budget {money(s['budget'], cur)} "
-                 f"({money(s['weekly_budget'], cur)} a week); bounds: {s['bounds']}; horizon: {s['horizon']}.")
-    for r in plan.table.itertuples():
-        lines.append(f"  {r.channel:<16} {r.role:<11} {money(r.current_weekly, cur):>12} -> "
-                     f"{money(r.recommended_weekly, cur):>12} /week ({r.change_pct:+.0f}%)")
-    rec, now, up = s["recommended"]["expected_kpi"], s["current"]["expected_kpi"], s["uplift"]
+    lines.append(f"Plan for {s.weeks} weeks, budget {money(s.budget, cur)} "
+                 f"({money(s.weekly_budget, cur)} a week); bounds: {s.bounds}; horizon: {s.horizon}.")
+    for c in plan.channels:
+        lines.append(f"  {c.channel:<16} {c.role:<11} {money(c.current_weekly, cur):>12} -> "
+                     f"{money(c.recommended_weekly, cur):>12} /week ({c.change_pct:+.0f}%)")
+    r = plan.recommended_totals
+    now, up = plan.current_totals.expected_kpi, plan.uplift
 
-    def fmt(iv: dict[str, float]) -> str:
-        return f"{iv['mean']:,.0f} [{iv['hdi_low']:,.0f}, {iv['hdi_high']:,.0f}]"
+    def fmt(iv: Interval) -> str:
+        return f"{iv.mean:,.0f} [{iv.hdi_low:,.0f}, {iv.hdi_high:,.0f}]"
 
-    lines.append(f"Expected {w['kpi']} from the plan's spend ({pct}% HDI): recommended {fmt(rec)}; current {fmt(now)}.")
-    if up["pct"]["mean"] is not None:
-        lines.append(f"Uplift: {up['abs']['mean']:+,.0f} {w['kpi']} ({up['pct']['mean']:+.1f}%, "
-                     f"{pct}% HDI {up['pct']['hdi_low']:+.1f}% to {up['pct']['hdi_high']:+.1f}%); "
-                     f"probability of a gain {up['prob_positive']:.0%}.")
-    r = s["recommended"]
-    lines.append(f"Of which inside the period {r['in_period']['mean']:,.0f}, after it (tail) {r['tail']['mean']:,.0f}; "
-                 f"carry-in from earlier spend {s['carry_in']['mean']:,.0f} {w['kpi']} inside the period.")
-    econ = r["economics"]
+    lines.append(f"Expected {w['kpi']} from the plan's spend ({pct}% HDI): recommended {fmt(r.expected_kpi)}; "
+                 f"current {fmt(now)}.")
+    if up.pct.mean is not None:
+        lines.append(f"Uplift: {up.absolute.mean:+,.0f} {w['kpi']} ({up.pct.mean:+.1f}%, "
+                     f"{pct}% HDI {up.pct.hdi_low:+.1f}% to {up.pct.hdi_high:+.1f}%); "
+                     f"probability of a gain {up.prob_positive:.0%}.")
+    lines.append(f"Of which inside the period {r.in_period.mean:,.0f}, after it (tail) {r.tail.mean:,.0f}; "
+                 f"carry-in from earlier spend {plan.carry_in.expected_kpi.mean:,.0f} {w['kpi']} inside the period.")
+    econ = r.economics
     for key, label in (("roas", "ROAS"), ("pipeline_roi", "pipeline ROI"), ("revenue_roi", "revenue ROI"),
                        ("leads_per_1k", f"{KINDS['leads'].return_name} ({cur} spent)")):
         if key in econ:
@@ -150,8 +151,8 @@ def plan_text(plan: PlanResult, split: Any = None) -> str:
             lines.append(f"Brand share: best {ss['best_share']:.0%} (within {ss['tolerance']:.0%} of the best: "
                          f"{lo:.0%}-{hi:.0%}); current {ss['current_share']:.0%}; norm "
                          f"{ss['norm']['brand']:.0%} ({ss['norm']['name']}).")
-    lines += s["notes"]
-    if s.get("tests"):
+    lines += plan.notes
+    if plan.tests:
         from mmm.experiment import tests_lines
-        lines += tests_lines(s["tests"], s)
+        lines += tests_lines(plan.tests, plan.summary)
     return "\n".join(lines)
