@@ -81,7 +81,17 @@ from mmm.planning.optimizer import CURVE_POINTS, DP_STEPS, project
 from mmm.planning.outputs import model_health, plan_text, write_plan_outputs
 from mmm.planning.plan import PLAN_COLUMNS, optimize_budget
 from mmm.planning.request import HORIZONS, MAX_PLAN_WEEKS, OBJECTIVES
-from mmm.planning.result import PlanResult
+from mmm.planning.result import (
+    CarryIn,
+    ChannelBounds,
+    ChannelPlan,
+    Evidence,
+    Interval,
+    PlanResult,
+    PlanSettings,
+    PlanTotals,
+    Uplift,
+)
 from mmm.planning.scenarios import (
     SCENARIO_COLUMNS,
     compare_scenarios,
@@ -93,6 +103,7 @@ from mmm.planning.scenarios import (
 _engine = build_engine
 
 __all__ = [
+    "CarryIn", "ChannelBounds", "ChannelPlan", "Evidence", "Interval", "PlanSettings", "PlanTotals", "Uplift",
     "CURVE_COLUMNS", "CURVE_POINTS", "DP_STEPS", "EVIDENCE_MODERATE", "EVIDENCE_STRONG", "FINE_STEP", "HORIZONS",
     "MARGINAL_COLUMNS", "MAX_PLAN_WEEKS", "NORMS", "OBJECTIVES", "PLAN_COLUMNS", "REPORT_DRAWS", "SCENARIO_COLUMNS",
     "SPLIT_COLUMNS", "Engine", "PlanError", "PlanResult", "ResponseModel", "SplitResult", "brand_split", "break_even_return",
