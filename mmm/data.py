@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from mmm.errors import DataError, DataWarning, closest
+from mmm.kpi import kpi_kind
 from mmm.spec import Spec, _excerpt
 
 __all__ = [
@@ -892,7 +893,7 @@ def _check_grid(dates: pd.Series, date_column: str) -> None:
 def _warn_or_fail_kpi_type(frame: pd.DataFrame, spec: Spec) -> None:
     col = spec.kpi.column
     kpi = frame[col].to_numpy(dtype=float)
-    if spec.kpi.type == "leads":
+    if not kpi_kind(spec).is_money:  # a count KPI (leads): whole and never negative
         neg = kpi < 0
         if neg.any():
             raise DataError(f"KPI column '{col}' (leads) has negative values: "

@@ -261,7 +261,7 @@ class KPI:
         kind = _choice("kpi.type", value.get("type", "revenue"), KPI_TYPES)
         vpu = value.get("value_per_unit")
         if vpu is not None:
-            if kind == "revenue":
+            if not KPI_KINDS[kind].deal_economics:  # revenue: an amount of revenue already
                 _fail("'kpi.value_per_unit' is for leads and pipeline models (what one lead or one pipeline "
                       "dollar is worth); a revenue KPI is worth itself. Remove it.")
             if isinstance(vpu, int | float) and not isinstance(vpu, bool):
@@ -341,7 +341,7 @@ class ModelSettings:
         _check_keys("model", value, cls.KEYS)
         merged = {**PRESETS[kpi_type], **{k: v for k, v in value.items() if v is not None}}
         likelihood = _choice("model.likelihood", merged["likelihood"], LIKELIHOODS)
-        if likelihood == "negative_binomial" and kpi_type != "leads":
+        if likelihood == "negative_binomial" and KPI_KINDS[kpi_type].is_money:
             _fail("'model.likelihood: negative_binomial' is a count likelihood and needs 'kpi.type: leads'; "
                   f"this spec has kpi.type '{kpi_type}'. Use normal or student_t.")
         return cls(

@@ -270,3 +270,16 @@ def test_revenue_per_unit_and_break_even_come_from_one_place():
     assert kpi_kind("leads").revenue_per_unit(0.1, 2000.0) == 200.0
     with pytest.raises(PlanError, match="revenue"):
         check_economics("revenue", 0.2, None)
+
+
+def test_no_kpi_type_branches_outside_the_vocabulary():
+    """Every fact about a KPI type is read from mmm.kpi.KpiKind: no `kpi.type == "leads"` elsewhere."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "mmm"
+    pattern = re.compile(r"(kpi\.type|kpi_type)\s*(==|!=)|(kpi\.type|kpi_type)\s+in\s*[\(\[{]")
+    offenders = [f"{p.relative_to(root)}:{i}" for p in root.rglob("*.py")
+                 if p.name != "kpi.py" and "simulate" not in p.parts
+                 for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
+    assert offenders == []
