@@ -28,7 +28,10 @@ fit records in ``diagnostics.json`` (``build_seconds`` = building the PyMC model
 ``seconds`` = the sampler call, i.e. compilation + tuning + draws; the rest is Python
 start-up, imports, loading the data, the convergence checks and writing the outputs).
 Machine load (``os.getloadavg()``) before and after, and the core count, go into the
-output: on a shared machine the seconds are upper bounds.
+output: on a shared machine the seconds are upper bounds. ``CPU s`` is the median user +
+system time of the command's processes: close to the wall time a quiet machine gives for
+the single-threaded commands (help, validate, plan, report), and less sensitive to load
+(the fits run chains in parallel, so theirs can exceed the wall time).
 
 Writes ``benchmarks/results/latency.csv`` (``--csv`` to change), one row per command.
 """
@@ -41,6 +44,7 @@ import datetime as _dt
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -67,18 +71,27 @@ def mmm_command() -> list[str]:
     return [sys.executable, "-c", "import sys; from mmm.cli import main; sys.argv[0] = 'mmm'; main()"]
 
 
-def timed(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float) -> tuple[float, int, str]:
-    """Run ``cmd``; return (wall seconds, exit code, last lines of stderr)."""
-    t0 = time.perf_counter()
+def _children_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def timed(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float) -> tuple[float, float, int, str]:
+    """Run ``cmd``; return (wall seconds, CPU seconds (user + system), exit code, last lines of stderr)."""
+    c0, t0 = _children_cpu(), time.perf_counter()
     r = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, _children_cpu() - c0
     tail = " | ".join((r.stderr or r.stdout).strip().splitlines()[-3:])
-    return wall, r.returncode, tail
+    return wall, cpu, r.returncode, tail
 
 
-def import_time(module: str, env: dict[str, str]) -> tuple[float, dict[str, float]]:
-    """``python -X importtime -c 'import MODULE'``: total seconds and cumulative seconds per top package."""
-    r = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {module}"], env=env,
+def import_time(module: str, cwd: Path, env: dict[str, str]) -> tuple[float, dict[str, float]]:
+    """``python -X importtime -c 'import MODULE'``: total seconds and cumulative seconds per top package.
+
+    Run from ``cwd`` outside the repository, as the timed commands are (``-c`` puts the
+    working folder first on ``sys.path``).
+    """
+    r = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {module}"], cwd=cwd, env=env,
                        capture_output=True, text=True, timeout=300)
     total, per_pkg = 0.0, {}
     for line in r.stderr.splitlines():
@@ -151,6 +164,7 @@ def run(commands: list[str], repeats: int, dataset: str, timeout: float) -> dict
     mmm = mmm_command()
     fast_flag = "fit_fast" in commands and fit_has_fast_flag(base_env)
     walls: dict[str, list[float]] = {c: [] for c in commands}
+    cpus: dict[str, list[float]] = {c: [] for c in commands}
     codes: dict[str, list[int]] = {c: [] for c in commands}
     notes: dict[str, list[str]] = {c: [] for c in commands}
     phases: dict[str, list[dict[str, float]]] = {c: [] for c in commands}
@@ -186,10 +200,11 @@ def run(commands: list[str], repeats: int, dataset: str, timeout: float) -> dict
                 elif cmd == "report":
                     argv = [*mmm, "report", str(out)]
                 try:
-                    wall, code, tail = timed(argv, tmp, run_env, timeout)
+                    wall, cpu, code, tail = timed(argv, tmp, run_env, timeout)
                 except subprocess.TimeoutExpired:
-                    wall, code, tail = float("nan"), -1, f"timed out after {timeout:.0f} s"
+                    wall, cpu, code, tail = float("nan"), float("nan"), -1, f"timed out after {timeout:.0f} s"
                 walls[cmd].append(wall)
+                cpus[cmd].append(cpu)
                 codes[cmd].append(code)
                 if code not in (0, 3):
                     tails[cmd] = tail
@@ -202,13 +217,12 @@ def run(commands: list[str], repeats: int, dataset: str, timeout: float) -> dict
                     ph = plan_phases(out)
                     if ph:
                         phases[cmd].append(ph)
-                print(f"  repeat {rep + 1}/{repeats} {cmd:9s} {wall:7.2f} s  exit {code}", file=sys.stderr,
+                print(f"  repeat {rep + 1}/{repeats} {cmd:9s} {wall:7.2f} s  cpu {cpu:7.2f} s  exit {code}", file=sys.stderr,
                       flush=True)
         # per-phase probes (not part of the timed runs)
         if "help" in commands:
-            imports = [import_time("mmm.cli", base_env) for _ in range(repeats)]
-            tot = _med([t for t, _ in imports])
-            pk = imports[0][1]
+            imports = sorted((import_time("mmm.cli", tmp, base_env) for _ in range(repeats)), key=lambda x: x[0])
+            tot, pk = imports[len(imports) // 2]  # the median run, with its own breakdown
             top = sorted(((v, k) for k, v in pk.items() if k in HEAVY or v > 0.1), reverse=True)[:6]
             notes["help"].append(f"import mmm.cli {tot:.2f} s (" + ", ".join(f"{k} {v:.2f}" for v, k in top) + ")")
             heavy = heavy_after("import mmm.cli", tmp, base_env)
@@ -242,6 +256,7 @@ def run(commands: list[str], repeats: int, dataset: str, timeout: float) -> dict
         xs = [w for w in walls[cmd] if w == w]
         rows.append({"command": cmd, "median_s": round(_med(xs), 2), "min_s": round(min(xs), 2) if xs else None,
                      "max_s": round(max(xs), 2) if xs else None, "repeats": len(walls[cmd]),
+                     "cpu_s": round(_med([c for c in cpus[cmd] if c == c]), 2),
                      "notes": "; ".join(notes[cmd])})
     return {"rows": rows, "load_before": load_before, "load_after": os.getloadavg(),
             "cores": os.cpu_count(), "dataset": dataset, "repeats": repeats,
@@ -256,10 +271,11 @@ def table(result: dict[str, Any]) -> str:
              f"{la[0]:.2f}/{la[1]:.2f}/{la[2]:.2f} before, {lb[0]:.2f}/{lb[1]:.2f}/{lb[2]:.2f} after, "
              f"{result['elapsed_s']:.0f} s in all",
              "",
-             "| command | median s | min | max | notes |",
-             "|---|---:|---:|---:|---|"]
+             "| command | median s | min | max | CPU s | notes |",
+             "|---|---:|---:|---:|---:|---|"]
     for r in result["rows"]:
-        lines.append(f"| {r['command']} | {r['median_s']:.2f} | {r['min_s']:.2f} | {r['max_s']:.2f} | {r['notes']} |")
+        lines.append(f"| {r['command']} | {r['median_s']:.2f} | {r['min_s']:.2f} | {r['max_s']:.2f} | "
+                     f"{r['cpu_s']:.2f} | {r['notes']} |")
     return "\n".join(lines)
 
 
@@ -268,10 +284,10 @@ def write_csv(result: dict[str, Any], path: Path) -> None:
     la, lb = result["load_before"], result["load_after"]
     with path.open("w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["command", "median_s", "min_s", "max_s", "repeats", "notes", "dataset", "cores",
+        w.writerow(["command", "median_s", "min_s", "max_s", "cpu_s", "repeats", "notes", "dataset", "cores",
                     "load_before_1m", "load_after_1m", "when"])
         for r in result["rows"]:
-            w.writerow([r["command"], r["median_s"], r["min_s"], r["max_s"], r["repeats"], r["notes"],
+            w.writerow([r["command"], r["median_s"], r["min_s"], r["max_s"], r["cpu_s"], r["repeats"], r["notes"],
                         result["dataset"], result["cores"], round(la[0], 2), round(lb[0], 2), result["when"]])
 
 
