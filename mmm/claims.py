@@ -339,7 +339,7 @@ def marginal_roas_draws(fitted: Any, *, weeks: int = 13, horizon: str = "period+
     from mmm import planning as mp
 
     n = mp.REPORT_DRAWS if draws is None else draws
-    eng = mp._engine(fitted, weeks, horizon, n, seed)
+    eng = mp.build_engine(fitted, weeks, horizon, n, seed)
     cols = []
     for c in range(len(eng.channels)):
         cur = float(eng.current[c])

@@ -99,9 +99,6 @@ from mmm.planning.scenarios import (
     scaled_plan,
 )
 
-#: Old private name of :func:`build_engine`, kept for :mod:`mmm.claims` until it moves to the public one.
-_engine = build_engine
-
 __all__ = [
     "CarryIn", "ChannelBounds", "ChannelPlan", "Evidence", "Interval", "PlanSettings", "PlanTotals", "Uplift",
     "CURVE_COLUMNS", "CURVE_POINTS", "DP_STEPS", "EVIDENCE_MODERATE", "EVIDENCE_STRONG", "FINE_STEP", "HORIZONS",
