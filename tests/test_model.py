@@ -1,16 +1,14 @@
-"""Model behaviour on the small simulated set: recovery, persistence, calibration, labelling."""
+"""Model behaviour on the small simulated set: recovery, calibration, labelling (saving and loading: test_persist.py)."""
 
 from __future__ import annotations
 
-import pickle
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import mmm
-from mmm import FitError, Model
+from mmm import Model
 from tests.conftest import small_spec
 
 
@@ -44,41 +42,6 @@ def test_roas_parametrisation_is_consistent(small_fit):
     """The sampled ROAS equals contribution / spend recomputed from the mean function."""
     table = small_fit.channel_summary()
     np.testing.assert_allclose(table["roas_mean"], small_fit.params["roas"].mean(axis=0), rtol=1e-6)
-
-
-def test_save_load_identical_and_no_pickle(small_fit, tmp_path):
-    path = small_fit.save(tmp_path / "model.nc")
-    assert path.read_bytes()[:4] in (b"\x89HDF", b"CDF\x01", b"CDF\x02")  # NetCDF, not a pickle stream
-    loaded = mmm.load(path)
-    a, b = small_fit.contributions(), loaded.contributions()
-    assert a.drop(columns="date").equals(b.drop(columns="date"))
-    assert loaded.spec == small_fit.spec
-    assert loaded.diagnostics.verdict == small_fit.diagnostics.verdict
-
-
-def test_package_never_unpickles():
-    src = Path(mmm.__file__).parent
-    for f in src.rglob("*.py"):
-        text = f.read_text()
-        assert "pickle.load" not in text and "joblib" not in text and "cloudpickle" not in text, f
-
-
-def test_load_rejects_pickle_corrupt_and_foreign_files(tmp_path):
-    evil = tmp_path / "evil.nc"
-    evil.write_bytes(pickle.dumps({"x": 1}))
-    with pytest.raises(FitError, match="not a readable model file"):
-        mmm.load(evil)
-    trunc = tmp_path / "trunc.nc"
-    trunc.write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 20)
-    with pytest.raises(FitError, match="corrupt"):
-        mmm.load(trunc)
-    import xarray as xr
-    foreign = tmp_path / "foreign.nc"
-    xr.Dataset({"a": ("x", np.arange(3.0))}).to_netcdf(foreign)
-    with pytest.raises(FitError):
-        mmm.load(foreign)
-    with pytest.raises(FitError, match="Fit one first"):
-        mmm.load(tmp_path / "missing.nc")
 
 
 def test_lift_test_pulls_the_model_towards_the_experiment(small_data):
