@@ -15,7 +15,6 @@ Example
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +27,7 @@ from mmm.data import Dataset, load_data
 from mmm.design import Design, Scaling, compute_scaling, make_design
 from mmm.errors import SpecError
 from mmm.model import Layout, LiftData, build_model, components, posterior_params, total_mean
-from mmm.sampling import Diagnostics, judge, run_sampler
+from mmm.sampling import Diagnostics, fast_mode, sample_and_judge
 from mmm.spec import Spec, load_spec, spec_from_dict
 from mmm.stats import mape, r2_score
 from mmm.transforms import lag_matrix
@@ -97,22 +96,15 @@ class Model:
         """
         spec = self.spec.with_fit(draws=draws, tune=tune, chains=chains, sampler=sampler, seed=seed,
                                   holdout_weeks=holdout_weeks, target_accept=target_accept)
-        if os.environ.get("MMM_FAST"):
-            # Fast mode for CI and quick looks at notebooks: few draws, labelled in the verdict.
-            spec = spec.with_fit(draws=min(spec.fit.draws, 200), tune=min(spec.fit.tune, 200),
-                                 chains=min(spec.fit.chains, 2))
+        spec = fast_mode(spec)  # MMM_FAST: few draws, labelled in the verdict
         dataset = load_data(data, spec, aggregate_daily=aggregate_daily, aggregate_geo=aggregate_geo)
         spec = dataset.spec          # text event columns come back expanded into 0/1 columns
         self.spec = spec
         t0 = time.perf_counter()
         model, scaling, _ = self.build(dataset, spec.fit.holdout_weeks)
         build_seconds = time.perf_counter() - t0
-        idata, seconds = run_sampler(model, spec.fit, progressbar=progressbar)
-        diagnostics = judge(idata, spec.fit, seconds)
-        diagnostics.build_seconds = round(build_seconds, 2)
-        if os.environ.get("MMM_FAST"):
-            diagnostics.verdict = "FAST MODE (MMM_FAST set, few draws): " + diagnostics.verdict
-            diagnostics.fast = True
+        idata, diagnostics = sample_and_judge(model, spec.fit, progressbar=progressbar,
+                                              build_seconds=build_seconds)
         fitted = FittedModel(spec=spec, dataset=dataset, scaling=scaling, idata=idata, diagnostics=diagnostics,
                              train_weeks=dataset.n_weeks - spec.fit.holdout_weeks)
         fitted.check_fit()

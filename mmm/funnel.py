@@ -41,7 +41,6 @@ Example
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,13 +53,14 @@ import pytensor.tensor as pt
 
 from mmm.data import read_table
 from mmm.errors import DataError, SpecError
-from mmm.fitted import FittedModel, Model, _as_spec
-from mmm.mediation import _conv_time, _money, _summ, fast_mode
-from mmm.model import _dist, carryover_matrix
-from mmm.sampling import Diagnostics, judge, run_sampler
+from mmm.fitted import FittedModel, Model, as_spec
+from mmm.kpi import money
+from mmm.model import carryover_matrix, prior_variable
+from mmm.sampling import Diagnostics, fast_mode, sample_and_judge
 from mmm.spec import Prior, Spec
 from mmm.stages import STAGE_KINDS, Stage, check_stages  # noqa: F401 - Stage is imported from here too
-from mmm.transforms import CARRYOVERS, carryover_weights, lag_matrix
+from mmm.stats import summarise
+from mmm.transforms import CARRYOVERS, carryover_weights, convolve_lags, lag_matrix
 
 
 def _words(name: str) -> str:
@@ -125,20 +125,20 @@ def build_stage_model(stages: Sequence[Stage], series: dict[str, np.ndarray]) ->
             yy = y[first:]
             ratio = max(float(yy.mean()), 1e-9) / max(float(x.mean()), 1e-9)
             rate_prior = st.rate_prior or Prior("LogNormal", {"mu": math.log(ratio), "sigma": 1.0})
-            rate = _dist(f"{st.name}_rate", rate_prior, f"{st.name}.rate_prior")
+            rate = prior_variable(f"{st.name}_rate", rate_prior, f"{st.name}.rate_prior")
             if st.estimated:
-                p = {n: _dist(f"{st.name}_{n}", prior, f"{st.name}.lag_priors.{n}")
+                p = {n: prior_variable(f"{st.name}_{n}", prior, f"{st.name}.lag_priors.{n}")
                      for n, prior in st.default_lag_priors().items()}
                 w = pm.Deterministic(f"{st.name}_lag_weights", carryover_weights(str(st.lag), p, L, pt))
             else:
                 w = pt.as_tensor_variable(st.fixed_weights())
             mu = rate * pt.dot(X, w)
             if st.kind == "count":
-                alpha = _dist(f"{st.name}_nb_alpha", Prior("Gamma", {"alpha": 2.0, "beta": 0.1}), "nb_alpha")
+                alpha = prior_variable(f"{st.name}_nb_alpha", Prior("Gamma", {"alpha": 2.0, "beta": 0.1}), "nb_alpha")
                 pm.NegativeBinomial(f"{st.name}_obs", mu=mu + 1e-6, alpha=alpha, observed=yy.round().astype("int64"))
             else:
                 scale = max(float(yy.mean()), 1e-9)
-                sigma = _dist(f"{st.name}_sigma", Prior("HalfNormal", {"sigma": 0.3}), "noise")
+                sigma = prior_variable(f"{st.name}_sigma", Prior("HalfNormal", {"sigma": 0.3}), "noise")
                 pm.Normal(f"{st.name}_obs", mu=mu / scale, sigma=sigma, observed=yy / scale)
     return model
 
@@ -147,12 +147,7 @@ def fit_stages(stages: Sequence[Stage], series: dict[str, np.ndarray], fit: Any,
                progressbar: bool = True) -> tuple[Any, Diagnostics]:
     """Sample :func:`build_stage_model` with the spec's ``fit:`` settings; returns (idata, diagnostics)."""
     model = build_stage_model(stages, series)
-    idata, seconds = run_sampler(model, fit, progressbar=progressbar)
-    diagnostics = judge(idata, fit, seconds)
-    if os.environ.get("MMM_FAST"):
-        diagnostics.verdict = "FAST MODE (MMM_FAST set, few draws): " + diagnostics.verdict
-        diagnostics.fast = True
-    return idata, diagnostics
+    return sample_and_judge(model, fit, progressbar=progressbar)
 
 
 def fit_funnel(spec: Spec | str | Path | dict, data: Any = None, *, stages: Sequence[Stage],
@@ -179,7 +174,7 @@ def fit_funnel(spec: Spec | str | Path | dict, data: Any = None, *, stages: Sequ
     -------
     FunnelFit
     """
-    spec = _as_spec(spec).with_fit(draws=draws, tune=tune, chains=chains, sampler=sampler, seed=seed,
+    spec = as_spec(spec).with_fit(draws=draws, tune=tune, chains=chains, sampler=sampler, seed=seed,
                                    target_accept=target_accept, holdout_weeks=0)
     spec = fast_mode(spec)
     stages = check_stages(stages, spec.kpi.column)
@@ -258,7 +253,7 @@ class FunnelFit:
             row = {"stage": st.name, "source": st.source, "kind": st.kind, "rate_meaning": meaning,
                    "lag": st.lag if st.estimated else "given", "max_lag": st.n_lags - 1}
             for key in ("rate", "mean_lag", "mode_lag"):
-                m, lo, hi = _summ(d[key], prob)
+                m, lo, hi = summarise(d[key], prob)
                 row.update({f"{key}_mean": float(m), f"{key}_hdi_low": float(lo), f"{key}_hdi_high": float(hi)})
             rows.append(row)
         return pd.DataFrame(rows)
@@ -269,7 +264,7 @@ class FunnelFit:
         rows = []
         for st in self.stages:
             w = self.stage_draws(st.name)["lag_weights"]
-            m, lo, hi = _summ(w, prob)
+            m, lo, hi = summarise(w, prob)
             cum = np.cumsum(w, axis=1).mean(axis=0)
             for lag in range(w.shape[1]):
                 rows.append({"stage": st.name, "lag_weeks": lag, "weight_mean": float(m[lag]),
@@ -299,7 +294,7 @@ class FunnelFit:
         for st in self.stages:
             src = out[st.source]
             d = draws[st.name]
-            weekly = d["rate"][:, None, None] * _conv_time(src["weekly"], d["lag_weights"])
+            weekly = d["rate"][:, None, None] * convolve_lags(src["weekly"], d["lag_weights"])
             out[st.name] = {"weekly": weekly, "eventual": d["rate"][:, None] * src["eventual"]}
         return out
 
@@ -319,7 +314,7 @@ class FunnelFit:
         lag_weeks = (w @ np.arange(w.shape[-1])).mean(axis=0)              # (C,)
 
         def put(name: str, draws: np.ndarray) -> None:
-            m, lo, hi = _summ(draws, prob)
+            m, lo, hi = summarise(draws, prob)
             out[f"{name}_mean"], out[f"{name}_hdi_low"], out[f"{name}_hdi_high"] = m, lo, hi
 
         put("leads", vol["leads"]["eventual"])
@@ -344,9 +339,9 @@ class FunnelFit:
         lines = [f"Lead model: {self.leads.diagnostics.verdict}. Stage model: {self.diagnostics.verdict}."]
         for r in self.conversion_table(prob).itertuples():
             st = self.stage(r.stage)
-            rate = (_money(r.rate_mean, cur) if st.kind == "value" and r.rate_mean > 1 else f"{r.rate_mean:.1%}")
-            lo = _money(r.rate_hdi_low, cur) if st.kind == "value" and r.rate_mean > 1 else f"{r.rate_hdi_low:.1%}"
-            hi = _money(r.rate_hdi_high, cur) if st.kind == "value" and r.rate_mean > 1 else f"{r.rate_hdi_high:.1%}"
+            rate = (money(r.rate_mean, cur) if st.kind == "value" and r.rate_mean > 1 else f"{r.rate_mean:.1%}")
+            lo = money(r.rate_hdi_low, cur) if st.kind == "value" and r.rate_mean > 1 else f"{r.rate_hdi_low:.1%}"
+            hi = money(r.rate_hdi_high, cur) if st.kind == "value" and r.rate_mean > 1 else f"{r.rate_hdi_high:.1%}"
             lag = (f"lag {r.mean_lag_mean:.1f} weeks on average ({r.mean_lag_hdi_low:.1f} to {r.mean_lag_hdi_high:.1f})"
                    if st.estimated else f"given lag {r.mean_lag_mean:.0f} weeks")
             lines.append(f"{r.source} -> {r.stage}: {rate} ({lo} to {hi}; {r.rate_meaning}), {lag}.")
@@ -355,13 +350,13 @@ class FunnelFit:
         counts = [s for s in self.stages if s.kind == "count"]
         for r in table.itertuples():
             d = r._asdict()
-            parts = [f"{r.channel}: {d['leads_mean']:,.0f} leads at {_money(d['cost_per_lead_mean'], cur)} each"]
+            parts = [f"{r.channel}: {d['leads_mean']:,.0f} leads at {money(d['cost_per_lead_mean'], cur)} each"]
             for s in counts:
-                parts.append(f"{d[f'{s.name}_mean']:,.0f} {s.name} at {_money(d[f'cost_per_{s.name}_mean'], cur)} "
-                             f"({_money(d[f'cost_per_{s.name}_hdi_low'], cur)} to "
-                             f"{_money(d[f'cost_per_{s.name}_hdi_high'], cur)})")
+                parts.append(f"{d[f'{s.name}_mean']:,.0f} {s.name} at {money(d[f'cost_per_{s.name}_mean'], cur)} "
+                             f"({money(d[f'cost_per_{s.name}_hdi_low'], cur)} to "
+                             f"{money(d[f'cost_per_{s.name}_hdi_high'], cur)})")
             lv = d[f"{last}_mean"]
-            last_txt = _money(lv, cur) if self.stage(last).kind == "value" else f"{lv:,.0f}"
+            last_txt = money(lv, cur) if self.stage(last).kind == "value" else f"{lv:,.0f}"
             parts.append(f"{last_txt} {last} about {d[f'spend_to_{last}_weeks']:.0f} weeks after the spend, "
                          f"{d[f'{last}_in_window_mean'] / max(lv, 1e-12):.0%} of it inside the data")
             lines.append("; ".join(parts) + ".")

@@ -220,13 +220,18 @@ def channel_default(name: str, channel: str, spec: Spec, defaults: dict[str, Pri
     raise KeyError(name)
 
 
-def _dist(name: str, prior: Prior, where: str, **kwargs: Any) -> Any:
+def prior_variable(name: str, prior: Prior, where: str, **kwargs: Any) -> Any:
+    """A PyMC random variable ``name`` with ``prior`` (inside a model); a prior PyMC cannot take is a
+    :class:`SpecError` naming the spec entry ``where``."""
     try:
         return getattr(pm, prior.distribution)(name, **prior.params, **kwargs)
     except TypeError as exc:
         raise SpecError(f"Prior '{where}': {prior.distribution} does not take {sorted(prior.params)} ({exc}). "
                         "Use the parameter names of PyMC's distribution, e.g. Normal(mu, sigma), "
                         "Beta(alpha, beta), Gamma(alpha, beta) or Gamma(mu, sigma), LogNormal(mu, sigma).") from None
+
+
+_dist = prior_variable  # the short name used throughout this module and by the mediation model
 
 
 def _channel_param(name: str, chans: list[str], spec: Spec, defaults: dict[str, Prior], layout: Layout) -> Any:

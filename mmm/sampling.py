@@ -117,6 +117,31 @@ def run_sampler(model: pm.Model, fit: FitSettings, *, progressbar: bool = True) 
     return idata, time.perf_counter() - start
 
 
+def fast_mode(spec: Any) -> Any:
+    """With ``MMM_FAST`` set (CI, a quick look at a notebook): at most 200 draws, 200 tuning steps and
+    2 chains. Every fit (plain, mediation, funnel) goes through here; its verdict then says FAST MODE."""
+    if not os.environ.get("MMM_FAST"):
+        return spec
+    return spec.with_fit(draws=min(spec.fit.draws, 200), tune=min(spec.fit.tune, 200),
+                         chains=min(spec.fit.chains, 2))
+
+
+def sample_and_judge(model: pm.Model, fit: FitSettings, *, progressbar: bool = True,
+                     build_seconds: float = 0.0) -> tuple[az.InferenceData, Diagnostics]:
+    """Sample a built model and judge it: the one path every fit takes from graph to verdict.
+
+    Returns the posterior and its :class:`Diagnostics` (timing, R-hat, ESS, divergences, the
+    verdict, and FAST MODE when ``MMM_FAST`` is set).
+    """
+    idata, seconds = run_sampler(model, fit, progressbar=progressbar)
+    diagnostics = judge(idata, fit, seconds)
+    diagnostics.build_seconds = round(build_seconds, 2)
+    if os.environ.get("MMM_FAST"):
+        diagnostics.verdict = "FAST MODE (MMM_FAST set, few draws): " + diagnostics.verdict
+        diagnostics.fast = True
+    return idata, diagnostics
+
+
 def judge(idata: az.InferenceData, fit: FitSettings, seconds: float) -> Diagnostics:
     """R-hat, ESS and divergences over the free parameters, with a verdict.
 

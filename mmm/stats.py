@@ -39,3 +39,9 @@ def mape(actual: np.ndarray, predicted: np.ndarray) -> float:
     """Mean absolute percentage error (weeks with actual 0 are skipped)."""
     ok = actual != 0
     return float(np.mean(np.abs((actual[ok] - predicted[ok]) / actual[ok])))
+
+
+def summarise(draws: np.ndarray, prob: float = 0.9) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean (ignoring NaN) and ``prob`` HDI of ``draws`` over their first axis: ``(mean, low, high)``."""
+    low, high = hdi(draws, prob)
+    return np.nanmean(draws, axis=0), low, high

@@ -316,3 +316,16 @@ def saturation(kind: str, x: Any, params: dict[str, Any], xp: Any = np) -> Any:
 def saturation_slope(kind: str, x: Any, params: dict[str, Any]) -> Any:
     """Derivative of saturation ``kind`` at ``x`` (NumPy)."""
     return SATURATIONS[kind].derivative(x, params)
+
+
+def convolve_lags(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Per-draw lag convolution: ``out[s, t, ...] = sum_l w[s, l] * x[s, t - l, ...]`` (zero before week 0).
+
+    ``x`` is ``(draws, T, ...)``, ``w`` is ``(draws, L)`` lag weights (e.g. a sales-cycle lag).
+    """
+    out = np.zeros_like(x)
+    T = x.shape[1]
+    extra = (None,) * (x.ndim - 1)
+    for lag in range(min(w.shape[1], T)):
+        out[:, lag:] += w[(slice(None), lag, *extra)] * x[:, : T - lag]
+    return out
