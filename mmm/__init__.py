@@ -6,6 +6,8 @@ The names an analyst needs most::
     spec = mmm.load_spec("data/samples/ecommerce.yaml")
     fitted = mmm.Model(spec).fit()
     fitted.channel_summary()
+    fit = mmm.fit_spec("data/samples/d2c_mediation.yaml")  # the model the spec describes (plain,
+                                                           # brand-search mediation or funnel)
 
 ``import mmm`` is cheap: every name below (and every submodule, ``mmm.planning``,
 ``mmm.plots`` ...) is imported on first use (PEP 562), so the command line's ``--help``
@@ -32,8 +34,9 @@ _LAZY: dict[str, tuple[str, str | None]] = {
                                       "SpecError")},
     "FittedModel": ("mmm.fitted", "FittedModel"),
     "Model": ("mmm.fitted", "Model"),
+    "fit_spec": ("mmm.fitting", "fit_spec"),
     "FunnelFit": ("mmm.funnel", "FunnelFit"),
-    "Stage": ("mmm.funnel", "Stage"),
+    "Stage": ("mmm.stages", "Stage"),
     "fit_funnel": ("mmm.funnel", "fit_funnel"),
     "MediatedFit": ("mmm.mediation", "MediatedFit"),
     "brand_health": ("mmm.mediation", "brand_health"),
@@ -53,7 +56,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
 __all__ = [
     "DataError", "DataWarning", "FitError", "MMMError", "PlanError", "SpecError",
     "Dataset", "FittedModel", "Model", "Spec",
-    "deals_to_weekly", "load", "load_data", "load_spec", "sample_spec", "sample_truth", "spec_from_dict",
+    "deals_to_weekly", "fit_spec", "load", "load_data", "load_spec", "sample_spec", "sample_truth", "spec_from_dict",
     "analysis", "export", "funnel", "mediation", "planning", "plots", "simulate", "split",
     "FunnelFit", "MediatedFit", "Stage", "brand_health", "brand_split", "compare_scenarios", "fit_funnel",
     "fit_mediated", "optimize_budget", "response_curves",
@@ -86,10 +89,12 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the names as if imported eagerl
     from mmm.data import Dataset, load_data  # noqa: F401
     from mmm.errors import DataError, DataWarning, FitError, MMMError, PlanError, SpecError  # noqa: F401
     from mmm.fitted import FittedModel, Model  # noqa: F401
-    from mmm.funnel import FunnelFit, Stage, fit_funnel  # noqa: F401
+    from mmm.fitting import fit_spec  # noqa: F401
+    from mmm.funnel import FunnelFit, fit_funnel  # noqa: F401
     from mmm.mediation import MediatedFit, brand_health, fit_mediated  # noqa: F401
     from mmm.persist import load_fit as load  # noqa: F401
     from mmm.planning import compare_scenarios, optimize_budget, response_curves  # noqa: F401
     from mmm.samples import sample_spec, sample_truth  # noqa: F401
     from mmm.spec import Spec, load_spec, spec_from_dict  # noqa: F401
     from mmm.split import brand_split  # noqa: F401
+    from mmm.stages import Stage  # noqa: F401
