@@ -4,7 +4,7 @@ the plain model's over-credit of branded paid search, the planning hooks, brand 
 One mediation fit (with the plain fit beside it) on 104 weeks and 4 channels is shared by
 the module (about 30 s of sampling on 2 cores). Seed 33 of the simulator is used: its data
 are typical (the oracle least-squares estimates of both indirect shares sit near the middle
-of their sampling distributions; see the report of issue 8 for the coverage check).
+of their sampling distributions). Coverage across seeds: benchmarks/mediation_coverage.py.
 """
 
 from __future__ import annotations
