@@ -586,7 +586,7 @@ def carryover_claim(source: Any, share: float = 0.9) -> RankClaim:
     ``prob_longest`` column when present, else a hedged claim from the median weights).
     """
     if _is_fitted(source):
-        from mmm.model import carryover_matrix
+        from mmm.response import carryover_matrix
 
         lengths = effect_length_draws(carryover_matrix(source.params, source.layout), share)
         probs = dict(zip(source.layout.channels, prob_best(lengths), strict=True))

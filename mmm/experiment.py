@@ -559,7 +559,7 @@ def _design(fitted: FittedModel, c: int, reasons: list[str], spends: tuple[float
 
     ``spends`` are the channel's current, current-mix-at-budget and recommended weekly spend.
     """
-    from mmm.model import carryover_matrix
+    from mmm.response import carryover_matrix
 
     current, base, recommended = spends
     weights = carryover_matrix(fitted.params, fitted.layout)[:, c].mean(axis=0)

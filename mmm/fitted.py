@@ -25,9 +25,9 @@ import pandas as pd
 
 from mmm.data import Dataset, load_data
 from mmm.design import Design, Scaling, compute_scaling, make_design
+from mmm.diagnostics import Diagnostics
 from mmm.errors import SpecError
-from mmm.model import Layout, LiftData, build_model, components, posterior_params, total_mean
-from mmm.sampling import Diagnostics, fast_mode, sample_and_judge
+from mmm.response import Layout, LiftData, components, posterior_params, total_mean
 from mmm.spec import Spec, load_spec, spec_from_dict
 from mmm.stats import mape, r2_score
 from mmm.transforms import lag_matrix
@@ -79,6 +79,9 @@ class Model:
                              history=train.history_before(0, layout.max_l - 1))
         lift = _lift_data(spec, train, scaling, layout)
         counts = train.kpi.round().astype("int64") if spec.model.likelihood == "negative_binomial" else None
+        # PyMC is loaded when a model is built, not when a fit is read
+        from mmm.model import build_model
+
         model = build_model(spec, design, train.kpi / scaling.kpi_scale, scaling, dates=train.dates,
                             lift=lift, kpi_counts=counts)
         return model, scaling, design
@@ -96,6 +99,8 @@ class Model:
         """
         spec = self.spec.with_fit(draws=draws, tune=tune, chains=chains, sampler=sampler, seed=seed,
                                   holdout_weeks=holdout_weeks, target_accept=target_accept)
+        from mmm.sampling import fast_mode, sample_and_judge
+
         spec = fast_mode(spec)  # MMM_FAST: few draws, labelled in the verdict
         dataset = load_data(data, spec, aggregate_daily=aggregate_daily, aggregate_geo=aggregate_geo)
         spec = dataset.spec          # text event columns come back expanded into 0/1 columns

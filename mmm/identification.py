@@ -59,7 +59,7 @@ class PriorInfluence:
 
 def roas_prior(fitted: FittedModel, channel: str) -> Prior:
     """The ROAS prior the fit used for ``channel``: the analyst's, else the default."""
-    from mmm.model import Layout, channel_default, default_priors
+    from mmm.response import Layout, channel_default, default_priors
 
     spec = fitted.spec
     user = spec.channel_prior(channel, "roas")

@@ -21,8 +21,8 @@ import arviz as az
 import numpy as np
 
 from mmm.atomic import atomic_path
+from mmm.diagnostics import Diagnostics
 from mmm.errors import FitError
-from mmm.sampling import Diagnostics
 
 if TYPE_CHECKING:
     from mmm.fitted import FittedModel

@@ -10,13 +10,13 @@ from __future__ import annotations
 import os
 import time
 import warnings
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import arviz as az
 import numpy as np
 import pymc as pm
 
+from mmm.diagnostics import Diagnostics  # noqa: F401 - re-exported
 from mmm.errors import FitError
 from mmm.spec import FitSettings
 
@@ -42,39 +42,6 @@ def _enable_jax_cache() -> None:
 
 #: Free-parameter names checked for convergence (deterministics and per-week ``mu`` excluded).
 CHECK_EXCLUDE = ("mu", "media_beta")
-
-
-@dataclass
-class Diagnostics:
-    """Sampler diagnostics and a plain-language verdict."""
-
-    sampler: str
-    draws: int
-    chains: int
-    tune: int
-    seconds: float
-    max_rhat: float
-    min_ess_bulk: float
-    min_ess_tail: float
-    divergences: int
-    converged: bool
-    verdict: str
-    approximate: bool = False
-    build_seconds: float = 0.0
-    r2: float | None = None
-    mape: float | None = None
-    coverage_90: float | None = None
-    holdout: dict[str, float] = field(default_factory=dict)
-    #: model health: "ok", "review" (warnings to read) or "do not use" (see :mod:`mmm.health`)
-    health: str = "ok"
-    #: health checks: ``{"id", "level", "subject", "message"}`` dicts (see :mod:`mmm.health`)
-    checks: list[dict[str, str]] = field(default_factory=list)
-    #: True for a fit made with MMM_FAST set (few draws): not for reporting
-    fast: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain dict (for ``diagnostics.json``)."""
-        return asdict(self)
 
 
 def run_sampler(model: pm.Model, fit: FitSettings, *, progressbar: bool = True) -> tuple[az.InferenceData, float]:

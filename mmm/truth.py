@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from mmm.fitted import FittedModel
-from mmm.model import Layout
+from mmm.response import Layout
 from mmm.simulate import true_contribution
 
 if TYPE_CHECKING:

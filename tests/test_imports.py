@@ -55,3 +55,13 @@ def test_every_public_name_still_imports() -> None:
             "from mmm.plots import plot_fit\nassert plot_fit is plots.plot_fit\n"
             "try:\n    mmm.no_such_name\nexcept AttributeError:\n    pass\nelse:\n    raise AssertionError\n")
     assert "pymc" in _heavy_after(code)
+
+
+def test_reading_a_fit_and_planning_never_load_the_sampler_stack():
+    """mmm.response is the forward path without PyMC: loading a saved fit, planning, the analysis
+    layer and the fit's outputs run without PyMC, PyTensor, JAX or numpyro (only a new fit needs them)."""
+    code = ("import sys, mmm.persist, mmm.planning, mmm.fitted, mmm.analysis, mmm.outputs, mmm.response; "
+            "print(sorted(m for m in ('pymc', 'pytensor', 'jax', 'numpyro') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

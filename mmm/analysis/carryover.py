@@ -17,7 +17,7 @@ def carryover_table(fitted: Any, prob: float = 0.9) -> pd.DataFrame:
     until 90% of it has landed, see :func:`mmm.claims.effect_length_draws`).
     """
     from mmm.claims import effect_length_draws, prob_best
-    from mmm.model import carryover_matrix
+    from mmm.response import carryover_matrix
 
     w = np.asarray(carryover_matrix(fitted.params, fitted.layout))  # (S, C, L)
     longest = prob_best(effect_length_draws(w))

@@ -230,7 +230,7 @@ def predicted_lift(fitted: FittedModel, channel: str, start: str, end: str, spen
 
     Use it to compare a lift test with the model before and after calibration.
     """
-    from mmm.model import saturated_media
+    from mmm.response import saturated_media
 
     ds = fitted.dataset
     c = fitted.spec.channel_names.index(channel)

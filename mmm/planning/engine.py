@@ -17,8 +17,8 @@ import pandas as pd
 
 from mmm.errors import PlanError
 from mmm.kpi import kpi_kind
-from mmm.model import Layout, carryover_matrix
 from mmm.planning.request import check_weeks
+from mmm.response import Layout, carryover_matrix
 from mmm.spec import KPI_WORDS
 from mmm.stats import hdi
 from mmm.transforms import CARRYOVERS, SATURATIONS, lag_matrix
@@ -90,7 +90,7 @@ class ResponseModel:
 
     Examples
     --------
-    >>> from mmm.model import Layout
+    >>> from mmm.response import Layout
     >>> rm = ResponseModel(Layout(("tv",), ("geometric",), ("logistic",), (4,)),
     ...                    {"tv": {"carryover": 0.5, "saturation_lambda": 1.0}}, media_beta=np.array([[0.1]]),
     ...                    spend_scale=np.array([1000.0]), kpi_scale=1e5, spend_history=np.full((8, 1), 1000.0))
