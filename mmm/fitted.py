@@ -42,7 +42,6 @@ def as_spec(spec: Spec | str | Path | dict) -> Spec:
     return load_spec(spec)
 
 
-_as_spec = as_spec  # the name mediation and funnel import
 
 
 class Model:
@@ -55,7 +54,7 @@ class Model:
     """
 
     def __init__(self, spec: Spec | str | Path | dict):
-        self.spec = _as_spec(spec)
+        self.spec = as_spec(spec)
 
     def __repr__(self) -> str:
         return f"mmm.Model({self.spec.kpi.type} model of '{self.spec.kpi.column}', channels={self.spec.channel_names})"
@@ -77,7 +76,7 @@ class Model:
                              l_max=layout.max_l, seasonality_order=spec.model.yearly_seasonality,
                              n_changepoints=spec.model.changepoints if spec.model.trend == "piecewise" else 0,
                              history=train.history_before(0, layout.max_l - 1))
-        lift = _lift_data(spec, train, scaling, layout)
+        lift = lift_data(spec, train, scaling, layout)
         counts = train.kpi.round().astype("int64") if spec.model.likelihood == "negative_binomial" else None
         # PyMC is loaded when a model is built, not when a fit is read
         from mmm.model import build_model
@@ -117,7 +116,7 @@ class Model:
         return fitted
 
 
-def _lift_data(spec: Spec, train: Dataset, scaling: Scaling, layout: Layout) -> list[LiftData]:
+def lift_data(spec: Spec, train: Dataset, scaling: Scaling, layout: Layout) -> list[LiftData]:
     out = []
     dates = train.dates
     for i, test in enumerate(spec.lift_tests):

@@ -71,7 +71,6 @@ Example
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,24 +84,25 @@ import pytensor.tensor as pt
 from mmm.data import Dataset, load_data
 from mmm.design import Design, Scaling, compute_scaling, make_design
 from mmm.errors import DataError, SpecError
-from mmm.fitted import FittedModel, Model, _as_spec, _lift_data
+from mmm.fitted import FittedModel, Model, as_spec, lift_data
+from mmm.kpi import money
 from mmm.model import (
     Layout,
     LiftData,
-    _dist,
     add_lift_tests,
     add_likelihood,
     add_media,
     baseline_parts,
     model_setup,
     posterior_params,
+    prior_variable,
     saturated_media,
     total_mean,
 )
-from mmm.sampling import Diagnostics, judge, run_sampler
+from mmm.sampling import Diagnostics, fast_mode, sample_and_judge
 from mmm.spec import Prior, Spec
-from mmm.stats import hdi, mape, r2_score
-from mmm.transforms import carryover_weights, lag_matrix
+from mmm.stats import mape, r2_score, summarise
+from mmm.transforms import carryover_weights, convolve_lags, lag_matrix
 
 #: Default priors of the mediation parameters (scaled units: search / its mean, KPI / its mean).
 #: A prior on ``theta`` at full saturation; used only when passed as ``search_effect_prior``
@@ -204,16 +204,16 @@ def _baseline_params(prefix: str, pr: dict[str, Prior], spec: Spec, design: Desi
     wants, leading axis of 1); the intercept is a placeholder 0, set from the level afterwards."""
     out: dict[str, Any] = {"intercept": pt.zeros(1)}
     if spec.model.trend != "none":
-        out["trend_slope"] = _dist(f"{prefix}trend_slope", pr["trend"], "trend")[None]
+        out["trend_slope"] = prior_variable(f"{prefix}trend_slope", pr["trend"], "trend")[None]
     if spec.model.trend == "piecewise":
-        out["trend_delta"] = _dist(f"{prefix}trend_delta", pr["changepoints"], "changepoints",
+        out["trend_delta"] = prior_variable(f"{prefix}trend_delta", pr["changepoints"], "changepoints",
                                    dims="changepoint")[None, :]
     if design.fourier.shape[1]:
-        out["seasonality"] = _dist(f"{prefix}seasonality", pr["seasonality"], "seasonality", dims="fourier")[None, :]
+        out["seasonality"] = prior_variable(f"{prefix}seasonality", pr["seasonality"], "seasonality", dims="fourier")[None, :]
     if design.controls.shape[1]:
-        out["control_effect"] = _dist(f"{prefix}control_effect", pr["controls"], "controls", dims="control")[None, :]
+        out["control_effect"] = prior_variable(f"{prefix}control_effect", pr["controls"], "controls", dims="control")[None, :]
     if design.events.shape[1]:
-        out["event_effect"] = _dist(f"{prefix}event_effect", pr["events"], "events", dims="event")[None, :]
+        out["event_effect"] = prior_variable(f"{prefix}event_effect", pr["events"], "events", dims="event")[None, :]
     return out
 
 
@@ -245,36 +245,36 @@ def build_mediated_model(spec: Spec, design: Design, kpi_scaled: np.ndarray, sea
         # As in mmm.model.build_model, each equation samples its average level (1 on the scaled
         # series) and its intercept follows: sampling the intercept trades off against every
         # channel's near-constant media level and mixes slowly.
-        level = _dist("level", _level_prior(pr), "level")
+        level = prior_variable("level", _level_prior(pr), "level")
         params.update(_baseline_params("", pr, spec, design))
         parts = baseline_parts(params, design, spec.model.trend, pt)
         parts["media"] = sat * beta[None, None, :]
 
         # (a) branded search
-        s_level = _dist("search_level", _level_prior(pr), "level")
+        s_level = prior_variable("search_level", _level_prior(pr), "level")
         sp = _baseline_params("search_", pr, spec, design)
         sparts = baseline_parts(sp, design, spec.model.trend, pt)
         if settings.search_effect_prior is not None:
-            theta = _dist("search_effect", settings.search_effect_prior, "search_effect_prior",
+            theta = prior_variable("search_effect", settings.search_effect_prior, "search_effect_prior",
                           dims="brand_channel")
         else:
             # like media_beta: a prior on searches per unit of spend, whatever the saturation curve
             spend = np.asarray(scaling.train_spend, dtype="float64")[brand_idx]
             searches = float(np.sum(search_lags[:, 0])) * search_scale
-            per_spend = _dist("search_per_spend", search_per_spend_prior(settings, searches, float(spend.sum())),
+            per_spend = prior_variable("search_per_spend", search_per_spend_prior(settings, searches, float(spend.sum())),
                               "search_per_spend_prior", dims="brand_channel")
             theta = pm.Deterministic("search_effect", per_spend * spend / (search_scale * pt.sum(
                 sat[0][:, brand_idx], axis=0)), dims="brand_channel")
         sparts["media"] = sat[:, :, brand_idx] * theta[None, None, :]
         s_rest = total_mean(sparts, pt)[0]
         s_intercept = pm.Deterministic("search_intercept", s_level - pt.mean(s_rest))
-        sigma_s = _dist("search_sigma", pr["noise"], "noise")
+        sigma_s = prior_variable("search_sigma", pr["noise"], "noise")
         pm.Normal("search", mu=s_rest + s_intercept, sigma=sigma_s, observed=search_lags[:, 0], dims="date")
 
         # (b) KPI = usual model + gamma * carried-over branded search
-        gamma = _dist("search_to_kpi", settings.search_to_kpi_prior, "search_to_kpi_prior")
+        gamma = prior_variable("search_to_kpi", settings.search_to_kpi_prior, "search_to_kpi_prior")
         if L > 1:
-            rho = _dist("search_carryover", SEARCH_CARRYOVER_PRIOR, "search_carryover")
+            rho = prior_variable("search_carryover", SEARCH_CARRYOVER_PRIOR, "search_carryover")
             carried = pt.dot(search_lags, carryover_weights("geometric", {"carryover": rho}, L, pt))
         else:
             carried = search_lags[:, 0]
@@ -303,17 +303,9 @@ def _search_lags(search_scaled: np.ndarray, start: int, stop: int, L: int) -> np
     return lag_matrix(search_scaled[start:stop], L, history)
 
 
-def fast_mode(spec: Spec) -> Spec:
-    """With ``MMM_FAST`` set (CI, a quick look at a notebook), at most 200 draws, 200 tuning
-    steps and 2 chains, as :meth:`mmm.fitted.Model.fit` does; verdicts then say FAST MODE."""
-    if not os.environ.get("MMM_FAST"):
-        return spec
-    return spec.with_fit(draws=min(spec.fit.draws, 200), tune=min(spec.fit.tune, 200), chains=min(spec.fit.chains, 2))
-
-
 def fit_mediated(spec: Spec | str | Path | dict, data: Any = None, *,
                  brand_channels: list[str] | None = None, paid_brand_search: str | None = None,
-                 search_l_max: int = 1, search_effect_prior: Prior | dict | None = None,
+                 search_l_max: int | None = None, search_effect_prior: Prior | dict | None = None,
                  search_to_kpi_prior: Prior | dict | None = None, compare_plain: bool = True,
                  draws: int | None = None, tune: int | None = None, chains: int | None = None,
                  sampler: str | None = None, seed: int | None = None, holdout_weeks: int | None = None,
@@ -332,8 +324,10 @@ def fit_mediated(spec: Spec | str | Path | dict, data: Any = None, *,
         Channels in the search equation.
     paid_brand_search : str, optional
         The branded paid search channel (see the module doc).
-    search_l_max : int
+    search_l_max : int, optional
         Weeks over which branded search turns into KPI (1 = same week).
+    brand_channels, paid_brand_search and search_l_max default to the spec's ``branded_search:``
+    mapping (see :class:`mmm.spec.Mediation`), else to the defaults described here.
     search_effect_prior, search_to_kpi_prior : Prior or dict, optional
         Override the priors of ``theta`` and ``gamma``. A prior on ``theta`` (searches at
         full saturation) replaces the default ``search_per_spend`` parametrisation.
@@ -350,9 +344,14 @@ def fit_mediated(spec: Spec | str | Path | dict, data: Any = None, *,
     -------
     MediatedFit
     """
-    spec = _as_spec(spec).with_fit(draws=draws, tune=tune, chains=chains, sampler=sampler, seed=seed,
+    spec = as_spec(spec).with_fit(draws=draws, tune=tune, chains=chains, sampler=sampler, seed=seed,
                                    holdout_weeks=holdout_weeks, target_accept=target_accept)
     spec = fast_mode(spec)
+    m = spec.mediation  # branded_search: as a mapping in the spec; arguments given here win
+    brand_channels = brand_channels if brand_channels is not None else (list(m.brand_channels)
+                                                                         if m.brand_channels else None)
+    paid_brand_search = paid_brand_search if paid_brand_search is not None else m.paid_brand_search
+    search_l_max = search_l_max if search_l_max is not None else m.search_l_max
     settings = MediationSettings.resolve(spec, brand_channels, paid_brand_search, search_l_max,
                                          search_effect_prior, search_to_kpi_prior, search_per_spend_prior)
     dataset = load_data(data, spec, aggregate_daily=aggregate_daily)
@@ -376,15 +375,10 @@ def fit_mediated(spec: Spec | str | Path | dict, data: Any = None, *,
     lags = _search_lags(search / search_scale, 0, T, settings.search_l_max)
     counts = train.kpi.round().astype("int64") if spec.model.likelihood == "negative_binomial" else None
     model = build_mediated_model(spec, design, train.kpi / scaling.kpi_scale, lags, scaling, settings,
-                                 dates=train.dates, lift=_lift_data(spec, train, scaling, layout),
+                                 dates=train.dates, lift=lift_data(spec, train, scaling, layout),
                                  kpi_counts=counts, search_scale=search_scale)
     build_seconds = time.perf_counter() - t0
-    idata, seconds = run_sampler(model, spec.fit, progressbar=progressbar)
-    diagnostics = judge(idata, spec.fit, seconds)
-    diagnostics.build_seconds = round(build_seconds, 2)
-    if os.environ.get("MMM_FAST"):
-        diagnostics.verdict = "FAST MODE (MMM_FAST set, few draws): " + diagnostics.verdict
-        diagnostics.fast = True
+    idata, diagnostics = sample_and_judge(model, spec.fit, progressbar=progressbar, build_seconds=build_seconds)
     plain = None
     if compare_plain:
         plain = Model(spec).fit(dataset.frame, aggregate_daily=False, progressbar=progressbar)
@@ -395,21 +389,6 @@ def fit_mediated(spec: Spec | str | Path | dict, data: Any = None, *,
 
 
 # ---------------------------------------------------------------------- results
-
-
-def _conv_time(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """``out[s, t, ...] = sum_l w[s, l] * x[s, t - l, ...]`` (zero before the first week)."""
-    out = np.zeros_like(x)
-    T = x.shape[1]
-    extra = (None,) * (x.ndim - 1)
-    for lag in range(min(w.shape[1], T)):
-        out[:, lag:] += w[(slice(None), lag, *extra)] * x[:, : T - lag]
-    return out
-
-
-def _summ(draws: np.ndarray, prob: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    lo, hi = hdi(draws, prob)
-    return np.nanmean(draws, axis=0), lo, hi
 
 
 @dataclass
@@ -504,7 +483,7 @@ class MediatedFit:
         sat = saturated_media(p, d.lags, self.layout)                       # (S, T', C)
         w = self.search_weights()
         gamma = p["search_to_kpi"]
-        indirect = gamma[:, None, None] * _conv_time(sat * self.theta_full()[:, None, :], w)[:, start - first:]
+        indirect = gamma[:, None, None] * convolve_lags(sat * self.theta_full()[:, None, :], w)[:, start - first:]
         parts = baseline_parts(p, self.design(start, stop), self.spec.model.trend)
         parts["media"] = sat[:, start - first:] * p["media_beta"][:, None, :]
         carried = _search_lags(self._search_scaled(), start, stop, L) @ w.T  # (T, S)
@@ -551,7 +530,7 @@ class MediatedFit:
         p = self.params
         sat = saturated_media(p, lags, self.layout)
         direct = sat * p["media_beta"][:, None, :]
-        indirect = p["search_to_kpi"][:, None, None] * _conv_time(sat * self.theta_full()[:, None, :],
+        indirect = p["search_to_kpi"][:, None, None] * convolve_lags(sat * self.theta_full()[:, None, :],
                                                                  self.search_weights())
         out = {"total": direct + indirect, "direct": direct, "indirect": indirect}[effects]
         return out * self.scaling.kpi_scale
@@ -633,7 +612,7 @@ class MediatedFit:
         if self.plain is not None:
             series["plain"] = self.plain.components(0, self.plain.train_weeks)["media"].sum(axis=1)
         for name, draws in series.items():
-            m, lo, hi = _summ(draws, prob)
+            m, lo, hi = summarise(draws, prob)
             out[f"{name}_mean"], out[f"{name}_hdi_low"], out[f"{name}_hdi_high"] = m, lo, hi
         return out
 
@@ -649,7 +628,7 @@ class MediatedFit:
         draws = np.column_stack([media, observed - media.sum(axis=1)])
         rows = pd.DataFrame({"source": [*self.settings.brand_channels, "organic (not from media)"]})
         for name, d in (("searches", draws), ("share", draws / observed)):
-            m, lo, hi = _summ(d, prob)
+            m, lo, hi = summarise(d, prob)
             rows[f"{name}_mean"], rows[f"{name}_hdi_low"], rows[f"{name}_hdi_high"] = m, lo, hi
         return rows
 
@@ -669,7 +648,7 @@ class MediatedFit:
         cols = ["channel", "role", "paid_brand_search", "spend"]
         keep = [f"{n}_{s}" for n in ("plain", "direct", "total") for s in ("mean", "hdi_low", "hdi_high")]
         out = eff[cols + keep].copy()
-        m, lo, hi = _summ(e["organic_search"], prob)
+        m, lo, hi = summarise(e["organic_search"], prob)
         organic = {"channel": "branded search (organic demand)", "role": "baseline", "paid_brand_search": False,
                    "spend": 0.0, "plain_mean": 0.0, "plain_hdi_low": 0.0, "plain_hdi_high": 0.0,
                    "direct_mean": m, "direct_hdi_low": lo, "direct_hdi_high": hi,
@@ -689,19 +668,19 @@ class MediatedFit:
         for name in targets:
             row = r[r.channel == name].iloc[0]
             shrink = row.plain_mean - row.direct_mean
-            lines.append(f"The plain model credits {name} with {_money(row.plain_mean, cur)}; with branded search "
-                         f"modelled it keeps {_money(row.direct_mean, cur)} ({_money(row.direct_hdi_low, cur)} to "
-                         f"{_money(row.direct_hdi_high, cur)}): {_money(shrink, cur)} was demand it harvested.")
+            lines.append(f"The plain model credits {name} with {money(row.plain_mean, cur)}; with branded search "
+                         f"modelled it keeps {money(row.direct_mean, cur)} ({money(row.direct_hdi_low, cur)} to "
+                         f"{money(row.direct_hdi_high, cur)}): {money(shrink, cur)} was demand it harvested.")
         e = self.effects(prob)
         for row in e[e.drives_branded_search].itertuples():
-            lines.append(f"{row.channel}: {_money(row.direct_mean, cur)} direct + {_money(row.indirect_mean, cur)} "
-                         f"through branded search = {_money(row.total_mean, cur)} in total; "
+            lines.append(f"{row.channel}: {money(row.direct_mean, cur)} direct + {money(row.indirect_mean, cur)} "
+                         f"through branded search = {money(row.total_mean, cur)} in total; "
                          f"{row.indirect_share_mean:.0%} indirect ({row.indirect_share_hdi_low:.0%} to "
                          f"{row.indirect_share_hdi_high:.0%})"
-                         + (f"; the plain model gave it {_money(row.plain_mean, cur)}." if self.plain else "."))
+                         + (f"; the plain model gave it {money(row.plain_mean, cur)}." if self.plain else "."))
         org = r.iloc[-1]
         lines.append(f"Organic brand demand (branded searches not created by media) brought "
-                     f"{_money(org.direct_mean, cur)}.")
+                     f"{money(org.direct_mean, cur)}.")
         return "\n".join(lines)
 
     def brand_health(self, **kwargs: Any) -> dict[str, Any]:
@@ -711,16 +690,6 @@ class MediatedFit:
     def __repr__(self) -> str:
         return (f"<MediatedFit '{self.spec.kpi.column}' via '{self.spec.branded_search}', brand channels "
                 f"{list(self.settings.brand_channels)}: {self.diagnostics.verdict}>")
-
-
-def _money(x: float, currency: str) -> str:
-    sym = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency, "")
-    sign = "-" if x < 0 else ""
-    x = abs(x)
-    for div, suf in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if x >= div:
-            return f"{sign}{sym}{x / div:,.1f}{suf}" + ("" if sym else f" {currency}")
-    return f"{sign}{sym}{x:,.0f}" + ("" if sym else f" {currency}")
 
 
 # ---------------------------------------------------------------------- brand health
@@ -827,7 +796,7 @@ def brand_health(source: Any, *, spend_channels: list[str] | None = None, period
         media = drivers[drivers.source != "organic (not from media)"]
         T = fit.train_weeks
         draws = fit.search_components(0, T)["media"].sum(axis=(1, 2)) / float(fit.dataset.branded_search[:T].sum())
-        m, lo_s, hi_s = _summ(draws, prob)
+        m, lo_s, hi_s = summarise(draws, prob)
         out["media_share_of_search"] = (float(m), float(lo_s), float(hi_s))
         out["sentence"] += (f" The model attributes {m:.0%} of branded searches ({lo_s:.0%} to {hi_s:.0%}) to "
                             f"{', '.join(media.source)}.")

@@ -20,7 +20,6 @@ import pytest
 from mmm.errors import SpecError
 from mmm.mediation import (
     MediationSettings,
-    _conv_time,
     brand_health,
     build_mediated_model,
     fit_mediated,
@@ -35,6 +34,7 @@ from mmm.simulate import (
     write_funnel_samples,
 )
 from mmm.spec import spec_from_dict
+from mmm.transforms import convolve_lags
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "data" / "samples"
@@ -192,7 +192,7 @@ def test_indirect_share_prior_does_not_depend_on_the_saturation_curve(sim):
 def test_model_with_search_carryover_and_a_lift_test_builds(sim):
     from mmm.data import load_data
     from mmm.design import compute_scaling, make_design
-    from mmm.fitted import _lift_data
+    from mmm.fitted import lift_data
     from mmm.mediation import _search_lags
     from mmm.model import Layout
 
@@ -211,16 +211,16 @@ def test_model_with_search_carryover_and_a_lift_test_builds(sim):
                          seasonality_order=2, n_changepoints=0)
     s = ds.branded_search / ds.branded_search.mean()
     model = build_mediated_model(spec, design, ds.kpi / scaling.kpi_scale, _search_lags(s, 0, len(s), 3), scaling,
-                                 settings, dates=ds.dates, lift=_lift_data(spec, ds, scaling, layout))
+                                 settings, dates=ds.dates, lift=lift_data(spec, ds, scaling, layout))
     names = set(model.named_vars)
     assert {"search_effect", "search_to_kpi", "search_carryover", "search_intercept", "lift_test_0"} <= names
     assert np.isfinite(model.compile_logp()(model.initial_point()))
 
 
-def test_conv_time():
+def test_convolve_lags():
     x = np.arange(10.0).reshape(1, 5, 2)
     w = np.array([[0.5, 0.5]])
-    out = _conv_time(x, w)
+    out = convolve_lags(x, w)
     assert out.shape == x.shape
     np.testing.assert_allclose(out[0, 0], 0.5 * x[0, 0])
     np.testing.assert_allclose(out[0, 3], 0.5 * x[0, 3] + 0.5 * x[0, 2])
