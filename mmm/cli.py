@@ -259,6 +259,7 @@ def validate(
 ) -> None:
     """Check a spec and its data without fitting; print a short data summary."""
     from mmm.data import load_data, min_weeks
+    from mmm.kpi import kpi_kind
     from mmm.spec import load_spec
 
     with warnings.catch_warnings(record=True) as caught:
@@ -294,7 +295,7 @@ def validate(
                       "make the fit meaningless; fix the spec or the data.")
         raise typer.Exit(EXIT_INPUT)
     out_console.print(f"[green]OK[/green]: {config} is valid ({spec.kpi.type} KPI '{spec.kpi.column}', "
-                      f"total {ds.kpi.sum():,.0f}).")
+                      f"total {kpi_kind(spec).amount(float(ds.kpi.sum()), spec.currency)}).")
 
 
 def _weekly_sheet(data: Path):
