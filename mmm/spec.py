@@ -42,39 +42,11 @@ LIKELIHOODS = ("normal", "student_t", "negative_binomial")
 SAMPLERS = ("numpyro", "nutpie", "pymc", "advi")
 DISTRIBUTIONS = ("Normal", "HalfNormal", "LogNormal", "Beta", "Gamma", "StudentT", "Laplace", "TruncatedNormal")
 
-#: Defaults per KPI type. Revenue (ecommerce / D2C) responds within days, so short
-#: geometric carryover; pipeline and leads (B2B) arrive weeks after the spend, so a
-#: delayed carryover whose peak can sit several weeks after the spend, over 13 weeks.
-PRESETS: dict[str, dict[str, Any]] = {
-    "revenue": {
-        "adstock": "geometric",
-        "l_max": 8,
-        "saturation": "logistic",
-        "yearly_seasonality": 2,
-        "trend": "linear",
-        "likelihood": "normal",
-    },
-    "pipeline": {
-        "adstock": "delayed",
-        "l_max": 13,
-        "saturation": "logistic",
-        "yearly_seasonality": 2,
-        "trend": "linear",
-        "likelihood": "normal",
-    },
-    "leads": {
-        "adstock": "delayed",
-        "l_max": 13,
-        "saturation": "logistic",
-        "yearly_seasonality": 2,
-        "trend": "linear",
-        "likelihood": "negative_binomial",
-    },
-}
-
-#: Sampler defaults per KPI type: delayed carryover gives a more curved posterior, so NUTS takes
-#: smaller steps there (fewer divergent transitions, about 10% slower).
-FIT_PRESETS: dict[str, dict[str, Any]] = {"pipeline": {"target_accept": 0.95}, "leads": {"target_accept": 0.95}}
+#: Model and sampler defaults per KPI type: views of :attr:`mmm.kpi.KpiKind.preset` and
+#: :attr:`mmm.kpi.KpiKind.fit_preset`, where each KPI fact is written once.
+PRESETS: dict[str, dict[str, Any]] = {name: dict(kind.preset) for name, kind in KPI_KINDS.items()}
+FIT_PRESETS: dict[str, dict[str, Any]] = {name: dict(kind.fit_preset) for name, kind in KPI_KINDS.items()
+                                          if kind.fit_preset}
 
 #: Units in which each KPI type is reported, and the words used for its return metric: a view
 #: of :data:`mmm.kpi.KINDS`, the one place for each KPI fact (``kpi``, ``return``, ``cost_per``).
