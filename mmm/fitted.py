@@ -146,6 +146,9 @@ class FittedModel:
     diagnostics: Diagnostics
     train_weeks: int
     _params: dict[str, np.ndarray] | None = field(default=None, repr=False)
+    #: weekly baseline not in the parameters (scaled KPI, ``(draws, T)`` for weeks ``[start, stop)``): a
+    #: mediation fit's organic branded search in its total-effects view, week by week
+    _baseline_extra: Any = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ internals
     @property
@@ -186,6 +189,9 @@ class FittedModel:
         ``seasonality`` ``(draws, T)``; ``controls``, ``events`` ``(draws, T, K)``;
         ``media`` ``(draws, T, C)``; and ``mean`` ``(draws, T)``."""
         parts = components(self.params, self.design(start, stop), self.layout, self.spec.model.trend)
+        if self._baseline_extra is not None:
+            parts["intercept"] = parts["intercept"] + self._baseline_extra(start, self.dataset.n_weeks
+                                                                           if stop is None else stop)
         parts["mean"] = total_mean(parts)
         k = self.scaling.kpi_scale
         return {name: arr * k for name, arr in parts.items()}

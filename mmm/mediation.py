@@ -539,21 +539,24 @@ class MediatedFit:
         """A :class:`~mmm.fitted.FittedModel` view for code written for plain fits (planner, split, charts).
 
         ``effects="total"``: ``media_beta`` is the total (direct + indirect) effect, and the
-        intercept absorbs the mean over training weeks of the organic branded search term
-        (gamma x search not created by media), so its ``components()["mean"]`` is right on
-        average but not week by week. ``effects="direct"``: the raw posterior (no search term).
+        baseline carries the organic branded search term (gamma x search not created by media)
+        week by week, so ``components()["mean"]`` is the mediation model's fitted KPI.
+        ``effects="direct"``: the raw posterior (no search term).
         The view is not refitted, its diagnostics are the mediation fit's, and it must not be
         saved (a saved file holds the direct effects only).
         """
         p = dict(self.params)
+        extra = None
         if effects == "total":
             p["media_beta"] = self.total_beta()
-            organic = self.components(0, self.train_weeks)["organic_search"] / self.scaling.kpi_scale
-            p["intercept"] = p["intercept"] + organic.mean(axis=1)
+
+            def extra(start: int, stop: int) -> np.ndarray:
+                return self.components(start, stop)["organic_search"] / self.scaling.kpi_scale
         elif effects != "direct":
             raise ValueError(f"effects must be 'total' or 'direct'; got '{effects}'.")
         return FittedModel(spec=self.spec, dataset=self.dataset, scaling=self.scaling, idata=self.idata,
-                           diagnostics=self.diagnostics, train_weeks=self.train_weeks, _params=p)
+                           diagnostics=self.diagnostics, train_weeks=self.train_weeks, _params=p,
+                           _baseline_extra=extra)
 
     # ------------------------------------------------------------------ fit checks
     def check_fit(self) -> None:

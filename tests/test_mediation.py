@@ -412,3 +412,14 @@ def test_report_of_a_mediated_fit_uses_total_effects_and_shows_direct_vs_total(t
                                   bounds="30%").table.set_index("channel")["expected_kpi_mean"]
     brand = [c.name for c in total.spec.channels if c.role == "brand"]
     assert np.all(plan_total[brand].to_numpy() > direct_plan[brand].to_numpy())
+
+
+def test_total_view_fits_the_kpi_week_by_week_as_the_mediation_model_does(med):
+    """The total-effects view carries organic branded search in its baseline week by week (not its
+    average), so its fitted KPI is the mediation model's own, and its media the total effects."""
+    assert med.settings.search_l_max == 1
+    view = med.as_fitted("total").components()
+    own = med.components()
+    np.testing.assert_allclose(view["mean"], own["mean"], rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(view["media"].sum(axis=1), (own["media"] + own["indirect"]).sum(axis=1),
+                               rtol=1e-9, atol=1e-6)
