@@ -8,12 +8,14 @@ comes in (objects, plain dicts, CSV tables) and returns plain numbers, so every 
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from mmm.kpi import kpi_kind
+from mmm.planning.result import Economics, Evidence, Interval, PlanResult
 
 #: Published brand-share norms: LinkedIn B2B Institute (B2B), Binet & Field (B2C).
 DEFAULT_NORMS = {"B2B norm": 0.46, "B2C norm": 0.60}
@@ -48,55 +50,156 @@ def interval_of(d: Any) -> tuple[float, float, float] | None:
     return None
 
 
-def plan_totals(plan: Any) -> dict[str, Any]:
-    """Expected KPI of the current and recommended plans and the uplift, from a plan's summary.
+_NAN = float("nan")
 
-    Reads :attr:`mmm.planning.PlanResult.summary` (``current.expected_kpi``,
-    ``recommended.expected_kpi``, ``uplift.abs``, ``uplift.pct`` in percent) or a plain dict
-    ``{"current": {mean, hdi_low, hdi_high}, "recommended": ..., "uplift": ...}``.
 
-    Returns ``{"current": (mean, low, high) | None, "recommended": ..., "uplift": ...,
-    "uplift_pct": share (0.042 = +4.2%) or NaN, "budget": float | NaN, "weeks": int | None}``.
+def _iv(iv: Interval | None) -> Interval | None:
+    """``iv`` with a missing HDI end as NaN; ``None`` when it has no mean (as :func:`interval_of`)."""
+    if iv is None or iv.mean is None:
+        return None
+    return Interval(float(iv.mean), _NAN if iv.hdi_low is None else float(iv.hdi_low),
+                    _NAN if iv.hdi_high is None else float(iv.hdi_high))
+
+
+def _as_iv(t: Any) -> Interval | None:
+    return None if t is None else t if isinstance(t, Interval) else Interval(*(float(v) for v in t))
+
+
+def _tuple(iv: Interval | None) -> tuple[float, float, float] | None:
+    return None if iv is None else (iv.mean, iv.hdi_low, iv.hdi_high)  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class PlanHeadline:
+    """The numbers charts, the deck and claims show about a plan (:func:`plan_totals`).
+
+    ``current``, ``recommended``: expected KPI of both plans; ``uplift``: recommended minus
+    current (KPI units) and ``uplift_pct_interval`` its percentage interval (in percent);
+    intervals have NaN ends where undefined, and are ``None`` when the plan does not give them.
+    ``uplift_pct`` is a share (0.042 = +4.2%) or NaN; ``budget``, ``current_spend`` (today's
+    spend over the period) and ``prob_uplift`` NaN when unknown; ``evidence`` the plan's
+    :class:`~mmm.planning.result.Evidence` or ``None``.
+
+    ``headline["uplift"]`` and ``.get`` still read the older dict shape (intervals as
+    ``(mean, low, high)`` tuples): see :meth:`to_dict`.
     """
+
+    current: Interval | None
+    recommended: Interval | None
+    uplift: Interval | None
+    uplift_pct: float
+    uplift_pct_interval: Interval | None
+    budget: float
+    weeks: int | None
+    current_spend: float
+    prob_uplift: float
+    evidence: Evidence | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"current": (mean, low, high) | None, "recommended", "uplift", "uplift_pct", "budget",
+        "weeks", "current_spend", "prob_uplift", "evidence": dict | None}``."""
+        return {"current": _tuple(self.current), "recommended": _tuple(self.recommended),
+                "uplift": _tuple(self.uplift), "uplift_pct": self.uplift_pct, "budget": self.budget,
+                "weeks": self.weeks, "current_spend": self.current_spend, "prob_uplift": self.prob_uplift,
+                "evidence": None if self.evidence is None else asdict(self.evidence)}
+
+    @classmethod
+    def of(cls, totals: PlanHeadline | dict[str, Any]) -> PlanHeadline:
+        """``totals`` as a :class:`PlanHeadline`: itself, or from the dict :meth:`to_dict` gives."""
+        if isinstance(totals, PlanHeadline):
+            return totals
+        t, ev = dict(totals), totals.get("evidence")
+
+        def num(key: str) -> float:
+            v = t.get(key)
+            return _NAN if v is None else float(v)
+
+        return cls(_as_iv(t.get("current")), _as_iv(t.get("recommended")), _as_iv(t.get("uplift")), num("uplift_pct"),
+                   _as_iv(t.get("uplift_pct_interval")), num("budget"), t.get("weeks"), num("current_spend"),
+                   num("prob_uplift"),
+                   Evidence.from_dict(ev) if isinstance(ev, dict) and ev.get("strength") is not None else None)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.to_dict()[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.to_dict().get(key, default)
+
+
+def plan_totals(plan: Any) -> PlanHeadline:
+    """Expected KPI of the current and recommended plans and the uplift, as a :class:`PlanHeadline`.
+
+    Reads a :class:`mmm.planning.PlanResult`'s typed attributes (``current_totals``,
+    ``recommended_totals``, ``uplift``, ``settings``, ``evidence``); anything else with a
+    ``summary`` (or a plain dict) is read as one: ``{"current": {"expected_kpi": {mean, hdi_low,
+    hdi_high}} or {mean, ...}, "recommended": ..., "uplift": {"abs", "pct" (in percent),
+    "prob_positive"} or an interval, "budget", "weeks", "evidence"}``, any part missing.
+    """
+    if isinstance(plan, PlanResult):
+        return _headline_of_result(plan)
     summary = getattr(plan, "summary", None)
     if summary is None and isinstance(plan, dict):
         summary = plan
-    s = dict(summary or {})
+    return _headline_of_dict(dict(summary or {}))
 
-    def block(name: str) -> tuple[float, float, float] | None:
+
+def _finish(cur: Interval | None, rec: Interval | None, upl: Interval | None, p: Interval | None,
+            **rest: Any) -> PlanHeadline:
+    upct = _NAN
+    if p is not None and p.mean is not None and np.isfinite(p.mean):
+        upct = p.mean / 100.0
+    if upl is None and cur is not None and rec is not None:
+        upl = Interval(rec.mean - cur.mean, _NAN, _NAN)  # type: ignore[operator]
+    if not np.isfinite(upct) and upl is not None and cur is not None and cur.mean:
+        upct = upl.mean / cur.mean  # type: ignore[operator]
+    return PlanHeadline(cur, rec, upl, upct, p, **rest)
+
+
+def _headline_of_result(plan: PlanResult) -> PlanHeadline:
+    s, up = plan.settings, plan.uplift
+    cur = plan.current_totals
+    return _finish(_iv(cur.expected_kpi), _iv(plan.recommended_totals.expected_kpi), _iv(up.absolute), _iv(up.pct),
+                   budget=s.budget, weeks=s.weeks, current_spend=cur.total_spend, prob_uplift=up.prob_positive,
+                   evidence=plan.evidence)
+
+
+def _headline_of_dict(s: dict[str, Any]) -> PlanHeadline:
+    def block(name: str) -> Interval | None:
         d = s.get(name)
         if isinstance(d, dict) and isinstance(d.get("expected_kpi"), dict):
             d = d["expected_kpi"]
-        return interval_of(d)
+        return _as_iv(interval_of(d))
 
-    cur, rec = block("current"), block("recommended")
     up_raw = s.get("uplift")
-    upl, upct = None, float("nan")
+    p = None
     if isinstance(up_raw, dict) and ("abs" in up_raw or "pct" in up_raw):
-        upl = interval_of(up_raw.get("abs"))
-        p = interval_of(up_raw.get("pct"))
-        if p is not None and p[0] is not None and np.isfinite(p[0]):
-            upct = p[0] / 100.0
+        upl = _as_iv(interval_of(up_raw.get("abs")))
+        p = _as_iv(interval_of(up_raw.get("pct")))
     else:
-        upl = interval_of(up_raw)
-    if upl is None and cur is not None and rec is not None:
-        upl = (rec[0] - cur[0], float("nan"), float("nan"))
-    if not np.isfinite(upct) and upl is not None and cur is not None and cur[0]:
-        upct = upl[0] / cur[0]
+        upl = _as_iv(interval_of(up_raw))
     budget = s.get("budget")
     cur_spend = (s.get("current") or {}).get("total_spend") if isinstance(s.get("current"), dict) else None
     prob_up = (up_raw or {}).get("prob_positive") if isinstance(up_raw, dict) else None
-    return {"current": cur, "recommended": rec, "uplift": upl, "uplift_pct": upct,
-            "budget": float(budget) if budget is not None else float("nan"), "weeks": s.get("weeks"),
-            "current_spend": float(cur_spend) if cur_spend is not None else float("nan"),
-            "prob_uplift": float(prob_up) if prob_up is not None else float("nan"),
-            "evidence": s.get("evidence") if isinstance(s.get("evidence"), dict) else None}
+    ev = s.get("evidence")
+    return _finish(block("current"), block("recommended"), upl, p,
+                   budget=float(budget) if budget is not None else _NAN, weeks=s.get("weeks"),
+                   current_spend=float(cur_spend) if cur_spend is not None else _NAN,
+                   prob_uplift=float(prob_up) if prob_up is not None else _NAN,
+                   evidence=Evidence.from_dict(ev) if isinstance(ev, dict) and ev.get("strength") is not None
+                   else None)
 
 
 def plan_current_spend(plan: Any) -> float:
-    """Today's spend over the plan's period (its summary's ``current.total_spend``), or NaN."""
-    cur = ((getattr(plan, "summary", None) or {}).get("current") or {})
-    return float(cur.get("total_spend", float("nan")))
+    """Today's spend over the plan's period (its ``current_totals.total_spend``), or NaN."""
+    return plan_totals(plan).current_spend
+
+
+def plan_economics(plan: Any) -> Economics:
+    """The recommended plan's :class:`~mmm.planning.result.Economics` (empty when the plan gives none)."""
+    if isinstance(plan, PlanResult):
+        return plan.recommended_totals.kpi_economics
+    rec = ((getattr(plan, "summary", None) or {}).get("recommended") or {})
+    return Economics.from_dict(rec.get("economics") or {})
 
 
 def split_summary(split: Any) -> dict[str, Any]:

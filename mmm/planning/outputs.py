@@ -129,17 +129,19 @@ def plan_text(plan: PlanResult, split: Any = None) -> str:
                      f"probability of a gain {up.prob_positive:.0%}.")
     lines.append(f"Of which inside the period {r.in_period.mean:,.0f}, after it (tail) {r.tail.mean:,.0f}; "
                  f"carry-in from earlier spend {plan.carry_in.expected_kpi.mean:,.0f} {w['kpi']} inside the period.")
-    econ = r.economics
+    econ = r.kpi_economics
     for key, label in (("roas", "ROAS"), ("pipeline_roi", "pipeline ROI"), ("revenue_roi", "revenue ROI"),
                        ("leads_per_1k", f"{KINDS['leads'].return_name} ({cur} spent)")):
-        if key in econ:
-            lines.append(f"{label} of the recommended plan: {econ[key]['mean']:.2f}")
+        iv = getattr(econ, key)
+        if iv is not None:
+            lines.append(f"{label} of the recommended plan: {iv.mean:.2f}")
     for key, label in (("cost_per_lead", "cost per lead"), ("cost_per_opportunity", "cost per opportunity"),
                        ("cost_per_deal_won", "cost per deal won")):
-        if key in econ and econ[key]["value"] is not None:
-            lines.append(f"{label}: {money(econ[key]['value'], cur)}")
-    if "expected_revenue" in econ:
-        lines.append(f"expected revenue (at the given win rate): {money(econ['expected_revenue']['mean'], cur)}")
+        cost = getattr(econ, key)
+        if cost is not None and cost.value is not None:
+            lines.append(f"{label}: {money(cost.value, cur)}")
+    if econ.expected_revenue is not None:
+        lines.append(f"expected revenue (at the given win rate): {money(econ.expected_revenue.mean, cur)}")
     if split is not None:
         ss = split.summary if hasattr(split, "summary") else split
         if "brand_channels" in ss and not (ss["brand_channels"] and ss.get("performance_channels")):

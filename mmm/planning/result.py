@@ -12,6 +12,7 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -60,6 +61,58 @@ class Interval:
 
 
 @dataclass(frozen=True)
+class Cost:
+    """A cost per outcome (:mod:`mmm.planning.economics`): ``value`` at the mean KPI, ``low`` and
+    ``high`` from the ends of the KPI's HDI (``inf`` where the KPI is zero, ``None`` read back from JSON)."""
+
+    value: float | None
+    low: float | None
+    high: float | None
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Cost:
+        return cls(_num(d.get("value")), _num(d.get("low")), _num(d.get("high")))
+
+
+_ECON_INTERVALS = ("roas", "pipeline", "pipeline_roi", "expected_revenue", "revenue_roi", "opportunities",
+                   "deals_won", "leads", "leads_per_1k")
+_ECON_COSTS = ("cost_per_revenue", "cost_per_pipeline_dollar", "cost_per_opportunity", "cost_per_deal_won",
+               "cost_per_lead")
+
+
+@dataclass(frozen=True)
+class Economics:
+    """A plan's economics in the KPI's own terms (:func:`mmm.planning.economics.kpi_economics`);
+    a field is ``None`` where it does not apply to the KPI type or its input (win rate, deal
+    size) was not given."""
+
+    roas: Interval | None = None
+    cost_per_revenue: Cost | None = None
+    pipeline: Interval | None = None
+    pipeline_roi: Interval | None = None
+    cost_per_pipeline_dollar: Cost | None = None
+    win_rate: float | None = None
+    avg_deal_size: float | None = None
+    expected_revenue: Interval | None = None
+    revenue_roi: Interval | None = None
+    opportunities: Interval | None = None
+    cost_per_opportunity: Cost | None = None
+    deals_won: Interval | None = None
+    cost_per_deal_won: Cost | None = None
+    leads: Interval | None = None
+    cost_per_lead: Cost | None = None
+    leads_per_1k: Interval | None = None
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Economics:
+        """From the ``economics`` block of a plan (missing keys are ``None``)."""
+        kw: dict[str, Any] = {k: Interval.from_dict(d[k]) for k in _ECON_INTERVALS if d.get(k) is not None}
+        kw.update({k: Cost.from_dict(d[k]) for k in _ECON_COSTS if d.get(k) is not None})
+        kw.update({k: _num(d[k]) for k in ("win_rate", "avg_deal_size") if k in d})
+        return cls(**kw)
+
+
+@dataclass(frozen=True)
 class PlanTotals:
     """What one plan (current, recommended, or the current mix at the budget) spends and brings.
 
@@ -80,6 +133,11 @@ class PlanTotals:
         return cls({str(k): float(v) for k, v in d["weekly_spend"].items()}, float(d["total_weekly_spend"]),
                    float(d["total_spend"]), Interval.from_dict(d["expected_kpi"]), Interval.from_dict(d["in_period"]),
                    Interval.from_dict(d["tail"]), dict(d.get("economics") or {}))
+
+    @property
+    def kpi_economics(self) -> Economics:
+        """:attr:`economics` as a typed :class:`Economics`."""
+        return Economics.from_dict(self.economics)
 
 
 @dataclass(frozen=True)
@@ -289,6 +347,20 @@ class PlanResult:
     def tests(self) -> tuple[dict[str, Any], ...]:
         """The lift tests that would settle the plan (:func:`mmm.experiment.recommend_tests`, as dicts)."""
         return tuple(self.summary.get("tests", ()))
+
+    @classmethod
+    def from_files(cls, plan_json: str | Path, plan_csv: str | Path | None = None) -> PlanResult:
+        """The plan ``write_plan_outputs`` wrote: ``plan.json``'s ``plan`` and ``plan.csv`` (default:
+        the ``plan.csv`` next to ``plan_json``). Numbers are as written (NaN and inf read back as ``None``).
+
+        Examples
+        --------
+        >>> plan = PlanResult.from_files("out/plan.json")                # doctest: +SKIP
+        """
+        path = Path(plan_json)
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        return cls(table=pd.read_csv(path.with_name("plan.csv") if plan_csv is None else plan_csv),
+                   summary=doc["plan"])
 
     def to_dict(self) -> dict[str, Any]:
         """Summary plus the table as records (JSON-ready)."""

@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from mmm.analysis import plan_for, plan_totals
+from mmm.analysis.summaries import PlanHeadline
 from mmm.claims import prob_text
 from mmm.plots.style import (
     CURRENT_COLOR,
@@ -33,34 +34,38 @@ from mmm.plots.style import (
 )
 
 
-def plan_takeaway(table: pd.DataFrame, totals: dict[str, Any], units: Any = None) -> str:
-    """ "Shifting budget to Meta and Search adds +4% revenue (+$1.1M) at the same spend"."""
+def plan_takeaway(table: pd.DataFrame, totals: PlanHeadline | dict[str, Any], units: Any = None) -> str:
+    """ "Shifting budget to Meta and Search adds +4% revenue (+$1.1M) at the same spend".
+
+    ``totals``: :func:`mmm.analysis.plan_totals` (or its :meth:`~mmm.analysis.summaries.PlanHeadline.to_dict`).
+    """
+    totals = PlanHeadline.of(totals)
     u = units_of(units)
     t = table.copy()
     t["delta"] = t["recommended_weekly"] - t["current_weekly"]
     ups = [label(c) for c in t.sort_values("delta", ascending=False)["channel"] if
            float(t.loc[t["channel"] == c, "delta"].iloc[0]) > 0][:2]
     where = f"to {' and '.join(ups)}" if ups else "between channels"
-    up = totals.get("uplift")
-    upct = totals.get("uplift_pct", float("nan"))
-    if up is not None and np.isfinite(up[0]):
-        amount = u.kpi(abs(up[0]))
+    up, upct = totals.uplift, totals.uplift_pct
+    if up is not None and np.isfinite(up.mean):
+        amount = u.kpi(abs(up.mean))
         share = f"{pct(abs(upct), 1 if abs(upct) < 0.1 else 0)} " if np.isfinite(upct) else ""
-        ev = totals.get("evidence") or {}
-        budget, now = totals.get("budget", float("nan")), totals.get("current_spend", float("nan"))
+        ev = totals.evidence
+        budget, now = totals.budget, totals.current_spend
         if np.isfinite(budget) and np.isfinite(now) and abs(budget - now) > 0.005 * max(now, 1.0):
             # a different budget: the claim is about the budget and the mix together
             head = f"A budget of {u.money(budget)} (today {u.money(now)}), shifted {where},"
-            p = totals.get("prob_uplift", float("nan"))
-            verb = "adds" if up[0] >= 0 else "loses"
+            p = totals.prob_uplift
+            verb = "adds" if up.mean >= 0 else "loses"
             if np.isfinite(p) and max(p, 1 - p) < 0.9:
                 return (f"{head} may {verb[:-1] if verb == 'adds' else 'lose'} {share}{u.kpi_word} ({amount}): "
                         f"{prob_text(p)} chance it brings more than today's plan")
-            return f"{head} {verb} {share}{'more ' if up[0] >= 0 else ''}{u.kpi_word} ({amount})"
-        if up[0] >= 0 and ev.get("strength") in ("moderate", "weak") and ev.get("prob_gain_from_mix") is not None:
+            return f"{head} {verb} {share}{'more ' if up.mean >= 0 else ''}{u.kpi_word} ({amount})"
+        if up.mean >= 0 and ev is not None and ev.strength in ("moderate", "weak") \
+                and ev.prob_gain_from_mix is not None:
             return (f"Shifting budget {where} may add {share}more {u.kpi_word} ({amount}): "
-                    f"{ev['strength']} evidence, {prob_text(ev['prob_gain_from_mix'])} chance it beats today's mix")
-        if up[0] >= 0:
+                    f"{ev.strength} evidence, {prob_text(ev.prob_gain_from_mix)} chance it beats today's mix")
+        if up.mean >= 0:
             return f"Shifting budget {where} adds {share}more {u.kpi_word} ({amount}) at the same spend"
         return f"The recommended plan loses {share}{u.kpi_word} ({amount}): check the bounds"
     return f"Recommended plan shifts budget {where}"
@@ -91,7 +96,7 @@ def plot_plan(plan: Any, *, units: Any = None, weeks: int | None = None, title: 
     u = units_of(units)
     table = getattr(plan, "table", plan)
     totals = plan_totals(plan)
-    weeks = weeks or totals.get("weeks") or getattr(plan, "weeks", None) or 13
+    weeks = weeks or totals.weeks or getattr(plan, "weeks", None) or 13
     col = colors_for(table, colors, units)
     names = list(table["channel"])
     roles = dict(zip(table["channel"], table.get("role", pd.Series(["performance"] * len(table))), strict=False))
@@ -110,7 +115,7 @@ def plot_plan(plan: Any, *, units: Any = None, weeks: int | None = None, title: 
         _spend_bars(a1, t, col, u)
         a1.set_title("Weekly spend: current (hatched) vs recommended", loc="left",
                      color=TEXT_GREY, fontsize=FONT["panel_title"])
-        if totals["current"] is not None and totals["recommended"] is not None:
+        if totals.current is not None and totals.recommended is not None:
             _totals_panel(a2, totals, u)
             a2.set_title(f"Expected {u.kpi_word}", loc="left", color=TEXT_GREY,
                          fontsize=FONT["panel_title"])
@@ -158,8 +163,10 @@ def _spend_bars(ax: Any, t: pd.DataFrame, col: dict[str, str], u: Any, compact: 
                   fontsize=FONT["legend"] - 1)
 
 
-def _totals_panel(ax: Any, totals: dict[str, Any], u: Any) -> None:
-    cur, rec = totals["current"], totals["recommended"]
+def _totals_panel(ax: Any, totals: PlanHeadline, u: Any) -> None:
+    totals = PlanHeadline.of(totals)
+    cur = (totals.current.mean, totals.current.hdi_low, totals.current.hdi_high)
+    rec = (totals.recommended.mean, totals.recommended.hdi_low, totals.recommended.hdi_high)
     xs = [0, 1]
     digits = next((d for d in (1, 2, 3) if u.kpi(cur[0], d) != u.kpi(rec[0], d)), 1)
     for x, (m, lo, hi), c, _name in ((0, cur, CURRENT_COLOR, "Current"), (1, rec, RECOMMENDED_COLOR, "Recommended")):
@@ -169,7 +176,7 @@ def _totals_panel(ax: Any, totals: dict[str, Any], u: Any) -> None:
         else:
             ax.plot(x, m, "o", color=c, ms=16)
         ax.text(x + 0.14, m, u.kpi(m, digits), va="center", ha="left", fontsize=FONT["base"], fontweight="bold", color=c)
-    weeks = totals.get("weeks")
+    weeks = totals.weeks
     ax.set_xticks(xs, ["Current", "Recommended"])
     ax.set_xlabel(f"Plan over {weeks} weeks" if weeks else "Plan")
     ax.set_xlim(-0.45, 1.8)
@@ -179,21 +186,21 @@ def _totals_panel(ax: Any, totals: dict[str, Any], u: Any) -> None:
     ax.set_ylim(min(lows) - 0.15 * span, max(highs) + 0.35 * span)
     ax.yaxis.set_major_formatter(kpi_formatter(u))
     ax.tick_params(axis="x", length=0)
-    up, upct = totals.get("uplift"), totals.get("uplift_pct", float("nan"))
+    up, upct = totals.uplift, totals.uplift_pct
     if up is not None:
-        sign = "+" if up[0] >= 0 else "-"
-        text = f"{sign}{u.kpi(abs(up[0]))}"
+        sign = "+" if up.mean >= 0 else "-"
+        text = f"{sign}{u.kpi(abs(up.mean))}"
         if np.isfinite(upct):
             text += f"\n({sign}{pct(abs(upct), 1)})"
-        if np.isfinite(up[1]) and np.isfinite(up[2]):
-            text += f"\n90%: {u.kpi(up[1], unit=False)} to {u.kpi(up[2])}"
-        ev = totals.get("evidence") or {}
-        strength, p = ev.get("strength"), ev.get("prob_gain_from_mix")
+        if np.isfinite(up.hdi_low) and np.isfinite(up.hdi_high):
+            text += f"\n90%: {u.kpi(up.hdi_low, unit=False)} to {u.kpi(up.hdi_high)}"
+        ev = totals.evidence
+        strength, p = (None, None) if ev is None else (ev.strength, ev.prob_gain_from_mix)
         if strength in ("strong", "moderate", "weak") and p is not None:
             text += f"\n{strength} evidence ({prob_text(p)})"
         # green only for a gain the posterior supports; a weak or moderate case stays neutral
         sure = strength in (None, "strong", "no change")
-        color = "#B23B2E" if up[0] < 0 else (RECOMMENDED_COLOR if sure else CURRENT_COLOR)
+        color = "#B23B2E" if up.mean < 0 else (RECOMMENDED_COLOR if sure else CURRENT_COLOR)
         ax.text(0.5, 0.97, text, transform=ax.transAxes, ha="center", va="top", fontsize=FONT["base"],
                 fontweight="bold", color=color)
 
