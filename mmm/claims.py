@@ -727,29 +727,26 @@ def _signed_pct(x: float, decimals: int = 1) -> str:
 def plan_claim(plan: Any) -> PlanClaim | None:
     """The headline of a plan (``None`` when the plan has no uplift to report).
 
-    Reads :func:`mmm.plots.plan_totals` and the plan's ``uplift.pct`` interval and
-    ``evidence`` (probability that the recommended mix beats today's mix).
+    Reads :func:`mmm.analysis.plan_totals` (a typed :class:`~mmm.analysis.summaries.PlanHeadline`):
+    the uplift's percentage interval and the ``evidence`` (probability that the recommended mix beats today's mix).
     """
     from mmm.analysis import plan_totals
 
     t = plan_totals(plan)
-    if t["uplift"] is None or not np.isfinite(t["uplift"][0]):
+    if t.uplift is None or not np.isfinite(t.uplift.mean):
         return None
-    s = dict(getattr(plan, "summary", None) or (plan if isinstance(plan, dict) else {}) or {})
-    upct = t["uplift_pct"]
+    upct = t.uplift_pct
     big = _signed_pct(upct) if np.isfinite(upct) else ""
-    pct_iv = ((s.get("uplift") or {}).get("pct") or {}) if isinstance(s.get("uplift"), dict) else {}
-    lo, hi = pct_iv.get("hdi_low"), pct_iv.get("hdi_high")
+    pct_iv = t.uplift_pct_interval
+    lo, hi = (None, None) if pct_iv is None else (pct_iv.hdi_low, pct_iv.hdi_high)
     interval = ""
     if lo is not None and hi is not None and np.isfinite(lo) and np.isfinite(hi):
         interval = f"90%: {_signed_pct(lo / 100)} to {_signed_pct(hi / 100)}"
-    ev = t.get("evidence") or {}
-    p = ev.get("prob_gain_from_mix")
-    if p is None:
-        p = (s.get("uplift") or {}).get("prob_positive") if isinstance(s.get("uplift"), dict) else None
-    prob = float(p) if p is not None else float("nan")
-    strength = ev.get("strength") or (evidence_word(prob) if np.isfinite(prob) else "unknown")
-    confident = strength == "strong" and t["uplift"][0] >= 0
+    ev = t.evidence
+    p = None if ev is None else ev.prob_gain_from_mix
+    prob = float(p) if p is not None else t.prob_uplift
+    strength = (ev.strength if ev is not None else "") or (evidence_word(prob) if np.isfinite(prob) else "unknown")
+    confident = strength == "strong" and t.uplift.mean >= 0
     head = big + (f" ({interval})" if interval else "")
     if strength == "no change":
         sentence = f"{head}: the recommended mix is today's mix"

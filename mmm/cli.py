@@ -426,33 +426,34 @@ def plan(
         _fail(exc)
     except OSError as exc:
         _fail_os(exc)
+    from mmm.planning import PlanResult
+
     summary = json.loads(Path(paths["json"]).read_text())
+    plan = PlanResult.from_files(paths["json"], paths["plan"])  # the plan as written (as `mmm report` reads it)
     health = summary.get("model_health") or {}
     if health.get("note"):
         console.print(f"[bold yellow]{escape(health['note'])}[/bold yellow]")
-    import pandas as pd
-    table = pd.read_csv(outdir / "plan.csv")
     t = Table(title=f"Recommended weekly spend ({weeks} weeks, {fitted.spec.currency})")
     for col in ("channel", "role", "current", "recommended", "change"):
         t.add_column(col, justify="left" if col in ("channel", "role") else "right")
-    for r in table.itertuples():
+    for r in plan.channels:
         t.add_row(r.channel, r.role, _spend(r.current_weekly), _spend(r.recommended_weekly), f"{r.change_pct:+.1f}%")
     out_console.print(t)
-    out_console.print(_plan_answer(summary["plan"], fitted.spec), highlight=False)
+    out_console.print(_plan_answer(plan, fitted.spec), highlight=False)
     from mmm.kpi import kpi_kind
 
     kind = kpi_kind(fitted.spec)
-    up, split = summary["plan"].get("uplift_vs_current_mix", summary["plan"]["uplift"]), summary["split"]
+    up, split = plan.uplift_vs_current_mix, summary["split"]
     out_console.print(f"Expected {kind.word} uplift vs the current mix at this budget: "
-                      f"{up['pct']['mean']:+.1f}% (90% HDI {up['pct']['hdi_low']:+.1f}% to {up['pct']['hdi_high']:+.1f}%), "
-                      f"{'+' if up['abs']['mean'] >= 0 else ''}{_amount(kind, up['abs']['mean'], fitted.spec.currency)}.",
+                      f"{up.pct.mean:+.1f}% (90% HDI {up.pct.hdi_low:+.1f}% to {up.pct.hdi_high:+.1f}%), "
+                      f"{'+' if up.absolute.mean >= 0 else ''}{_amount(kind, up.absolute.mean, fitted.spec.currency)}.",
                       highlight=False)
-    evidence = summary["plan"].get("evidence") or {}
-    if evidence.get("strength") in ("moderate", "weak"):
-        out_console.print(evidence["message"])
-    if summary.get("tests"):
+    evidence = plan.evidence
+    if evidence.strength in ("moderate", "weak"):
+        out_console.print(evidence.message)
+    if plan.tests:
         from mmm.experiment import tests_lines
-        for line in tests_lines(summary["tests"], summary["plan"]):
+        for line in tests_lines(plan.tests, plan.summary):
             out_console.print(line, markup=False, highlight=False)
     if "brand_channels" in split and not (split["brand_channels"] and split.get("performance_channels")):
         role = "brand" if split.get("brand_channels") else "performance"
@@ -481,34 +482,34 @@ def _load_checked(outdir: Path):
     return fitted, check
 
 
-def _plan_answer(plan: dict, spec) -> str:
+def _plan_answer(plan, spec) -> str:
     """The answer to the question asked: the KPI the plan's spend brings at the requested budget vs
-    today's spend, with intervals; then the plan's economics (win rate, deal size) when given."""
+    today's spend, with intervals; then the plan's economics (win rate, deal size) when given.
+    ``plan``: a :class:`~mmm.planning.PlanResult` (its typed attributes)."""
     from mmm.kpi import kpi_kind
 
-    cur, rec, up = plan["current"], plan["recommended"], plan["uplift"]
+    cur, rec, up, s = plan.current_totals, plan.recommended_totals, plan.uplift, plan.settings
     kind, c = kpi_kind(spec), spec.currency
-    k = rec["expected_kpi"]
-    kc = cur["expected_kpi"]
-    lines = [f"Expected {kind.word} from the {plan['weeks']}-week plan's spend ({plan['horizon']}): "
-             f"{_amount(kind, k['mean'], c)} (90%: {_amount(kind, k['hdi_low'], c, False)} to "
-             f"{_amount(kind, k['hdi_high'], c, False)}) at a budget of {_short(rec['total_spend'])} {c}, vs "
-             f"{_amount(kind, kc['mean'], c)} (90%: {_amount(kind, kc['hdi_low'], c, False)} to "
-             f"{_amount(kind, kc['hdi_high'], c, False)}) at today's spend of "
-             f"{_short(cur['total_spend'])} {c}: "
-             f"{up['pct']['mean']:+.1f}% (90%: {up['pct']['hdi_low']:+.1f}% to {up['pct']['hdi_high']:+.1f}%), "
-             f"{up.get('prob_positive', float('nan')):.0%} chance it is higher."]
-    eco = rec.get("economics") or {}
-    if "expected_revenue" in eco:
-        r = eco["expected_revenue"]
-        lines.append(f"At a {eco['win_rate']:.0%} win rate: expected revenue {_short(r['mean'])} {c} "
-                     f"(90%: {_short(r['hdi_low'])} to {_short(r['hdi_high'])}).")
+    k, kc = rec.expected_kpi, cur.expected_kpi
+    lines = [f"Expected {kind.word} from the {s.weeks}-week plan's spend ({s.horizon}): "
+             f"{_amount(kind, k.mean, c)} (90%: {_amount(kind, k.hdi_low, c, False)} to "
+             f"{_amount(kind, k.hdi_high, c, False)}) at a budget of {_short(rec.total_spend)} {c}, vs "
+             f"{_amount(kind, kc.mean, c)} (90%: {_amount(kind, kc.hdi_low, c, False)} to "
+             f"{_amount(kind, kc.hdi_high, c, False)}) at today's spend of "
+             f"{_short(cur.total_spend)} {c}: "
+             f"{up.pct.mean:+.1f}% (90%: {up.pct.hdi_low:+.1f}% to {up.pct.hdi_high:+.1f}%), "
+             f"{up.prob_positive:.0%} chance it is higher."]
+    eco = rec.kpi_economics
+    if eco.expected_revenue is not None:
+        r = eco.expected_revenue
+        lines.append(f"At a {eco.win_rate:.0%} win rate: expected revenue {_short(r.mean)} {c} "
+                     f"(90%: {_short(r.hdi_low)} to {_short(r.hdi_high)}).")
     for key, what in (("cost_per_opportunity", "opportunity"), ("cost_per_deal_won", "deal won"),
                       ("cost_per_lead", "lead")):
-        if key in eco:
-            v = eco[key]
-            lines.append(f"Cost per {what}: {_short(v['value'])} {c} (90%: {_short(v['low'])} to "
-                         f"{_short(v['high'])}).")
+        v = getattr(eco, key)
+        if v is not None:
+            lines.append(f"Cost per {what}: {_short(v.value)} {c} (90%: {_short(v.low)} to "
+                         f"{_short(v.high)}).")
     return "\n".join(lines)
 
 

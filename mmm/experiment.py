@@ -355,11 +355,10 @@ def _options(current: float, base: float, recommended: float, typical: float,
 
 def _plan_vectors(plan: PlanResult, channels: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Current, current-mix-at-budget and recommended weekly spend from a plan's summary."""
-    s = plan.summary
-    cur = np.array([s["current"]["weekly_spend"][c] for c in channels], dtype="float64")
-    rec = np.array([s["recommended"]["weekly_spend"][c] for c in channels], dtype="float64")
-    mix = s.get("current_mix_at_budget")
-    base = np.array([mix["weekly_spend"][c] for c in channels], dtype="float64") if mix else cur.copy()
+    cur = np.array([plan.current_totals.weekly_spend[c] for c in channels], dtype="float64")
+    rec = np.array([plan.recommended_totals.weekly_spend[c] for c in channels], dtype="float64")
+    mix = plan.current_mix_totals
+    base = np.array([mix.weekly_spend[c] for c in channels], dtype="float64") if mix else cur.copy()
     return cur, base, rec
 
 
@@ -371,8 +370,8 @@ def plan_gain_draws(fitted: FittedModel, plan: PlanResult, *, seed: int = 0) -> 
     """
     from mmm.planning import REPORT_DRAWS, build_engine
 
-    s = plan.summary
-    eng = build_engine(fitted, int(s["weeks"]), s["horizon"], REPORT_DRAWS, seed)
+    s = plan.settings
+    eng = build_engine(fitted, s.weeks, s.horizon, REPORT_DRAWS, seed)
     _, base, rec = _plan_vectors(plan, eng.channels)
     return eng.totals_grad(rec, grad=False)[0].sum(axis=1) - eng.totals_grad(base, grad=False)[0].sum(axis=1)
 
@@ -394,14 +393,13 @@ def lift_draws(eng: Engine, channel: int, current: float, change: float) -> np.n
 def _candidates(plan: PlanResult, channels: Sequence[str], prior_dominated: Iterable[str] | None,
                 only: Iterable[str] | None) -> dict[str, list[str]]:
     """Channel -> reasons to test it, in the order of the plan's evidence ranking."""
-    s = plan.summary
     if only is not None:
         return {str(c): ["requested"] for c in only}
     out: dict[str, list[str]] = {}
-    for c in (s.get("evidence") or {}).get("test_channels") or []:
+    for c in plan.evidence.test_channels:
         out.setdefault(c, []).append("plan evidence")
-    free = {b["channel"] for b in s.get("bounds_table", [])       # max None: no upper bound
-            if b["max"] is None or b["max"] > b["min"]} - set(s.get("fixed") or [])
+    s = plan.settings
+    free = {b.channel for b in s.bounds_table if b.max > b.min} - set(s.fixed)  # max inf: no upper bound
     for c in prior_dominated or []:
         if c in free:
             out.setdefault(c, []).append("prior-dominated")
@@ -475,16 +473,15 @@ def recommend_tests(fitted: FittedModel, plan: PlanResult, *, max_tests: int = 2
     unknown = set(actions) - set(ACTIONS)
     if unknown or not actions:
         raise ValueError(f"actions must be some of {', '.join(ACTIONS)}; got {sorted(unknown) or 'none'}.")
-    s = plan.summary
-    evidence = s.get("evidence") or {}
-    if fitted.params["media_beta"].shape[0] < MIN_DRAWS or evidence.get("strength") == "no change" \
+    evidence = plan.evidence
+    if fitted.params["media_beta"].shape[0] < MIN_DRAWS or evidence.strength == "no change" \
             or not has_noise(fitted):
         return []
     names = list(fitted.spec.channel_names)
     if prior_dominated is None and channels is None:
         prior_dominated = prior_dominated_channels(fitted)
     picks = _candidates(plan, names, prior_dominated, channels)
-    if evidence.get("strength") == "strong" and channels is None:
+    if evidence.strength == "strong" and channels is None:
         picks = {c: r for c, r in picks.items() if "prior-dominated" in r}
     if not picks:
         return []

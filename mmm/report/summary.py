@@ -14,13 +14,14 @@ import numpy as np
 
 from mmm.analysis import (
     period_text,
-    plan_current_spend,
     plan_totals,
     return_table,
     split_summary,
     total_media,
 )
+from mmm.analysis.summaries import plan_economics
 from mmm.claims import contribution_claim, plan_claim, prob_text, roas_claim, split_claim
+from mmm.planning.result import PlanResult
 from mmm.plots.style import Caution, caution_of, label, pct, units_of
 
 
@@ -104,31 +105,31 @@ def summary_points(fitted: Any, *, plan: Any = None, split: Any = None, weeks: i
     if plan is not None:
         t = plan_totals(plan)
         tab = getattr(plan, "table", plan)
-        b = budget if budget is not None else t.get("budget")
+        b = budget if budget is not None else t.budget
         pc = plan_claim(plan)
-        if t["uplift"] is not None and pc is not None:
-            up = t["uplift"]
-            pl["big"] = pc.big or f"{'+' if up[0] >= 0 else '-'}{u.kpi(abs(up[0]))}"
+        if t.uplift is not None and pc is not None:
+            up = t.uplift
+            pl["big"] = pc.big or f"{'+' if up.mean >= 0 else '-'}{u.kpi(abs(up.mean))}"
             pl["interval"] = pc.interval
-            now = plan_current_spend(plan)
+            now = t.current_spend
             if b is not None and np.isfinite(b) and np.isfinite(now) and abs(b - now) > 0.005 * max(now, 1.0):
                 same = f"at {u.money(b)} vs today's {u.money(now)}"
             else:
                 same = f"same budget ({u.money(b)})" if b is not None and np.isfinite(b) else "same budget"
-            more = "more" if up[0] >= 0 else "less"
+            more = "more" if up.mean >= 0 else "less"
             if pc.evidence in ("strong", "moderate", "weak") and np.isfinite(pc.probability):
                 ev_text = f"{pc.evidence} evidence: {prob_text(pc.probability)} chance it beats today's mix"
             else:
                 ev_text = "the recommended mix is today's mix" if pc.evidence == "no change" else ""
             pl["caption"] = f"{more} {word}, {same}" + (f"; {ev_text}" if ev_text else "")
-            pl["tone"] = "strong" if pc.confident else ("negative" if up[0] < 0 else "neutral")
-            gain = f"{'+' if up[0] >= 0 else '-'}{u.kpi(abs(up[0]))}"
-            if np.isfinite(up[1]) and np.isfinite(up[2]):
-                gain += f" (90%: {u.kpi(up[1], unit=False)} to {u.kpi(up[2], unit=False)})"
+            pl["tone"] = "strong" if pc.confident else ("negative" if up.mean < 0 else "neutral")
+            gain = f"{'+' if up.mean >= 0 else '-'}{u.kpi(abs(up.mean))}"
+            if np.isfinite(up.hdi_low) and np.isfinite(up.hdi_high):
+                gain += f" (90%: {u.kpi(up.hdi_low, unit=False)} to {u.kpi(up.hdi_high, unit=False)})"
             pl["lines"].append(f"Expected gain {gain}")
-            ev = (getattr(plan, "summary", {}) or {}).get("evidence") or {}
-            if ev.get("strength") in ("moderate", "weak") and ev.get("test_channels"):
-                pl["lines"].append("Not settled: lift-test " + " and ".join(label(c) for c in ev["test_channels"])
+            ev = t.evidence
+            if ev is not None and ev.strength in ("moderate", "weak") and ev.test_channels:
+                pl["lines"].append("Not settled: lift-test " + " and ".join(label(c) for c in ev.test_channels)
                                    + " before moving budget")
         pl["lines"] += economics_lines(plan, u)
         d = tab.assign(delta=tab["recommended_weekly"] - tab["current_weekly"])
@@ -177,17 +178,17 @@ def summary_points(fitted: Any, *, plan: Any = None, split: Any = None, weeks: i
 
 def economics_lines(plan: Any, units: Any) -> list[str]:
     """Lead-gen economics of the recommended plan (win rate, deal size), one short line each."""
-    eco = (((getattr(plan, "summary", None) or {}).get("recommended") or {}).get("economics") or {})
+    eco = plan_economics(plan)
     u = units_of(units)
     out = []
-    if "expected_revenue" in eco and "win_rate" in eco:
-        r = eco["expected_revenue"]
-        out.append(f"At a {pct(eco['win_rate'])} win rate: expected revenue {u.money(r['mean'])} "
-                   f"(90%: {u.money(r['hdi_low'])} to {u.money(r['hdi_high'])})")
+    if eco.expected_revenue is not None and eco.win_rate is not None:
+        r = eco.expected_revenue
+        out.append(f"At a {pct(eco.win_rate)} win rate: expected revenue {u.money(r.mean)} "
+                   f"(90%: {u.money(r.hdi_low)} to {u.money(r.hdi_high)})")
     for key, what in (("cost_per_opportunity", "opportunity"), ("cost_per_deal_won", "deal won")):
-        if key in eco:
-            c = eco[key]
-            out.append(f"Cost per {what}: {u.money(c['value'])} (90%: {u.money(c['low'])} to {u.money(c['high'])})")
+        c = getattr(eco, key)
+        if c is not None:
+            out.append(f"Cost per {what}: {u.money(c.value)} (90%: {u.money(c.low)} to {u.money(c.high)})")
     return out
 
 
@@ -245,10 +246,11 @@ def open_questions(fitted: Any, plan: Any = None, limit: int = 4) -> dict[str, l
     """
     tests: list[tuple[str, str]] = []
     summary = getattr(plan, "summary", None) or {}
-    if summary.get("tests"):
+    planned = plan.tests if isinstance(plan, PlanResult) else tuple(summary.get("tests") or ())
+    if planned:
         from mmm.experiment import describe_test, lift_test_yaml
 
-        tests = [(describe_test(t, summary), lift_test_yaml(t)) for t in summary["tests"]]
+        tests = [(describe_test(t, summary), lift_test_yaml(t)) for t in planned]
     about_data = ("prior_dominated", "confounded_with_season", "collinear_control", "exposure_as_spend",
                   "sparse_channel", "roas_outside_prior", "media_share", "negative_fit", "holdout_gap", "poor_fit")
     checks = getattr(fitted.diagnostics, "checks", []) or []
@@ -269,7 +271,10 @@ def settings_lines(fitted: Any, plan: Any, skipped: dict[str, str]) -> list[str]
         h = d.holdout
         lines.append(f"Holdout ({h['weeks']} weeks): R² {h['r2']:.3f}, MAPE {pct(h['mape'], 1)}")
     lines.append(f"Training weeks: {fitted.train_weeks} of {fitted.dataset.n_weeks}")
-    if plan is not None:
+    if isinstance(plan, PlanResult):
+        st = plan.settings
+        lines.append(f"Plan: {st.weeks} weeks, bounds {st.bounds}, horizon {st.horizon}, objective {st.objective}")
+    elif plan is not None:
         s = getattr(plan, "summary", {}) or {}
         if s:
             lines.append(f"Plan: {s.get('weeks')} weeks, bounds {s.get('bounds')}, horizon {s.get('horizon')}, "
