@@ -8,6 +8,7 @@ This is what ``mmm fit`` calls, so the spec alone decides which model is fitted;
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,18 +21,20 @@ if TYPE_CHECKING:  # pragma: no cover
     from mmm.spec import Spec
 
 
+def _is_instance(fitted: Any, module: str, name: str) -> bool:
+    """``isinstance`` without importing ``module`` (and PyMC with it) when nothing has loaded it yet."""
+    loaded = sys.modules.get(module)
+    return loaded is not None and isinstance(fitted, getattr(loaded, name))
+
+
 def is_mediated(fitted: Any) -> bool:
     """True for a brand-search mediation fit (:class:`~mmm.mediation.MediatedFit`)."""
-    from mmm.mediation import MediatedFit
-
-    return isinstance(fitted, MediatedFit)
+    return _is_instance(fitted, "mmm.mediation", "MediatedFit")
 
 
 def is_funnel(fitted: Any) -> bool:
     """True for a lead-gen funnel fit (:class:`~mmm.funnel.FunnelFit`)."""
-    from mmm.funnel import FunnelFit
-
-    return isinstance(fitted, FunnelFit)
+    return _is_instance(fitted, "mmm.funnel", "FunnelFit")
 
 
 def total_view(fitted: Any) -> FittedModel:
