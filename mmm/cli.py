@@ -559,9 +559,6 @@ def report(
 
     try:
         fitted, check = _load_checked(outdir)
-        from mmm.fitting import report_view
-
-        fitted = report_view(fitted)  # a funnel fit is reported on its lead model
         saved, why = (_saved_plan(outdir, check.model_sha256) if (budget, weeks, bounds) == (None, None, None)
                       else (None, ""))
         options: dict = {}
@@ -589,8 +586,9 @@ def report(
                       + (f", {result['html']}" if result.get("html") else ""))
     for part, why in (result.get("skipped") or {}).items():
         console.print(f"[yellow]Skipped {part}:[/yellow] {why}")
+    from mmm.fitting import total_view
     from mmm.health import watermark_note
-    note = watermark_note(fitted)
+    note = watermark_note(total_view(fitted))
     if note:
         console.print(f"[bold yellow]Every chart and slide is marked: {escape(note)}[/bold yellow]")
 

@@ -49,12 +49,6 @@ def total_view(fitted: Any) -> FittedModel:
     return fitted.as_fitted("total") if is_mediated(fitted) else fitted
 
 
-def report_view(fitted: Any) -> Any:
-    """What the report draws: a mediation fit as itself (it adds its direct-vs-total charts), a
-    funnel fit as its lead model, a plain fit as it is."""
-    return fitted.leads if is_funnel(fitted) else fitted
-
-
 def fit_spec(spec: Spec | str | Path | dict, data: Any = None, *, aggregate_geo: bool = False,
              **settings: Any) -> FittedModel | MediatedFit | FunnelFit:
     """Fit the model ``spec`` describes.

@@ -409,10 +409,33 @@ def plot_lags(fit: FunnelFit, prob: float = 0.9, *, title: str | bool | None = N
     if est:
         last = conv.loc[est[-1].name]
         auto = (f"{_words(est[-1].name).capitalize()} arrives {last.mean_lag_mean:.0f} weeks after "
-                f"{_words(est[-1].source)} on average")
+                f"{_words(est[-1].source)} on average ({prob:.0%}: {last.mean_lag_hdi_low:.0f} to "
+                f"{last.mean_lag_hdi_high:.0f} weeks)")
     else:
         auto = "Stage lags (given)"
     return finish(fig, title=title, auto=auto, approximate=fit.leads.approximate, standalone=True)
+
+
+def _funnel_claim(fit: FunnelFit, table: pd.DataFrame, st: Stage, u: Any) -> str:
+    """The chart's takeaway, gated by the posterior (:mod:`mmm.claims`): a channel is named the best
+    only when it is in at least 90% of the draws; otherwise the channels the data cannot tell apart."""
+    from mmm.claims import Wording, prob_best, rank_claim
+    from mmm.plots.style import label
+
+    n = st.name
+    spend = table.set_index("channel")["spend"].reindex(list(fit.spec.channel_names)).to_numpy(dtype=float)
+    per_spend = fit.channel_stage_draws()[n]["eventual"] / np.where(spend > 0, spend, np.nan)
+    probs = dict(zip(fit.spec.channel_names, prob_best(per_spend), strict=True))
+    best = table.set_index("channel").loc[max(probs, key=probs.get)]
+    if st.kind == "count":
+        wording = Wording(f"brings the cheapest {_words(n)}", f"bring the cheapest {_words(n)}", "cheapest",
+                          "cheaper")
+        value = f"{u.money(best[f'cost_per_{n}_mean'])} each"
+    else:
+        wording = Wording(f"returns the most {_words(n)} per dollar", f"return the most {_words(n)} per dollar")
+        value = (f"{u.ratio(best[f'{n}_per_spend_mean'])}, ~{best[f'spend_to_{n}_weeks']:.0f} weeks after "
+                 "the spend")
+    return str(rank_claim(probs, wording, value=value, label=label))
 
 
 def plot_channel_funnel(fit: FunnelFit, stage: str | None = None, prob: float = 0.9, *,
@@ -475,12 +498,5 @@ def plot_channel_funnel(fit: FunnelFit, stage: str | None = None, prob: float = 
                   loc="lower right")
         subtitle(ax, f"{_words(n).capitalize()} per channel through the funnel, {prob:.0%} intervals",
                  standalone=standalone)
-    best = t.sort_values(f"cost_per_{n}_mean" if st.kind == "count" else f"{n}_per_spend_mean",
-                         ascending=st.kind == "count").iloc[0]
-    if st.kind == "count":
-        auto = (f"{label(best.channel)} brings the cheapest {_words(n)}: "
-                f"{u.money(best[f'cost_per_{n}_mean'])} each")
-    else:
-        auto = (f"{label(best.channel)} returns the most {_words(n)} per dollar: "
-                f"{u.ratio(best[f'{n}_per_spend_mean'])}, ~{best[f'spend_to_{n}_weeks']:.0f} weeks after the spend")
+    auto = _funnel_claim(fit, t, st, u)
     return finish(fig, title=title, auto=auto, approximate=fit.leads.approximate, ax=ax, standalone=standalone)

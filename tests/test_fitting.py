@@ -125,6 +125,8 @@ def test_funnel_plan_and_report_work_on_the_lead_model(funnel_dir):
     assert result.exit_code == 0, result.output
     result = runner.invoke(app, ["report", str(out), "--format", "png"])
     assert result.exit_code == 0, result.output
+    charts = {p.stem for p in (out / "charts").glob("*.png")}
+    assert {"11_channel_funnel", "12_stage_lags", "08_budget_plan"} <= charts, charts
 
 
 @pytest.mark.parametrize("bad, fragment", [

@@ -197,3 +197,13 @@ def test_charts(funnel, tmp_path):
         assert min(sizes) >= 14
         fig.savefig(tmp_path / "c.png", dpi=40)
     assert "opportunit" in takeaway_of(figs[2])
+
+
+def test_channel_funnel_title_says_only_what_the_posterior_supports(funnel):
+    """The takeaway names a best channel with its probability (or the channels it cannot tell apart)."""
+    from mmm.funnel import _funnel_claim
+    from mmm.plots.style import units_of
+
+    for st in funnel.stages:
+        text = _funnel_claim(funnel, funnel.channel_funnel(), st, units_of(funnel.spec))
+        assert "probability" in text or "cannot tell" in text, text

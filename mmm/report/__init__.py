@@ -49,6 +49,7 @@ from mmm.report.charts import (
     ChartSpec,
     RenderedChart,
     chart_list,
+    funnel_charts,
     mediation_charts,
     render_charts,
     write_onepager,
@@ -67,7 +68,7 @@ from mmm.report.summary import (
 __all__ = [
     "CHART_BOX", "DECK_DPI", "FORMATS", "HEALTH_COLORS", "ONEPAGER_DPI", "PNG_DPI", "SLIDE_H", "SLIDE_W",
     "TONE_COLORS", "ChartSpec", "RenderedChart", "ReportError", "chart_list", "default_budget", "economics_lines",
-    "health_summary", "mediation_charts", "open_questions", "parse_formats", "render_charts", "settings_lines",
+    "funnel_charts", "health_summary", "mediation_charts", "open_questions", "parse_formats", "render_charts", "settings_lines",
     "summary_headings", "summary_points", "write_deck", "write_html", "write_onepager", "write_report",
 ]
 
@@ -112,9 +113,11 @@ def write_report(fitted: Any, outdir: str | Path, *, formats: Iterable[str] | st
 
     Parameters
     ----------
-    fitted : FittedModel or MediatedFit
+    fitted : FittedModel, MediatedFit or FunnelFit
         A :class:`~mmm.mediation.MediatedFit` is reported on its total (direct + indirect)
-        effects, with two extra slides: direct vs total, and brand health.
+        effects, with two extra slides: direct vs total, and brand health. A
+        :class:`~mmm.funnel.FunnelFit` is reported on its lead model, with two extra slides:
+        what each channel's leads become, and the stage lags.
     outdir : path
         Output folder (created if missing; files in it are overwritten).
     formats : iterable or comma-separated str
@@ -167,8 +170,12 @@ def write_report(fitted: Any, outdir: str | Path, *, formats: Iterable[str] | st
     except OSError as exc:
         raise ReportError(f"Cannot create the report folder '{out}': {exc.strerror or exc}.") from None
     skipped: dict[str, str] = {}
-    mediated = None
-    if hasattr(fitted, "as_fitted"):
+    mediated = funnel = None
+    if hasattr(fitted, "leads") and hasattr(fitted, "stages"):
+        # A lead-gen funnel fit: the lead model is planned and charted; extra slides show what each
+        # channel's leads become and the sales-cycle lags.
+        funnel, fitted = fitted, fitted.leads
+    elif hasattr(fitted, "as_fitted"):
         # A brand-search mediation fit: plan, split and charts use TOTAL (direct + indirect)
         # effects; extra slides show direct vs total and the brand health signal.
         mediated, fitted = fitted, fitted.as_fitted("total")
@@ -183,6 +190,8 @@ def write_report(fitted: Any, outdir: str | Path, *, formats: Iterable[str] | st
     specs = chart_list(fitted, curves, plan, split, weeks)
     if mediated is not None:
         specs[-1:-1] = mediation_charts(mediated)
+    if funnel is not None:
+        specs[-1:-1] = funnel_charts(funnel)
     # each chart drawn once: PNG and SVG files, and a slide-sized image only when a deck or HTML is asked for
     rendered = render_charts(specs, out / "charts", caution=caution, png="png" in fmts, svg="svg" in fmts,
                              slides="pptx" in fmts or "html" in fmts, dpi=dpi, deck_dpi=charts.DECK_DPI,

@@ -132,6 +132,22 @@ def mediation_charts(mediated: Any) -> list[ChartSpec]:
     ]
 
 
+def funnel_charts(funnel: Any) -> list[ChartSpec]:
+    """The two extra charts of a lead-gen funnel fit: what each channel's leads become, and the
+    sales-cycle lag of every later stage."""
+    from mmm.funnel import plot_channel_funnel, plot_lags
+
+    return [
+        ChartSpec("11_channel_funnel", lambda: plot_channel_funnel(funnel),
+                  "Per channel: the last funnel stage its leads create (landed inside the data, darker, and "
+                  "eventually), with 90% intervals, and its cost per unit. Plans and the brand split in this "
+                  "report optimise leads."),
+        ChartSpec("12_stage_lags", lambda: plot_lags(funnel),
+                  "Weeks from one funnel stage to the next: the share landing each week after the earlier "
+                  "stage, with 90% intervals and the mean lag marked."),
+    ]
+
+
 def render_charts(charts: list[ChartSpec], folder: Path, *, caution: Caution | None, png: bool, svg: bool,
                   slides: bool, dpi: int = PNG_DPI, deck_dpi: int | None = None, keep_figures: bool = False,
                   skipped: dict[str, str] | None = None) -> list[RenderedChart]:
