@@ -15,9 +15,8 @@ from __future__ import annotations
 import json
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-import arviz as az
 import numpy as np
 
 from mmm.atomic import atomic_path
@@ -25,6 +24,8 @@ from mmm.diagnostics import Diagnostics
 from mmm.errors import FitError
 
 if TYPE_CHECKING:
+    import arviz as az
+
     from mmm.fitted import FittedModel
     from mmm.funnel import FunnelFit
     from mmm.mediation import MediatedFit
@@ -64,6 +65,8 @@ def _mediation_record(fit: MediatedFit) -> dict:
 
 def save_fit(fitted: FittedModel | MediatedFit | FunnelFit, path: str | Path) -> Path:
     """Write ``fitted`` (a plain, mediation or funnel fit) to ``path`` (NetCDF). Returns the path."""
+    import arviz as az
+
     import mmm
 
     path = Path(path)
@@ -111,7 +114,7 @@ def save_fit(fitted: FittedModel | MediatedFit | FunnelFit, path: str | Path) ->
     return path
 
 
-def content_digest(idata: az.InferenceData) -> str:
+def content_digest(idata: Any) -> str:
     """SHA-256 of what a model file means: every array of every group and the ``mmm_*`` attributes.
 
     Stored in the file at save and checked at load, so damage that the NetCDF reader cannot see
@@ -187,9 +190,7 @@ def load_fit(path: str | Path) -> FittedModel | MediatedFit:
     if not path.exists():
         raise FitError(f"No saved model at '{path}'. Fit one first: `mmm fit CONFIG.yaml --out DIR`.")
     try:
-        idata = az.from_netcdf(str(path))
-        for group in idata.groups():  # read every value now: a damaged block must fail here, not later
-            getattr(idata, group).load()
+        idata = _read_groups(path)  # every value read now: a damaged block must fail here, not later
         attrs = dict(idata.posterior.attrs)
     except Exception as exc:  # noqa: BLE001 - any reader failure means the same to the user
         raise FitError(f"'{path}' is not a readable model file ({type(exc).__name__}). "
@@ -231,14 +232,57 @@ def load_fit(path: str | Path) -> FittedModel | MediatedFit:
     return fitted
 
 
-def _only(idata: az.InferenceData, prefix: str = "") -> az.InferenceData:
+class SavedPosterior:
+    """The groups of a saved fit (``posterior``, ``sample_stats``) as xarray Datasets: what a fitted
+    model reads from its posterior, read without importing ArviZ, so that loading a fit to plan or
+    report on it stays quick. :meth:`to_arviz` gives ArviZ's ``InferenceData`` where one is needed.
+    """
+
+    def __init__(self, groups: dict[str, Any]):
+        self._groups = dict(groups)
+
+    def groups(self) -> list[str]:
+        """Names of the groups, as ``InferenceData.groups()``."""
+        return list(self._groups)
+
+    def __getattr__(self, name: str) -> Any:
+        groups = self.__dict__.get("_groups", {})
+        if name in groups:
+            return groups[name]
+        raise AttributeError(name)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._groups
+
+    def to_arviz(self) -> az.InferenceData:
+        """The same groups as ArviZ's ``InferenceData``."""
+        import arviz as az
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            return az.InferenceData(**self._groups)
+
+
+def _read_groups(path: Path) -> SavedPosterior:
+    """Every group of the model file, fully read into memory (xarray, without ArviZ)."""
+    import xarray as xr
+
+    if hasattr(xr, "open_datatree"):
+        with xr.open_datatree(str(path), engine="h5netcdf") as tree:
+            return SavedPosterior({name: node.to_dataset().load() for name, node in tree.children.items()})
+    import arviz as az  # older xarray: ArviZ's reader
+
+    idata = az.from_netcdf(str(path))
+    return SavedPosterior({name: getattr(idata, name).load() for name in idata.groups()})
+
+
+def _only(idata: Any, prefix: str = "") -> SavedPosterior:
     """The ``posterior`` and ``sample_stats`` groups (of the fit named by ``prefix``)."""
-    groups = {name[len(prefix):]: getattr(idata, name) for name in idata.groups()
-              if name in (f"{prefix}posterior", f"{prefix}sample_stats")}
-    return az.InferenceData(**groups)
+    return SavedPosterior({name[len(prefix):]: getattr(idata, name) for name in idata.groups()
+                           if name in (f"{prefix}posterior", f"{prefix}sample_stats")})
 
 
-def _mediated(idata: az.InferenceData, record: dict, spec, dataset, scaling, diagnostics,
+def _mediated(idata: Any, record: dict, spec, dataset, scaling, diagnostics,
               train_weeks: int) -> MediatedFit:
     from mmm.design import Scaling
     from mmm.fitted import FittedModel
@@ -259,7 +303,7 @@ def _mediated(idata: az.InferenceData, record: dict, spec, dataset, scaling, dia
                        plain=plain, search_r2=record.get("search_r2"))
 
 
-def _funnel(idata: az.InferenceData, record: dict, spec, dataset, scaling, diagnostics,
+def _funnel(idata: Any, record: dict, spec, dataset, scaling, diagnostics,
             train_weeks: int) -> FunnelFit:
     from mmm.fitted import FittedModel
     from mmm.funnel import FunnelFit

@@ -58,15 +58,15 @@ def test_every_public_name_still_imports() -> None:
 
 
 def test_reading_a_fit_and_planning_never_load_the_sampler_stack(small_fit, tmp_path):
-    """mmm.response is the forward path without PyMC: loading a saved fit and planning on it run
-    without PyMC, PyTensor, JAX or numpyro (only a new fit needs them)."""
+    """mmm.response is the forward path without PyMC, and model.nc is read with xarray: loading a saved
+    fit and planning on it run without PyMC, PyTensor, JAX, numpyro or ArviZ (only a new fit needs them)."""
     small_fit.save(tmp_path / "model.nc")
     code = ("import sys; from mmm.persist import load_fit; from mmm.fitting import total_view; "
             "from mmm.planning import optimize_budget, current_weekly_spend; "
             f"fit = total_view(load_fit({str(tmp_path / 'model.nc')!r})); "
             "plan = optimize_budget(fit, float(current_weekly_spend(fit, 13).sum() * 13), weeks=13, draws=50); "
             "assert plan.summary['budget'] > 0; "
-            "print(sorted(m for m in ('pymc', 'pytensor', 'jax', 'numpyro') if m in sys.modules))")
+            "print(sorted(m for m in ('pymc', 'pytensor', 'jax', 'numpyro', 'arviz') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=Path(__file__).resolve().parents[1])
     assert out.returncode == 0, out.stderr[-2000:]

@@ -76,6 +76,8 @@ def plot_diagnostics(data: Any, *, kind: str = "trace", var_names: list[str] | N
     if kind not in ("trace", "rank"):
         raise ValueError(f"kind must be 'trace' or 'rank'; got {kind!r}.")
     idata = getattr(data, "idata", data)
+    if hasattr(idata, "to_arviz"):  # a fit read from model.nc: its groups as ArviZ's InferenceData
+        idata = idata.to_arviz()
     if hasattr(data, "spec"):
         colors = colors or channel_colors(data.spec)
         diagnostics = diagnostics or data.diagnostics
