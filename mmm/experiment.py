@@ -318,17 +318,16 @@ def decision_probability(lift: np.ndarray, gain: np.ndarray, se: float, *, outco
 def prior_dominated_channels(fitted: FittedModel) -> list[str] | None:
     """Channels whose ROAS is mostly the prior (``data_informed`` false), or None when unknown.
 
-    Reads the ``data_informed`` column of :meth:`~mmm.fitted.FittedModel.channel_summary`;
-    None when the column is not there or the fit has no full posterior (a planning-only fit).
+    The ``data_informed`` flag of :func:`mmm.identification.prior_influence` (prior contraction,
+    as in ``channels.csv``); None when the fit has no full posterior (a planning-only fit).
     """
+    from mmm.identification import prior_influence
+
     try:
-        table = fitted.channel_summary()
-    except (KeyError, AttributeError, TypeError):   # a planning-only fit: no baseline draws, no sampler output
+        influence = prior_influence(fitted, sensitivity=False)  # the flag needs no sensitivity (nor ArviZ)
+    except (KeyError, AttributeError, TypeError):   # a planning-only fit: no posterior, no sampler output
         return None
-    if "data_informed" not in table.columns:
-        return None
-    flags = table["data_informed"].astype(str).str.lower().isin(("false", "0", "no"))
-    return [str(c) for c in table.loc[flags, "channel"]]
+    return [p.subject for p in influence if p.subject != "total media" and not p.data_informed]
 
 
 def _tidy(x: float) -> float:

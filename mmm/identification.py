@@ -129,7 +129,8 @@ def power_sensitivity(draws: np.ndarray, log_prior: np.ndarray, chains: int = 1)
     return float(np.asarray(out["x"] if hasattr(out, "data_vars") else out))
 
 
-def prior_influence(fitted: FittedModel, min_contraction: float | None = None) -> list[PriorInfluence]:
+def prior_influence(fitted: FittedModel, min_contraction: float | None = None, *,
+                    sensitivity: bool = True) -> list[PriorInfluence]:
     """Prior contraction and prior sensitivity of every channel's ROAS, then of total media.
 
     Parameters
@@ -139,6 +140,9 @@ def prior_influence(fitted: FittedModel, min_contraction: float | None = None) -
     min_contraction : float, optional
         Contraction at or above which a ROAS counts as data-informed; default the spec's
         ``checks.prior_contraction_min``.
+    sensitivity : bool
+        Also compute power-scaling prior sensitivity (ArviZ's ``psens``); ``False`` leaves it NaN
+        (``data_informed`` depends on the contraction only).
 
     Returns
     -------
@@ -160,7 +164,7 @@ def prior_influence(fitted: FittedModel, min_contraction: float | None = None) -
         sd_prior = prior.params["sigma"] if _is_lognormal(prior) else _sd_log(pdraws)
         sd_post = _sd_log(post)
         contraction = 1.0 - sd_post / sd_prior if sd_prior > 0 else float("nan")
-        sens = power_sensitivity(post, prior_logp(prior, post), chains)
+        sens = power_sensitivity(post, prior_logp(prior, post), chains) if sensitivity else float("nan")
         lo, hi = np.quantile(pdraws, [0.05, 0.95])
         out.append(PriorInfluence(name, float(sd_prior), sd_post, float(contraction), sens, float(lo), float(hi),
                                   float(post.mean()), bool(contraction >= threshold)))
