@@ -413,7 +413,7 @@ def plan(
 
         fitted = total_view(fitted)  # a mediation fit plans on each channel's total effect
         if budget is None:
-            from mmm.export import default_budget
+            from mmm.analysis import default_budget
             budget = default_budget(fitted, weeks)
         extra = {k: v for k, v in (("win_rate", win_rate), ("avg_deal_size", avg_deal_size)) if v is not None}
         request = {"budget": budget, "weeks": weeks, "bounds": bounds, "objective": objective, "horizon": horizon,

@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
-from scipy import interpolate, optimize
 
 from mmm.planning.engine import Engine
 
@@ -69,7 +68,9 @@ def dp_curves(eng: Engine, lo: np.ndarray, hi: np.ndarray, free: float, steps: i
         else:  # the mean curve is smooth: evaluate on fewer points, interpolate (shape-preserving)
             kk = np.unique(np.round(np.linspace(0, kmax, CURVE_POINTS)).astype(int))
             v = eng.channel_curve(c, lo[c] + delta * kk)[0].mean(axis=1)
-            curves[c] = interpolate.PchipInterpolator(kk, v)(k)
+            from scipy.interpolate import PchipInterpolator
+
+            curves[c] = PchipInterpolator(kk, v)(k)
     return delta, curves
 
 
@@ -176,7 +177,9 @@ def polish(fn: Callable[[np.ndarray], tuple[float, np.ndarray]], x0: np.ndarray,
                      "jac": lambda y: min_return(full(y))[1][idx] * total / sc})
     hi_f = np.minimum(hi[idx], lo[idx] + total)
     try:
-        res = optimize.minimize(f, x0[idx] / total, jac=True, method="SLSQP",
+        from scipy.optimize import minimize
+
+        res = minimize(f, x0[idx] / total, jac=True, method="SLSQP",
                                 bounds=list(zip(lo[idx] / total, hi_f / total, strict=True)),
                                 constraints=cons, options={"maxiter": 200, "ftol": 1e-12})
         y = res.x
