@@ -308,8 +308,8 @@ def output_lock(out: str | Path) -> Iterator[Path]:
         if pid is None:  # released meanwhile: try again
             continue
         if _pid_alive(pid):
-            raise MMMError(f"another fit is writing to {out} (pid {pid}); wait for it to finish or use "
-                           f"another --out (if no fit is running, remove {lock}).") from None
+            raise MMMError(f"another mmm command (fit, plan or report) is writing to {out} (pid {pid}); wait "
+                           f"for it to finish or use another folder (if none is running, remove {lock}).") from None
         # stale: its process is gone. Rename it away (atomic: one taker wins), then make sure it was
         # the stale lock that was renamed and not a fresh one that replaced it meanwhile
         taken = lock.with_name(f"{lock.name}.{os.getpid()}.stale")
@@ -322,11 +322,12 @@ def output_lock(out: str | Path) -> Iterator[Path]:
             with contextlib.suppress(OSError):
                 os.link(taken, lock)  # a live fit's lock: put it back
             taken.unlink(missing_ok=True)
-            raise MMMError(f"another fit is writing to {out} (pid {owner}); wait for it to finish or use "
-                           f"another --out.") from None
+            raise MMMError(f"another mmm command (fit, plan or report) is writing to {out} (pid {owner}); wait "
+                           "for it to finish or use another folder.") from None
         taken.unlink(missing_ok=True)
     else:  # pragma: no cover - lost the race five times
-        raise MMMError(f"another fit is writing to {out}; could not take its lock {lock}.")
+        raise MMMError(f"another mmm command (fit, plan or report) is writing to {out}; could not take its "
+                       f"lock {lock}.")
     try:
         yield lock
     finally:
