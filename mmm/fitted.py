@@ -149,6 +149,8 @@ class FittedModel:
     #: weekly baseline not in the parameters (scaled KPI, ``(draws, T)`` for weeks ``[start, stop)``): a
     #: mediation fit's organic branded search in its total-effects view, week by week
     _baseline_extra: Any = field(default=None, repr=False)
+    #: channel tables already computed, by interval probability (the posterior never changes)
+    _channel_tables: dict[float, pd.DataFrame] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # ------------------------------------------------------------------ internals
     @property
@@ -244,7 +246,11 @@ class FittedModel:
     def channel_summary(self, prob: float = 0.9) -> pd.DataFrame:
         """One row per channel: spend, contribution and ROAS with HDIs, share of KPI."""
         from mmm.analysis import channel_table
-        return channel_table(self, prob)
+
+        key = float(prob)
+        if key not in self._channel_tables:  # the report asks several times; prior sensitivity is costly
+            self._channel_tables[key] = channel_table(self, prob)
+        return self._channel_tables[key].copy()
 
     def roas(self, prob: float = 0.9) -> pd.DataFrame:
         """ROAS (revenue), pipeline ROI (pipeline) or KPI per currency unit (leads) per channel."""
