@@ -210,19 +210,13 @@ def load_fit(path: str | Path) -> FittedModel | MediatedFit:
         train_weeks = int(attrs["mmm_train_weeks"])
     except (KeyError, ValueError, TypeError) as exc:
         raise FitError(f"'{path}' is an mmm model file but its metadata is damaged ({exc}); refit.") from None
-    if attrs.get("mmm_kind") == KIND_FUNNEL:
+    kind = attrs.get("mmm_kind", KIND_PLAIN)
+    if kind in _READERS:  # a mediation or funnel fit: its own settings ride in one more attribute
+        read, key, what = _READERS[kind]
         try:
-            return _funnel(idata, json.loads(attrs["mmm_funnel"]), spec, dataset, scaling, diagnostics,
-                           train_weeks)
+            return read(idata, json.loads(attrs[key]), spec, dataset, scaling, diagnostics, train_weeks)
         except (KeyError, ValueError, TypeError) as exc:
-            raise FitError(f"'{path}' is an mmm funnel model file but its stages are damaged ({exc}); "
-                           "refit.") from None
-    if attrs.get("mmm_kind", KIND_PLAIN) == KIND_MEDIATED:
-        try:
-            return _mediated(idata, json.loads(attrs["mmm_mediation"]), spec, dataset, scaling, diagnostics,
-                             train_weeks)
-        except (KeyError, ValueError, TypeError) as exc:
-            raise FitError(f"'{path}' is an mmm mediation model file but its settings are damaged ({exc}); "
+            raise FitError(f"'{path}' is an mmm {kind} model file but its {what} are damaged ({exc}); "
                            "refit.") from None
     fitted = FittedModel(spec=spec, dataset=dataset, scaling=scaling, idata=_only(idata),
                          diagnostics=diagnostics, train_weeks=train_weeks)
@@ -315,3 +309,7 @@ def _funnel(idata: Any, record: dict, spec, dataset, scaling, diagnostics,
     return FunnelFit(spec=funnel_spec, leads=leads, stages=tuple(funnel_spec.funnel),
                      series={k: np.asarray(v, dtype="float64") for k, v in record["series"].items()},
                      idata=_only(idata, "stages_"), diagnostics=Diagnostics(**record["diagnostics"]))
+
+
+#: ``mmm_kind`` -> (reader, the attribute holding its settings, what they are called in messages)
+_READERS = {KIND_FUNNEL: (_funnel, "mmm_funnel", "stages"), KIND_MEDIATED: (_mediated, "mmm_mediation", "settings")}
