@@ -626,6 +626,12 @@ def demo(
     out_console.print(f"[green]Done.[/green] Open {out / 'report.pptx'} or {out / 'onepager.png'}.")
 
 
+# Commands that fit many models live in mmm.cli_many (it imports nothing heavy up front).
+from mmm.cli_many import register as _register_many  # noqa: E402
+
+_register_many(app)
+
+
 def main() -> None:  # pragma: no cover - console-script entry
     """Entry point that maps unexpected errors to exit code 1 with a short message."""
     try:
