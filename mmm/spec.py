@@ -35,6 +35,8 @@ from mmm.kpi import KINDS as KPI_KINDS
 
 KPI_TYPES = ("revenue", "pipeline", "leads")
 ROLES = ("brand", "performance")
+#: Where a channel's spend is bought in a geo panel: per geo, or nationally (allocated to geos).
+LEVELS = ("geo", "national")
 ADSTOCKS = tuple(transforms.CARRYOVERS)  # the transform registry is the one list of kinds
 SATURATIONS = tuple(sorted(transforms.SATURATIONS))
 TRENDS = ("none", "linear", "piecewise")
@@ -247,7 +249,14 @@ class KPI:
 
 @dataclass(frozen=True)
 class Channel:
-    """One paid channel: its spend column, role and optional per-channel model overrides."""
+    """One paid channel: its spend column, role and optional per-channel model overrides.
+
+    In a geo panel (a spec with ``geo_column``), ``level: national`` marks a channel bought
+    only nationally (e.g. national TV): its column holds the national weekly figure and
+    ``allocation`` says how it is split over geos: ``population`` (the default; each geo's
+    share of the population, or of the KPI when the panel has no population column) or the
+    name of a column holding each geo's share.
+    """
 
     name: str
     spend: str
@@ -256,8 +265,10 @@ class Channel:
     l_max: int | None = None
     saturation: str | None = None
     priors: dict[str, Prior] = field(default_factory=dict)
+    level: str = "geo"
+    allocation: str = "population"
 
-    KEYS = ("spend", "role", "adstock", "l_max", "saturation", "priors")
+    KEYS = ("spend", "role", "level", "allocation", "adstock", "l_max", "saturation", "priors")
 
     @classmethod
     def parse(cls, name: str, value: Any) -> Channel:
@@ -268,6 +279,11 @@ class Channel:
         _check_keys(where, value, cls.KEYS)
         if "spend" not in value:
             _fail(f"'{where}.spend' is required: the column holding this channel's weekly spend.")
+        level = _choice(f"{where}.level", value.get("level", "geo"), LEVELS)
+        allocation = _name(f"{where}.allocation", value.get("allocation", "population"))
+        if "allocation" in value and level != "national":
+            _fail(f"'{where}.allocation' splits a national channel's spend over geos; this channel is bought "
+                  "per geo. Add 'level: national' or remove 'allocation'.")
         return cls(
             name=_name(f"channels.{name} (the channel's name)", name),
             spend=_name(f"{where}.spend", value["spend"]),
@@ -277,11 +293,17 @@ class Channel:
             saturation=(_choice(f"{where}.saturation", value["saturation"], SATURATIONS)
                         if value.get("saturation") else None),
             priors=_parse_priors(f"{where}.priors", value.get("priors"), CHANNEL_PRIOR_NAMES),
+            level=level,
+            allocation=allocation,
         )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict as written in YAML (only the keys that were set)."""
         out: dict[str, Any] = {"spend": self.spend, "role": self.role}
+        if self.level != "geo":
+            out["level"] = self.level
+        if self.allocation != "population":
+            out["allocation"] = self.allocation
         for key in ("adstock", "l_max", "saturation"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
@@ -589,9 +611,23 @@ class Spec:
     window: Window | None = None
     #: which sheet of an Excel workbook ``data`` is: a sheet name or a 0-based position (default: the first)
     sheet: str | int | None = None
+    #: a geo panel's region column (one row per geo and week; :mod:`mmm.geo`); ``None``: national data
+    geo_column: str | None = None
+    #: a geo panel's population (size) column, constant within each geo; optional
+    population_column: str | None = None
 
-    KEYS = ("data", "sheet", "date_column", "kpi", "currency", "channels", "controls", "events", "model",
-            "fit", "lift_tests", "branded_search", "checks", "window", "funnel")
+    KEYS = ("data", "sheet", "date_column", "geo_column", "population_column", "kpi", "currency", "channels",
+            "controls", "events", "model", "fit", "lift_tests", "branded_search", "checks", "window", "funnel")
+
+    @property
+    def is_geo(self) -> bool:
+        """Whether the spec describes a geo panel (it names a ``geo_column``)."""
+        return self.geo_column is not None
+
+    @property
+    def national_channels(self) -> list[str]:
+        """Channels bought nationally (``level: national``), in spec order."""
+        return [c.name for c in self.channels if c.level == "national"]
 
     @property
     def channel_names(self) -> list[str]:
@@ -637,8 +673,12 @@ class Spec:
             out["data"] = self.data
         if self.sheet is not None:
             out["sheet"] = self.sheet
+        out["date_column"] = self.date_column
+        if self.geo_column is not None:
+            out["geo_column"] = self.geo_column
+        if self.population_column is not None:
+            out["population_column"] = self.population_column
         out.update({
-            "date_column": self.date_column,
             "kpi": {"column": self.kpi.column, "type": self.kpi.type,
                     **({"value_per_unit": self.kpi.value_per_unit} if self.kpi.value_per_unit is not None else {})},
             "currency": self.currency,
@@ -698,7 +738,8 @@ def spec_from_dict(raw: dict[str, Any], *, base_dir: str | Path | None = None) -
     Parameters
     ----------
     raw : dict
-        Keys as in the YAML file: ``data``, ``sheet``, ``date_column``, ``kpi``, ``currency``,
+        Keys as in the YAML file: ``data``, ``sheet``, ``date_column``, ``geo_column``,
+        ``population_column``, ``kpi``, ``currency``,
         ``channels``, ``controls``, ``events``, ``model``, ``fit``, ``lift_tests``,
         ``branded_search``, ``checks``, ``window``, ``funnel``.
     base_dir : path, optional
@@ -771,9 +812,25 @@ def spec_from_dict(raw: dict[str, Any], *, base_dir: str | Path | None = None) -
         checks=CheckSettings.parse(raw.get("checks")),
         window=Window.parse(raw.get("window")),
         funnel=_funnel(raw.get("funnel"), kpi.column),
+        **_geo_keys(raw, channels),
     )
     _check_roles(spec)
     return spec
+
+
+def _geo_keys(raw: dict[str, Any], channels: tuple[Channel, ...]) -> dict[str, str | None]:
+    """``geo_column`` and ``population_column``; national channels need a geo panel."""
+    geo = None if raw.get("geo_column") is None else _name("geo_column", raw["geo_column"])
+    pop = None if raw.get("population_column") is None else _name("population_column", raw["population_column"])
+    if geo is None:
+        if pop is not None:
+            _fail("'population_column' sizes the geos of a panel; this spec has no 'geo_column'. Add "
+                  "'geo_column: <the region column>' or remove 'population_column'.")
+        national = [c.name for c in channels if c.level == "national"]
+        if national:
+            _fail(f"'channels.{national[0]}.level: national' splits national spend over geos; this spec has no "
+                  "'geo_column'. Add 'geo_column: <the region column>' or remove 'level'.")
+    return {"geo_column": geo, "population_column": pop}
 
 
 def _funnel(value: Any, lead_column: str) -> tuple:
@@ -790,6 +847,11 @@ def _check_roles(spec: Spec) -> None:
     """No column may play two roles (date, KPI, a channel's spend, control, event, branded search)."""
     roles: dict[str, list[str]] = {}
     pairs = [(spec.date_column, "date_column"), (spec.kpi.column, "kpi.column")]
+    pairs += [(col, key) for col, key in ((spec.geo_column, "geo_column"),
+                                           (spec.population_column, "population_column")) if col is not None]
+    pairs += [(col, "a national channel's allocation") for col in
+              dict.fromkeys(c.allocation for c in spec.channels if c.level == "national")
+              if col not in ("population", spec.population_column)]
     pairs += [(c.spend, f"channels.{c.name}.spend") for c in spec.channels]
     pairs += [(c, "controls") for c in spec.controls] + [(e, "events") for e in spec.events]
     if spec.branded_search:
