@@ -1,0 +1,323 @@
+"""The hierarchical geo (panel) model: the national adstock-and-saturation model, per geo, with pooling.
+
+For geo ``g`` and week ``t`` (KPI divided by the geo's own mean KPI, ``kpi_scale[g]``)::
+
+    kpi[g, t] = intercept[g] + trend_slope_geo[g] * time[t] + seasonality_geo[g] . fourier[t]
+                + events[t] . event_effect + controls[g, t] . control_effect
+                + sum over channels c of  media_beta_geo[g, c] * saturation_c(carryover_c(x[g, t, c]))
+                + noise[g, t],     noise ~ Normal(0, sigma[g])
+
+* **Spend per capita.** ``x[g, t, c]`` is spend divided by the geo's relative size and by the
+  channel's typical weekly spend per unit of size (:class:`GeoScaling`): ``x = 1`` is a typical
+  week of a typical geo *per head*, so one saturation curve per channel serves every geo and a
+  large geo does not saturate just because it is large.
+* **ROAS, partially pooled.** Each geo's return ``roas_geo[g, c] = roas[c] * exp(roas_geo_sd[c] *
+  roas_geo_z[g, c])`` (non-centred): ``roas[c]`` is the national median with the spec's (or the
+  preset's) ROAS prior, exactly as the national model's; ``roas_geo_sd`` says how much geos differ.
+  As in :mod:`mmm.model`, the effect scale follows from the return:
+  ``media_beta_geo = roas_geo * spend[g, c] / (kpi_scale[g] * sum_t saturation[g, t, c])``.
+* **Shared per channel:** carryover and saturation parameters (the priors of
+  :mod:`mmm.transforms`, role-aware, with the spec's overrides).
+* **Baseline per geo:** a level (from which the intercept follows, as nationally), a trend slope
+  and Fourier seasonality, each a national mean plus geo offsets with a pooled scale
+  (non-centred); events and controls share one effect.
+* **Noise per geo**, pooled on the log scale; Student-t and negative-binomial likelihoods as for
+  national models (the KPI preset decides).
+
+The forward path is :mod:`mmm.response`'s: in the graph the geo axis is folded into the time
+axis for carryover and saturation (no loop over geos), and on posterior draws each geo's
+parameters and :class:`~mmm.design.Design` go through :func:`mmm.response.components`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pymc as pm
+import pytensor.tensor as pt
+
+from mmm.design import Design, Scaling, compute_scaling, make_design
+from mmm.geo.panel import GeoPanel
+from mmm.model import _channel_param, model_setup, prior_variable
+from mmm.response import PARAM_USERS, Layout, baseline_parts, carryover_matrix, saturated_media
+from mmm.spec import Prior, Spec
+from mmm.transforms import SATURATIONS, lag_matrix, saturation
+
+#: Default priors of the pooling scales (on the scaled KPI; log scale for ROAS and noise). A spec
+#: can override any of them under ``model: priors:`` by these names.
+GEO_PRIORS: dict[str, Prior] = {
+    "roas_geo_sd": Prior("HalfNormal", {"sigma": 0.3}),
+    "trend_geo_sd": Prior("HalfNormal", {"sigma": 0.2}),
+    "seasonality_geo_sd": Prior("HalfNormal", {"sigma": 0.1}),
+    "noise_geo_sd": Prior("HalfNormal", {"sigma": 0.5}),
+}
+
+
+@dataclass(frozen=True)
+class GeoScaling:
+    """Scale factors of a geo fit, fixed on the training weeks.
+
+    Attributes
+    ----------
+    kpi_scale : tuple of float
+        Each geo's mean absolute KPI (``G``): the model sees each geo's KPI divided by it.
+    size : tuple of float
+        Each geo's size relative to the mean geo (population, or mean KPI share), ``G``.
+    spend_scale : tuple of float
+        Each channel's typical weekly spend per unit of size (mean of its non-zero weeks), ``C``.
+    control_mean, control_std : tuple of float
+        Mean and standard deviation of each control over every geo and week (``K``).
+    start : str
+        First training week (trend time 0).
+    trend_days : float
+        Days from the first to the last training week (trend time 1).
+    train_spend : tuple of tuple of float
+        Spend per geo and channel over the training weeks, ``(G, C)``.
+    train_weeks : int
+        Number of training weeks.
+    """
+
+    kpi_scale: tuple[float, ...]
+    size: tuple[float, ...]
+    spend_scale: tuple[float, ...]
+    control_mean: tuple[float, ...]
+    control_std: tuple[float, ...]
+    start: str
+    trend_days: float
+    train_spend: tuple[tuple[float, ...], ...]
+    train_weeks: int
+
+    @property
+    def geo_spend_scale(self) -> np.ndarray:
+        """Spend scale of each geo and channel, ``(G, C)``: size times the channel's scale."""
+        return np.asarray(self.size)[:, None] * np.asarray(self.spend_scale)[None, :]
+
+    def for_geo(self, g: int) -> Scaling:
+        """Geo ``g``'s scaling as a national :class:`~mmm.design.Scaling` (for its design)."""
+        return Scaling(float(self.kpi_scale[g]), tuple(map(float, self.geo_spend_scale[g])), self.control_mean,
+                       self.control_std, self.start, self.trend_days, tuple(self.train_spend[g]), self.train_weeks)
+
+    def to_dict(self) -> dict:
+        """Plain dict for JSON."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> GeoScaling:
+        """Inverse of :meth:`to_dict`."""
+        out = {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
+        out["train_spend"] = tuple(tuple(map(float, row)) for row in d["train_spend"])
+        return cls(**out)
+
+
+def geo_scaling(panel: GeoPanel) -> GeoScaling:
+    """Scale factors of ``panel`` (its training weeks): see :class:`GeoScaling`."""
+    kpi_scale = np.mean(np.abs(panel.kpi), axis=1)
+    kpi_scale = np.where(kpi_scale > 0, kpi_scale, 1.0)
+    pop = np.asarray(panel.population, dtype="float64")
+    size = pop / pop.mean() if pop.size and pop.mean() > 0 else np.ones(panel.n_geos)
+    per_head = panel.spend / size[:, None, None]
+    spend_scale = []
+    for c in range(panel.spend.shape[2]):
+        nz = per_head[:, :, c][per_head[:, :, c] > 0]
+        spend_scale.append(float(nz.mean()) if nz.size else 1.0)
+    K = panel.controls.shape[2] if panel.controls.ndim == 3 else 0
+    if K:
+        flat = panel.controls.reshape(-1, K)
+        mean, std = flat.mean(axis=0), flat.std(axis=0)
+        std = np.where(std > 0, std, 1.0)
+    else:
+        mean = std = np.zeros(0)
+    dates = panel.dates
+    span = float((dates[-1] - dates[0]).days) or 7.0
+    return GeoScaling(tuple(map(float, kpi_scale)), tuple(map(float, size)), tuple(spend_scale),
+                      tuple(map(float, mean)), tuple(map(float, std)), str(dates[0].date()), span,
+                      tuple(tuple(map(float, row)) for row in panel.spend.sum(axis=1)), panel.n_weeks)
+
+
+def national_scaling(panel: GeoPanel) -> Scaling:
+    """The scaling of the panel summed over geos (national priors and the national view)."""
+    K = panel.controls.shape[2] if panel.controls.ndim == 3 else 0
+    controls = panel.controls.mean(axis=0) if K else np.zeros((panel.n_weeks, 0))
+    return compute_scaling(panel.dates, panel.national_kpi(), panel.national_spend(), controls)
+
+
+def panel_controls(panel: GeoPanel) -> np.ndarray:
+    """The panel's controls as ``(G, T, K)`` (``K = 0`` when it has none)."""
+    if panel.controls.ndim == 3 and panel.controls.shape[2]:
+        return np.asarray(panel.controls, dtype="float64")
+    return np.zeros((panel.n_geos, panel.n_weeks, 0))
+
+
+def panel_events(panel: GeoPanel) -> np.ndarray:
+    """The panel's events as ``(T, E)`` (``E = 0`` when it has none)."""
+    if panel.events.ndim == 2 and panel.events.shape[0] == panel.n_weeks:
+        return np.asarray(panel.events, dtype="float64")
+    return np.zeros((panel.n_weeks, 0))
+
+
+def geo_designs(spec: Spec, panel: GeoPanel, scaling: GeoScaling) -> list[Design]:
+    """One :class:`~mmm.design.Design` per geo (its own lags and controls; shared time, seasonality, events)."""
+    layout = Layout.from_spec(spec)
+    controls, events = panel_controls(panel), panel_events(panel)
+    n_cp = spec.model.changepoints if spec.model.trend == "piecewise" else 0
+    return [make_design(panel.dates, panel.spend[g], controls[g], events, scaling.for_geo(g), l_max=layout.max_l,
+                        seasonality_order=spec.model.yearly_seasonality, n_changepoints=n_cp)
+            for g in range(panel.n_geos)]
+
+
+@dataclass(frozen=True)
+class GeoLift:
+    """One national lift test as arrays for the geo model (spend change allocated to geos)."""
+
+    channel_index: int
+    delta_lags: np.ndarray   # (G, T, L) scaled spend change per geo, lagged
+    window: np.ndarray       # (T,) 1 inside the measurement window
+    lift: float              # measured lift, KPI units
+    se: float                # its standard error, KPI units
+
+
+def geo_lift_data(spec: Spec, panel: GeoPanel, scaling: GeoScaling) -> list[GeoLift]:
+    """The spec's lift tests, each a national spend change split over geos by training-spend share."""
+    from mmm.errors import SpecError
+
+    layout = Layout.from_spec(spec)
+    spend = np.asarray(scaling.train_spend)                           # (G, C)
+    out = []
+    for i, test in enumerate(spec.lift_tests):
+        c = layout.channels.index(test.channel)
+        inside = (panel.dates >= pd.Timestamp(test.start)) & (panel.dates <= pd.Timestamp(test.end))
+        if not inside.any():
+            raise SpecError(f"lift_tests[{i}] window {test.start}..{test.end} has no week in the data "
+                            f"({panel.dates[0].date()}..{panel.dates[-1].date()}). Drop it or fix the dates.")
+        total = spend[:, c].sum()
+        share = spend[:, c] / total if total > 0 else np.asarray(scaling.size) / np.sum(scaling.size)
+        change = np.where(inside, test.spend_change, 0.0)[None, :] * share[:, None]     # (G, T)
+        if test.spend_change < 0 and np.any(panel.spend[:, :, c] + change < -1e-9):
+            raise SpecError(f"lift_tests[{i}]: spend_change {test.spend_change} would make {test.channel}'s "
+                            "spend negative in some geo; give the weekly change actually made.")
+        scaled = change / scaling.geo_spend_scale[:, c][:, None]
+        lags = np.stack([lag_matrix(scaled[g], layout.max_l) for g in range(panel.n_geos)])
+        out.append(GeoLift(c, lags, inside.astype("float64"), float(test.lift), float(test.lift_se)))
+    return out
+
+
+def _pooled(name: str, mean: Any, prior: Prior, dims: tuple[str, ...]) -> Any:
+    """``mean + sd * z`` with ``z ~ Normal(0, 1)`` per geo (non-centred) and ``sd ~ prior``."""
+    sd = prior_variable(f"{name}_geo_sd", prior, f"{name}_geo_sd")
+    z = pm.Normal(f"{name}_geo_z", 0.0, 1.0, dims=dims)
+    return pm.Deterministic(f"{name}_geo", mean + sd * z, dims=dims)
+
+
+def build_geo_model(spec: Spec, panel: GeoPanel, scaling: GeoScaling, designs: list[Design], *,
+                    lift: list[GeoLift] | None = None) -> pm.Model:
+    """Build the PyMC geo model (see the module doc) on ``panel``'s weeks.
+
+    Parameters
+    ----------
+    spec : Spec
+        What to model (channels, forms, priors, likelihood).
+    panel : GeoPanel
+        The training weeks.
+    scaling : GeoScaling
+        Its scale factors (:func:`geo_scaling`).
+    designs : list of Design
+        One per geo (:func:`geo_designs`).
+    lift : list of GeoLift, optional
+        National lift tests to calibrate against.
+    """
+    G, T = panel.n_geos, panel.n_weeks
+    nat_scaling = national_scaling(panel)
+    nat = designs[0]
+    layout, defaults, pr, coords = model_setup(spec, nat, panel.national_kpi() / nat_scaling.kpi_scale,
+                                               nat_scaling, panel.dates)
+    pr = {**GEO_PRIORS, **pr}
+    coords["geo"] = list(panel.geos)
+    kscale = np.asarray(scaling.kpi_scale)
+    y = panel.kpi / kscale[:, None]
+    lags = np.stack([d.lags for d in designs])                       # (G, T, C, L)
+    controls = np.stack([d.controls for d in designs])               # (G, T, K)
+    spend = np.asarray(scaling.train_spend)                          # (G, C)
+    C, K, E = len(layout.channels), controls.shape[2], nat.events.shape[1]
+    with pm.Model(coords=coords) as model:
+        params: dict[str, Any] = {}
+        for param in PARAM_USERS:
+            users = layout.users(param)
+            if users:
+                params[param] = _channel_param(param, users, spec, defaults, layout)[None, :]
+        roas = _channel_param("roas", list(layout.channels), spec, defaults, layout)
+        sd = prior_variable("roas_geo_sd", pr["roas_geo_sd"], "roas_geo_sd", dims="channel")
+        z = pm.Normal("roas_geo_z", 0.0, 1.0, dims=("geo", "channel"))
+        roas_geo = pm.Deterministic("roas_geo", roas[None, :] * pt.exp(sd[None, :] * z), dims=("geo", "channel"))
+        # geo folded into time: one carryover-and-saturation pass over every geo-week
+        sat = saturated_media(params, lags.reshape(G * T, C, -1), layout, pt)[0].reshape((G, T, C))
+        no_spend = (spend <= 0).astype("float64")                    # beta 0 where a geo never spent
+        beta = pm.Deterministic("media_beta_geo", roas_geo * spend / (kscale[:, None] * (pt.sum(sat, axis=1) + no_spend)),
+                                dims=("geo", "channel"))
+        level = prior_variable("level", pr["level"], "level", dims="geo")
+        base: dict[str, Any] = {"intercept": pt.zeros(G)}
+        if spec.model.trend != "none":
+            slope = prior_variable("trend_slope", pr["trend"], "trend")
+            base["trend_slope"] = _pooled("trend_slope", slope, pr["trend_geo_sd"], ("geo",))
+        if spec.model.trend == "piecewise":
+            base["trend_delta"] = prior_variable("trend_delta", pr["changepoints"], "changepoints",
+                                                 dims="changepoint")[None, :]
+        if nat.fourier.shape[1]:
+            seas = prior_variable("seasonality", pr["seasonality"], "seasonality", dims="fourier")
+            base["seasonality"] = _pooled("seasonality", seas[None, :], pr["seasonality_geo_sd"], ("geo", "fourier"))
+        if E:
+            base["event_effect"] = prior_variable("event_effect", pr["events"], "events", dims="event")[None, :]
+        national = Design(lags=nat.lags, time=nat.time, fourier=nat.fourier, controls=np.zeros((T, 0)),
+                          events=nat.events, changepoints=nat.changepoints)
+        parts = baseline_parts(base, national, spec.model.trend, pt)
+        rest = parts["trend"] + parts["seasonality"] + pt.sum(parts["events"], axis=-1) + pt.sum(sat * beta[:, None, :], axis=-1)
+        if K:
+            effect = prior_variable("control_effect", pr["controls"], "controls", dims="control")
+            rest = rest + pt.sum(controls * effect[None, None, :], axis=-1)
+        intercept = pm.Deterministic("intercept", level - pt.mean(rest, axis=1), dims="geo")
+        mu = rest + intercept[:, None]
+        if lift:
+            _add_lift(lift, params, layout, lags, beta, kscale, float(np.mean(np.abs(panel.national_kpi()))) or 1.0)
+        _likelihood(spec, mu, pr, kscale, y, panel.kpi)
+    return model
+
+
+def _add_lift(lift: list[GeoLift], params: dict[str, Any], layout: Layout, lags: np.ndarray, beta: Any,
+              kscale: np.ndarray, unit: float) -> None:
+    """Each national lift test's measured lift against the lift the model predicts, summed over geos."""
+    weights = carryover_matrix(params, layout, pt)[0]                # (C, L)
+    for i, test in enumerate(lift):
+        c = test.channel_index
+        w = weights[c]
+        carried = pt.sum(lags[:, :, c, :] * w, axis=-1)              # (G, T)
+        delta = pt.sum(test.delta_lags * w, axis=-1)
+        kind = layout.saturation[c]
+        p = {n: params[n][0, layout.users(n).index(layout.channels[c])] for n in SATURATIONS[kind].params}
+        gain = saturation(kind, carried + delta, p, pt) - saturation(kind, carried, p, pt)
+        predicted = pt.sum(kscale * beta[:, c] * pt.sum(gain * test.window[None, :], axis=1))
+        pm.Normal(f"lift_test_{i}", mu=predicted / unit, sigma=test.se / unit, observed=test.lift / unit)
+
+
+def _likelihood(spec: Spec, mu: Any, pr: dict[str, Prior], kscale: np.ndarray, y: np.ndarray,
+                kpi: np.ndarray) -> None:
+    """The KPI likelihood around ``mu`` (``(G, T)``, scaled), with pooled per-geo noise."""
+    if spec.model.likelihood == "negative_binomial":
+        alpha = prior_variable("nb_alpha", pr["nb_alpha"], "nb_alpha")
+        rate = kscale[:, None] * pt.softplus(20 * mu) / 20
+        pm.NegativeBinomial("kpi", mu=rate, alpha=alpha, observed=np.round(kpi).astype("int64"), dims=("geo", "date"))
+        return
+    sigma0 = prior_variable("sigma_national", pr["noise"], "noise")
+    sd = prior_variable("noise_geo_sd", pr["noise_geo_sd"], "noise_geo_sd")
+    z = pm.Normal("noise_geo_z", 0.0, 1.0, dims="geo")
+    sigma = pm.Deterministic("sigma", sigma0 * pt.exp(sd * z), dims="geo")[:, None]
+    if spec.model.likelihood == "student_t":
+        nu = prior_variable("nu", pr["student_t_nu"], "student_t_nu")
+        pm.StudentT("kpi", nu=nu, mu=mu, sigma=sigma, observed=y, dims=("geo", "date"))
+    else:
+        pm.Normal("kpi", mu=mu, sigma=sigma, observed=y, dims=("geo", "date"))
+
+
+__all__ = ["GEO_PRIORS", "GeoLift", "GeoScaling", "build_geo_model", "geo_designs", "geo_lift_data",
+           "geo_scaling", "national_scaling", "panel_controls", "panel_events"]
