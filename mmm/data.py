@@ -1025,15 +1025,16 @@ def _load(df: pd.DataFrame, spec: Spec, *, aggregate_daily: bool, aggregate_geo:
                             f"{_rows(frame, bad, column=spec.kpi.value_per_unit, show_value=True)}; a unit of the "
                             "KPI cannot be worth less than nothing.")
     dup = frame["_date"].duplicated(keep=False).to_numpy()
-    geo = _geo_column(df, frame["_date"], columns) if dup.any() else None
+    named = spec.geo_column if spec.geo_column in df.columns else None
+    geo = (named or _geo_column(df, frame["_date"], columns)) if dup.any() else None
     if geo is not None:
         if not aggregate_geo:
             n_geos = df[geo].nunique()
             raise DataError(
                 f"This is panel data: {n_geos} geos in column '{geo}', one row per geo and week "
                 f"({frame['_date'].nunique()} weeks). The model fits one national series: sum the geos into "
-                "national weeks with --aggregate-geo (Python: aggregate_geo=True), or aggregate them yourself. "
-                "Geo-level models are not supported yet.")
+                "national weeks with --aggregate-geo (Python: aggregate_geo=True), or aggregate them yourself; "
+                f"or fit a geo model: set 'geo_column: {geo}' in the spec (mmm.geo.load.load_panel reads it).")
         frame = _aggregate_geos(frame, df[geo].to_numpy(), geo, spec, value_columns)
         dup = np.zeros(len(frame), dtype=bool)
     if dup.any():
@@ -1131,8 +1132,9 @@ def _aggregate_geos(frame: pd.DataFrame, geos: np.ndarray, geo: str, spec: Spec,
         raise DataError(f"Geo '{missing[0]}' (column '{geo}') has no row for the week of {_date_text(d)}"
                         f"{f' ({len(short)} weeks are incomplete)' if len(short) > 1 else ''}. Summing the geos "
                         "would understate those weeks: fill in the missing rows (0 spend if none) or drop the geo.")
+    national = {ch.spend for ch in spec.channels if ch.level == "national"}  # the figure repeated per geo
     mean_cols = [c for c in value_columns if c in spec.controls or c in spec.events
-                 or c == spec.kpi.value_per_unit]
+                 or c == spec.kpi.value_per_unit or c in national]
     sum_cols = [c for c in value_columns if c not in mean_cols]
     grouped = frame.groupby("_date", sort=True)
     weekly = pd.concat([grouped[sum_cols].sum(), grouped[mean_cols].mean()], axis=1).reset_index()
@@ -1202,3 +1204,17 @@ def _check_content(frame: pd.DataFrame, spec: Spec) -> None:
                     "combining them, or calibrating one with a lift test.",
                     DataWarning, stacklevel=3,
                 )
+
+
+# Public names for the geo panel loader (:mod:`mmm.geo.load`), which runs the same checks per geo.
+check_columns = _check_columns
+parse_dates = _parse_dates
+numeric = _numeric
+refuse_flags = _refuse_flags
+check_grid = _check_grid
+check_content = _check_content
+check_kpi_type = _warn_or_fail_kpi_type
+aggregate_daily_rows = _aggregate
+date_text = _date_text
+listing = _listing
+column_hint = _hint
