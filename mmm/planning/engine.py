@@ -221,6 +221,8 @@ def response_model(model: FittedModel | ResponseModel) -> ResponseModel:
     """``model`` as a :class:`ResponseModel` (built with :meth:`ResponseModel.from_fitted` from a fit)."""
     if isinstance(model, ResponseModel):
         return model
+    if hasattr(model, "response_model"):  # a fit that is more than one response (a geo fit's national view)
+        return model.response_model()
     return ResponseModel.from_fitted(model)
 
 
@@ -348,6 +350,8 @@ def build_engine(model: FittedModel | ResponseModel, weeks: int, horizon: str, d
     """Build the response engine of ``model`` (a fit or a :class:`ResponseModel`) for a ``weeks``-week
     period after the data, on a seeded subsample of ``draws`` posterior draws (all when ``None``)."""
     rm = response_model(model)
+    if hasattr(rm, "engine"):  # a response summed over parts (a geo fit's geos) builds its own engine
+        return rm.engine(weeks, horizon, draws, seed)
     layout = rm.layout
     idx = draw_index(rm.n_draws, draws, seed)
     p = rm.stacked_params(idx)
