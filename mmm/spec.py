@@ -368,8 +368,12 @@ class FitSettings:
     seed: int = 1
     target_accept: float = 0.9
     holdout_weeks: int = 0
+    #: ``preset``: fit the carryover and saturation forms of ``model:``; ``auto``: fit the plausible
+    #: forms for the KPI type and combine them by Bayesian stacking (:mod:`mmm.many.stacking`)
+    forms: str = "preset"
 
-    KEYS = ("draws", "tune", "chains", "sampler", "seed", "target_accept", "holdout_weeks")
+    KEYS = ("draws", "tune", "chains", "sampler", "seed", "target_accept", "holdout_weeks", "forms")
+    FORMS = ("preset", "auto")
 
     @classmethod
     def parse(cls, value: Any, kpi_type: str = "revenue") -> FitSettings:
@@ -389,11 +393,15 @@ class FitSettings:
             seed=_int("fit.seed", value.get("seed", d.seed), 0),
             target_accept=float(ta),
             holdout_weeks=_int("fit.holdout_weeks", value.get("holdout_weeks", 0), 0),
+            forms=_choice("fit.forms", value.get("forms", d.forms), cls.FORMS),
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain dict as written in YAML."""
-        return dataclasses.asdict(self)
+        """Plain dict as written in YAML (``forms`` only when it is not the default)."""
+        out = dataclasses.asdict(self)
+        if self.forms == "preset":
+            out.pop("forms")
+        return out
 
 
 @dataclass(frozen=True)
