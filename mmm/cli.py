@@ -266,12 +266,34 @@ def validate(
         warnings.simplefilter("always")
         try:
             spec = load_spec(config)
-            ds = load_data(data, spec, aggregate_daily=aggregate_daily, aggregate_geo=aggregate_geo)
+            if spec.is_geo and not aggregate_geo:  # a panel: validated per geo (mmm.geo.load)
+                from mmm.geo.load import load_panel, panel_overview
+
+                panel = load_panel(spec, data, aggregate_daily=aggregate_daily)
+            else:
+                ds = load_data(data, spec, aggregate_daily=aggregate_daily, aggregate_geo=aggregate_geo)
         except MMMError as exc:
             _fail(exc)
     for w in caught:
         if w.category.__name__ == "DataWarning":
             console.print(f"[yellow]Warning:[/yellow] {w.message}")
+    if spec.is_geo and not aggregate_geo:
+        table = Table(title=f"Geo panel: {panel.n_geos} geos (column '{spec.geo_column}') x {panel.n_weeks} weeks, "
+                            f"{panel.dates[0].date()} to {panel.dates[-1].date()} (model needs at least "
+                            f"{min_weeks(spec)} weeks)")
+        for col, just in (("channel", "left"), ("level", "left"), ("total spend", "right"),
+                          ("weeks active", "right"), ("geos with spend", "right")):
+            table.add_column(col, justify=just)
+        for r in panel_overview(panel).itertuples():
+            table.add_row(r.channel, r.level, f"{_spend(r.spend)} {spec.currency}", f"{r.weeks_active:.0%}",
+                          f"{r.geos_active} of {panel.n_geos}")
+        out_console.print(table)
+        n_nat = len(panel.national_channels)
+        out_console.print(f"[green]OK[/green]: {config} is valid (geo panel: {panel.n_geos} geos, {panel.n_weeks} "
+                          f"weeks, {len(panel.channels) - n_nat} geo and {n_nat} national channels; "
+                          f"{spec.kpi.type} KPI '{spec.kpi.column}', total "
+                          f"{kpi_kind(spec).amount(float(panel.kpi.sum()), spec.currency)}).")
+        return
     from mmm.health import data_checks
 
     checks = [c for c in data_checks(ds) if c.id != "sparse_channel"]  # sparse: warned while loading

@@ -37,7 +37,7 @@ from mmm.errors import DataError, DataWarning, SpecError
 from mmm.geo.panel import GeoPanel
 from mmm.spec import Spec
 
-__all__ = ["load_panel", "panel_from_frame"]
+__all__ = ["load_panel", "panel_from_frame", "panel_overview"]
 
 #: Internal column names added to the table while it is checked.
 _ROW, _DATE, _GEO = "_row", "_date", "_geo"
@@ -385,3 +385,17 @@ def _check_national_content(spend: np.ndarray, kpi: np.ndarray, spec: Spec, date
     national[_DATE] = dates
     national[_ROW] = np.arange(1, len(dates) + 1)
     D.check_content(national, spec)
+
+
+def panel_overview(panel: GeoPanel) -> pd.DataFrame:
+    """One row per channel for a summary (``mmm validate``): ``channel, level, spend, weeks_active,
+    geos_active`` (weeks with national spend; geos with any spend)."""
+    national = panel.national_spend()
+    by_geo = panel.spend.sum(axis=1)
+    return pd.DataFrame({
+        "channel": list(panel.channels),
+        "level": ["national" if c in panel.national_channels else "geo" for c in panel.channels],
+        "spend": national.sum(axis=0),
+        "weeks_active": (national > 0).mean(axis=0),
+        "geos_active": (by_geo > 0).sum(axis=0),
+    })
