@@ -8,6 +8,9 @@ reads only arrays and JSON: no code is executed. (With ArviZ 1.x this module and
 A brand -> branded search -> KPI fit (:class:`~mmm.mediation.MediatedFit`) is saved the same
 way, in one file: ``mmm_kind = "mediated"``, its settings as JSON, and the plain fit it is
 compared with (when there is one) in the groups ``plain_posterior`` and ``plain_sample_stats``.
+A geo fit (:class:`~mmm.geo.fit.GeoFit`) too: ``mmm_kind = "geo"``, the panel in the group
+``geo_panel``, its per-geo scaling in ``mmm_geo``; ``mmm_data`` and ``mmm_scaling`` hold the
+national sums (its national view).
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ FORMAT = "mmm-fit/1"
 #: ``mmm_kind`` of a file: a plain adstock-and-saturation fit, a brand-search mediation fit, or a
 #: lead-gen funnel fit (the lead model, plus the stage model in ``stages_posterior``).
 KIND_PLAIN, KIND_MEDIATED, KIND_FUNNEL = "plain", "mediated", "funnel"
+#: a geo (panel) fit: the panel in the group ``geo_panel``, its scaling in ``mmm_geo``
+KIND_GEO = "geo"
 
 
 def _is_mediated(fitted: object) -> bool:
@@ -42,6 +47,50 @@ def _is_mediated(fitted: object) -> bool:
 
 def _is_funnel(fitted: object) -> bool:
     return hasattr(fitted, "leads") and hasattr(fitted, "stages")
+
+
+def _is_geo(fitted: object) -> bool:
+    return hasattr(fitted, "panel") and hasattr(fitted, "geo_components")
+
+
+def _panel_group(panel: Any) -> Any:
+    """A geo panel as an xarray Dataset (geo, date, channel, control and event coordinates as text)."""
+    import xarray as xr
+
+    G, T, C = panel.spend.shape
+    controls = panel.controls if panel.controls.ndim == 3 and panel.controls.shape[:2] == (G, T) \
+        else np.zeros((G, T, 0))
+    events = panel.events if panel.events.ndim == 2 and panel.events.shape[0] == T else np.zeros((T, 0))
+    alloc = panel.allocation if np.shape(panel.allocation) == (G, C) else np.zeros((G, C))
+    return xr.Dataset(
+        {"spend": (("geo", "date", "channel"), np.asarray(panel.spend, dtype="float64")),
+         "kpi": (("geo", "date"), np.asarray(panel.kpi, dtype="float64")),
+         "population": (("geo",), np.asarray(panel.population, dtype="float64")),
+         "controls": (("geo", "date", "control"), np.asarray(controls, dtype="float64")),
+         "events": (("date", "event"), np.asarray(events, dtype="float64")),
+         "allocation": (("geo", "channel"), np.asarray(alloc, dtype="float64")),
+         "national_channel": (("channel",), np.array([c in panel.national_channels for c in panel.channels]))},
+        coords={"geo": list(map(str, panel.geos)), "date": [str(d.date()) for d in panel.dates],
+                "channel": list(panel.channels), "control": list(panel.control_names)[: controls.shape[2]],
+                "event": list(panel.event_names)[: events.shape[1]]})
+
+
+def _panel_from_group(ds: Any) -> Any:
+    import pandas as pd
+
+    from mmm.geo.panel import GeoPanel
+
+    channels = tuple(map(str, ds["channel"].values))
+    national = np.asarray(ds["national_channel"].values, dtype=bool)
+    return GeoPanel(geos=tuple(map(str, ds["geo"].values)), dates=pd.DatetimeIndex(pd.to_datetime(
+        list(map(str, ds["date"].values)))), channels=channels, spend=np.asarray(ds["spend"].values, dtype="float64"),
+        kpi=np.asarray(ds["kpi"].values, dtype="float64"), population=np.asarray(ds["population"].values,
+                                                                                 dtype="float64"),
+        controls=np.asarray(ds["controls"].values, dtype="float64"),
+        control_names=tuple(map(str, ds["control"].values)), events=np.asarray(ds["events"].values, dtype="float64"),
+        event_names=tuple(map(str, ds["event"].values)),
+        national_channels=tuple(c for c, n in zip(channels, national, strict=True) if n),
+        allocation=np.asarray(ds["allocation"].values, dtype="float64"))
 
 
 def _groups(idata: az.InferenceData, prefix: str = "") -> dict:
@@ -74,8 +123,13 @@ def save_fit(fitted: FittedModel | MediatedFit | FunnelFit, path: str | Path) ->
     funnel = fitted if _is_funnel(fitted) else None
     if funnel is not None:  # the lead model is the file's main fit; the stage model rides along
         fitted = funnel.leads
+    geo = fitted if _is_geo(fitted) else None
+    if geo is not None:  # the national view carries the spec, sums and scaling every reader expects
+        fitted = geo.total_view()
     mediated = _is_mediated(fitted)
     groups = _groups(fitted.idata)
+    if geo is not None:
+        groups["geo_panel"] = _panel_group(geo.panel)
     if funnel is not None:
         groups.update(_groups(funnel.idata, "stages_"))
     if mediated and fitted.plain is not None:
@@ -86,13 +140,16 @@ def save_fit(fitted: FittedModel | MediatedFit | FunnelFit, path: str | Path) ->
     idata.posterior.attrs.update({
         "mmm_format": FORMAT,
         "mmm_version": mmm.__version__,
-        "mmm_kind": KIND_FUNNEL if funnel is not None else KIND_MEDIATED if mediated else KIND_PLAIN,
-        "mmm_spec": json.dumps(fitted.spec.to_dict()),
+        "mmm_kind": KIND_GEO if geo is not None else KIND_FUNNEL if funnel is not None
+        else KIND_MEDIATED if mediated else KIND_PLAIN,
+        "mmm_spec": json.dumps((geo or fitted).spec.to_dict()),
         "mmm_data": fitted.dataset.to_json(),
         "mmm_scaling": json.dumps(fitted.scaling.to_dict()),
         "mmm_diagnostics": json.dumps(fitted.diagnostics.to_dict()),
         "mmm_train_weeks": int(fitted.train_weeks),
     })
+    if geo is not None:
+        idata.posterior.attrs["mmm_geo"] = json.dumps({"scaling": geo.scaling.to_dict()})
     if mediated:
         idata.posterior.attrs["mmm_mediation"] = json.dumps(_mediation_record(fitted))
     if funnel is not None:
@@ -311,5 +368,16 @@ def _funnel(idata: Any, record: dict, spec, dataset, scaling, diagnostics,
                      idata=_only(idata, "stages_"), diagnostics=Diagnostics(**record["diagnostics"]))
 
 
+def _geo(idata: Any, record: dict, spec, dataset, scaling, diagnostics, train_weeks: int) -> Any:
+    from mmm.geo.fit import GeoFit
+    from mmm.geo.model import GeoScaling
+
+    if "geo_panel" not in idata:
+        raise KeyError("geo_panel")
+    return GeoFit(spec=spec, panel=_panel_from_group(idata.geo_panel), scaling=GeoScaling.from_dict(record["scaling"]),
+                  idata=_only(idata), diagnostics=diagnostics)
+
+
 #: ``mmm_kind`` -> (reader, the attribute holding its settings, what they are called in messages)
-_READERS = {KIND_FUNNEL: (_funnel, "mmm_funnel", "stages"), KIND_MEDIATED: (_mediated, "mmm_mediation", "settings")}
+_READERS = {KIND_FUNNEL: (_funnel, "mmm_funnel", "stages"), KIND_MEDIATED: (_mediated, "mmm_mediation", "settings"),
+            KIND_GEO: (_geo, "mmm_geo", "geo panel and scaling")}
