@@ -422,6 +422,8 @@ def plan(
                                                    "(0-1), for revenue and break-even.")] = None,
     avg_deal_size: Annotated[float | None, typer.Option("--avg-deal-size", help="Pipeline models: average deal "
                                                         "size, for cost per opportunity.")] = None,
+    by_geo: Annotated[bool, typer.Option("--by-geo", help="Geo fits: also split each channel's planned budget "
+                                         "across geos (plan_by_geo.csv).")] = False,
 ) -> None:
     """Recommend a budget plan and a brand vs performance split; writes plan.csv, split.csv, plan.json."""
     _quiet_warnings()
@@ -443,6 +445,9 @@ def plan(
         with output_lock(outdir):
             paths = write_plan_outputs(fitted, outdir, budget=budget, weeks=weeks, bounds=_parse_bounds(bounds),
                                        objective=objective, horizon=horizon, request=request, **extra)
+            if by_geo:
+                from mmm.geo.outputs import write_plan_by_geo
+                paths["by_geo"] = write_plan_by_geo(fitted, outdir, paths["plan"], weeks=weeks, horizon=horizon)
             record_outputs(outdir, "plan", paths.values())
     except MMMError as exc:
         _fail(exc)

@@ -1,6 +1,7 @@
 """Fit the model a spec describes: the plain adstock-and-saturation model; when the spec has
 ``branded_search:``, the brand -> branded search -> KPI mediation model; when it has ``funnel:``,
-the lead model with the funnel's later stages (opportunities, pipeline, closed-won).
+the lead model with the funnel's later stages (opportunities, pipeline, closed-won); when it has
+``geo_column:``, the hierarchical geo (panel) model (:mod:`mmm.geo`).
 
 This is what ``mmm fit`` calls, so the spec alone decides which model is fitted; in Python,
 ``Model(spec).fit(...)`` and ``fit_mediated(spec, ...)`` remain available to choose directly.
@@ -17,6 +18,7 @@ from mmm.errors import SpecError
 if TYPE_CHECKING:  # pragma: no cover
     from mmm.fitted import FittedModel
     from mmm.funnel import FunnelFit
+    from mmm.geo.fit import GeoFit
     from mmm.mediation import MediatedFit
     from mmm.spec import Spec
 
@@ -37,20 +39,28 @@ def is_funnel(fitted: Any) -> bool:
     return _is_instance(fitted, "mmm.funnel", "FunnelFit")
 
 
+def is_geo(fitted: Any) -> bool:
+    """True for a geo (panel) fit (:class:`~mmm.geo.fit.GeoFit`)."""
+    return _is_instance(fitted, "mmm.geo.fit", "GeoFit")
+
+
 def total_view(fitted: Any) -> FittedModel:
     """The fit as a plain :class:`~mmm.fitted.FittedModel` of each channel's **total** effect.
 
     A plain fit is returned as it is; a mediation fit gives its direct + indirect (via branded
     search) effects, which is what tables, plans and the deck report; a funnel fit gives its
-    lead model (channels -> leads, the KPI the plan optimises).
+    lead model (channels -> leads, the KPI the plan optimises); a geo fit gives its national view
+    (every geo summed; planning sees the sum of the geo responses).
     """
+    if is_geo(fitted):
+        return fitted.total_view()
     if is_funnel(fitted):
         return fitted.leads
     return fitted.as_fitted("total") if is_mediated(fitted) else fitted
 
 
 def fit_spec(spec: Spec | str | Path | dict, data: Any = None, *, aggregate_geo: bool = False,
-             **settings: Any) -> FittedModel | MediatedFit | FunnelFit:
+             **settings: Any) -> FittedModel | MediatedFit | FunnelFit | GeoFit:
     """Fit the model ``spec`` describes.
 
     Parameters
@@ -62,18 +72,21 @@ def fit_spec(spec: Spec | str | Path | dict, data: Any = None, *, aggregate_geo:
     data : path or DataFrame, optional
         The data (default: the spec's ``data:``).
     aggregate_geo : bool
-        Sum a panel's geos into national weeks (plain model only).
+        Sum a panel's geos into national weeks and fit the plain model (with ``geo_column`` in the
+        spec, the geo model is fitted unless this is set).
     **settings
         ``draws``, ``tune``, ``chains``, ``seed``, ``sampler``, ``holdout_weeks``,
         ``aggregate_daily``, ``progressbar``: as :meth:`mmm.fitted.Model.fit`.
 
     Returns
     -------
-    FittedModel or MediatedFit
+    FittedModel, MediatedFit, FunnelFit or GeoFit
     """
     from mmm.fitted import Model, as_spec
 
     spec = as_spec(spec)
+    if getattr(spec, "geo_column", None) and not aggregate_geo:
+        return _fit_geo(spec, data, **settings)
     if spec.funnel and spec.branded_search:
         raise SpecError("The spec has both 'funnel:' and 'branded_search:'; one model answers one question. "
                         "Fit the funnel from one spec and the brand-search mediation from another.")
@@ -94,6 +107,15 @@ def fit_spec(spec: Spec | str | Path | dict, data: Any = None, *, aggregate_geo:
     if fit.diagnostics.health is None:  # judged on the total effects it reports, as a plain fit is
         total_view(fit).check_health()
     return fit
+
+
+def _fit_geo(spec: Spec, data: Any, **settings: Any) -> GeoFit:
+    if spec.funnel or spec.branded_search:
+        raise SpecError("The geo model (geo_column: in the spec) fits the plain adstock-and-saturation model per "
+                        "geo; leave out 'funnel:' / 'branded_search:', or sum the geos with --aggregate-geo.")
+    from mmm.geo.fit import fit_geo
+
+    return fit_geo(spec, data, **settings)
 
 
 def _fit_funnel(spec: Spec, data: Any, *, aggregate_geo: bool, **settings: Any) -> FunnelFit:

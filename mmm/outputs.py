@@ -42,8 +42,10 @@ EFFECTS_FILE = "effects.csv"
 #: A funnel fit also writes each stage's conversion rate and each channel's leads, opportunities,
 #: pipeline and revenue with their costs.
 FUNNEL_FILES = ("funnel_stages.csv", "funnel_channels.csv")
+#: A geo fit also writes each geo's channel table and its weekly decomposition.
+GEO_FILES = ("channels_by_geo.csv", "contributions_by_geo.csv")
 #: What ``mmm plan`` and ``mmm report`` write, used to clean a folder that has no manifest yet.
-DERIVED_FILES = ("plan.csv", "split.csv", "plan.json", "report.pptx", "report.html", "onepager.png",
+DERIVED_FILES = ("plan.csv", "split.csv", "plan.json", "plan_by_geo.csv", "report.pptx", "report.html", "onepager.png",
                  "onepager.svg")
 CHARTS_FOLDER = "charts"
 
@@ -162,7 +164,7 @@ def write_fit_outputs(fitted: FittedModel | MediatedFit, out: str | Path, *, spe
     a fit interrupted in between leaves a ``model.nc`` that ``plan`` and ``report`` refuse (its
     digest is not the manifest's) rather than one they silently pair with the old tables.
     """
-    from mmm.fitting import is_funnel, is_mediated, total_view
+    from mmm.fitting import is_funnel, is_geo, is_mediated, total_view
     from mmm.persist import save_fit
 
     out = Path(out)
@@ -173,6 +175,7 @@ def write_fit_outputs(fitted: FittedModel | MediatedFit, out: str | Path, *, spe
     save_fit(fitted, paths["model"])
     mediated = fitted if is_mediated(fitted) else None
     funnel = fitted if is_funnel(fitted) else None
+    geo = fitted if is_geo(fitted) else None
     fitted = total_view(fitted)  # a mediation fit reports total effects
     table = fitted.channel_summary()
     cols = CHANNEL_COLUMNS + [c for c in VALUE_COLUMNS if c in table.columns]
@@ -201,7 +204,16 @@ def write_fit_outputs(fitted: FittedModel | MediatedFit, out: str | Path, *, spe
             with atomic_path(paths[key]) as tmp:
                 table.to_csv(tmp, index=False)
             files.append(name)
-    for name in (EFFECTS_FILE, *FUNNEL_FILES):  # another kind of fit's, from before: not this model's
+    if geo is not None:
+        for key, name, table in (("channels_by_geo", GEO_FILES[0], geo.channels_by_geo()),
+                                 ("contributions_by_geo", GEO_FILES[1], geo.contributions_by_geo())):
+            paths[key] = out / name
+            if "date" in table:
+                table["date"] = table["date"].dt.strftime("%Y-%m-%d")
+            with atomic_path(paths[key]) as tmp:
+                table.to_csv(tmp, index=False)
+            files.append(name)
+    for name in (EFFECTS_FILE, *FUNNEL_FILES, *GEO_FILES):  # another kind of fit's, from before: not this model's
         if name not in files and (out / name).is_file():
             (out / name).unlink()
     removed = []
