@@ -1218,3 +1218,4 @@ aggregate_daily_rows = _aggregate
 date_text = _date_text
 listing = _listing
 column_hint = _hint
+find_geo_column = _geo_column

@@ -9,14 +9,16 @@ written as commented lines to uncomment, never dropped silently.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import yaml
 from rich.table import Table
 from rich.text import Text
 
-from mmm.columns import Classification, ColumnGuess, classify
+from mmm.columns import Classification, ColumnGuess, classify, tokens
+from mmm.data import find_geo_column
 from mmm.errors import DataError
 
 KPI_PLACEHOLDER = "REPLACE_WITH_KPI_COLUMN"
@@ -30,6 +32,9 @@ MODEL_COMMENTS = (
     "# fit: {draws: 1000, tune: 1000, chains: 4, sampler: numpyro, seed: 1}",
 )
 SKIPPED_ROLES = ("index", "calendar", "skipped_text")
+#: Name words of a geo panel's size column (constant within each geo).
+POPULATION_WORDS = frozenset({"population", "pop", "households", "hh", "inhabitants", "residents", "people",
+                              "tam", "audience"})
 
 
 @dataclass(frozen=True)
@@ -85,10 +90,13 @@ def _note(text: str, indent: int = 0) -> str:
     return f"{' ' * indent}# {' '.join(text.splitlines())}"
 
 
-def _channel_line(g: ColumnGuess, *, commented: bool = False) -> str:
+def _channel_line(g: ColumnGuess, *, commented: bool = False, national: bool = False) -> str:
     role = g.channel_role or "performance"
-    body = f"{yaml_value(g.channel)}: {yaml_value({'spend': g.column, 'role': role})}"
-    return _line(body, f"{yaml_value(g.column)}: {g.reason}", indent=2, commented=commented)
+    value = {"spend": g.column, "role": role, **({"level": "national"} if national else {})}
+    why = f"{yaml_value(g.column)}: {g.reason}"
+    if national:
+        why += "; the same figure in every geo each week: bought nationally, split over geos by population"
+    return _line(f"{yaml_value(g.channel)}: {yaml_value(value)}", why, indent=2, commented=commented)
 
 
 def _kpi_lines(kpi: ColumnGuess | None) -> list[str]:
@@ -100,10 +108,10 @@ def _kpi_lines(kpi: ColumnGuess | None) -> list[str]:
     return [_line(body, f"{kpi.reason}; type: revenue | pipeline | leads")]
 
 
-def _channel_lines(c: Classification) -> list[str]:
+def _channel_lines(c: Classification, national: frozenset[str] = frozenset()) -> list[str]:
     lines = ["channels:   # role: brand (builds demand slowly) | performance (captures it)"]
     spend = c.of("spend")
-    lines += [_channel_line(g) for g in spend]
+    lines += [_channel_line(g, national=g.column in national) for g in spend]
     candidates = [g for g in c.of("unknown_numeric") if g.candidate == "spend"]
     lines += [_channel_line(g, commented=True) for g in candidates]
     if not spend:
@@ -198,6 +206,65 @@ def _problems(c: Classification) -> tuple[str, ...]:
 
 
 # --------------------------------------------------------------------------------------
+# Geo panels
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PanelGuess:
+    """What makes a table a geo panel: its geo column, a size column, spend given nationally."""
+
+    geo: ColumnGuess
+    population: ColumnGuess | None
+    national: frozenset[str]
+
+
+def _panel(frame: pd.DataFrame, c: Classification, date: ColumnGuess) -> tuple[Classification, PanelGuess | None]:
+    """Whether ``frame`` is a panel (dates repeat, one row per geo and week): its geo and population columns
+    (taken out of the other roles) and the spend columns holding one national figure per week."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dates = pd.to_datetime(frame[date.column], errors="coerce")
+    if not dates.duplicated().any():
+        return c, None
+    used = [date.column, *(g.column for g in c.of("spend")), *(g.column for g in c.of("kpi"))]
+    geo = find_geo_column(frame.set_axis([str(x) for x in frame.columns], axis=1), dates, used)
+    if geo is None:
+        return c, None
+    geos = frame[geo].astype(str)
+    pop = None
+    for g in c.columns:
+        if g.column in (geo, date.column) or not POPULATION_WORDS & set(tokens(g.column)):
+            continue
+        values = pd.to_numeric(frame[g.column], errors="coerce")
+        by_geo = values.groupby(geos)
+        if values.notna().all() and (values > 0).all() and (by_geo.nunique() == 1).all():
+            pop = g.column
+            break
+    national = frozenset(g.column for g in c.of("spend")
+                         if frame[g.column].groupby(dates).nunique(dropna=True).max() <= 1)
+    n = geos.nunique()
+    new = {geo: ColumnGuess(geo, "geo", f"with the date, tells {n} geos apart: one row per geo and week")}
+    if pop is not None:
+        new[pop] = ColumnGuess(pop, "population", "the same in every week of a geo: its size (scales "
+                               "saturation, splits national spend)")
+    columns = tuple(new.get(g.column, g) for g in c.columns)
+    return replace(c, columns=columns), PanelGuess(new[geo], new.get(pop) if pop else None, national)
+
+
+def _panel_lines(panel: PanelGuess | None) -> list[str]:
+    if panel is None:
+        return []
+    lines = [_line(f"geo_column: {yaml_value(panel.geo.column)}", panel.geo.reason)]
+    if panel.population is not None:
+        lines.append(_line(f"population_column: {yaml_value(panel.population.column)}", panel.population.reason))
+    else:
+        lines.append(_note("population_column: <each geo's population>   # none recognised: without it geos "
+                           "are sized by their share of the KPI"))
+    return lines
+
+
+# --------------------------------------------------------------------------------------
 # The spec
 # --------------------------------------------------------------------------------------
 
@@ -235,6 +302,7 @@ def build_starter(frame: pd.DataFrame, *, data_path: str, currency: str = "USD",
     date = c.first("date")
     if date is None:
         raise _date_error(c)
+    c, panel = _panel(frame, c, date)
     events = [g for g in c.of("event_categorical")]
     lines = [
         "# Starter spec written by `mmm init`: check every guess below, then run `mmm validate` on this file.",
@@ -244,10 +312,11 @@ def build_starter(frame: pd.DataFrame, *, data_path: str, currency: str = "USD",
         *([_line(f"sheet: {yaml_value(sheet) if isinstance(sheet, str) else sheet}",
                  "the workbook's sheet holding the weekly data")] if sheet is not None else []),
         _line(f"date_column: {yaml_value(date.column)}",
-              f"{date.reason}; one row per week (Monday start recommended)"),
+              f"{date.reason}; one row per {'geo and ' * (panel is not None)}week (Monday start recommended)"),
+        *_panel_lines(panel),
         *_kpi_lines(c.first("kpi")),
         f"currency: {yaml_value(currency)}",
-        *_channel_lines(c),
+        *_channel_lines(c, panel.national if panel is not None else frozenset()),
         *_exposure_lines(c),
         *_outcome_lines(c),
         *_list_lines("controls", c.of("control"),

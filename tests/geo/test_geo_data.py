@@ -183,3 +183,48 @@ def test_a_national_spec_is_refused_and_aggregate_geo_still_sums(sim):
         ds = load_data(data, spec_from_dict(raw), aggregate_geo=True)   # the geo spec, summed to national
     np.testing.assert_allclose(ds.kpi, truth.kpi.sum(axis=0))
     np.testing.assert_allclose(ds.spend, truth.spend.sum(axis=0), rtol=1e-9)   # tv: the national figure once
+
+
+# ---------------------------------------------------------------- mmm init and mmm validate on a panel
+
+
+def tiny_panel() -> pd.DataFrame:
+    """Three DMAs x 60 weeks: national TV repeated per row, search per DMA, a households column."""
+    rng = np.random.default_rng(4)
+    weeks = pd.date_range("2024-01-01", periods=60, freq="W-MON")
+    tv = np.where(rng.random(60) < 0.6, rng.gamma(3, 2000, 60), 0.0).round(2)
+    rows = []
+    for dma, hh in (("Boston", 2_500_000), ("Denver", 1_200_000), ("Austin", 900_000)):
+        search = rng.gamma(3, hh / 3000, 60).round(2)
+        sales = (hh / 100 + 2 * search + 0.3 * tv * hh / 4.6e6 + rng.normal(0, 300, 60)).round(2)
+        rows.append(pd.DataFrame({"week": weeks, "dma": dma, "households": hh, "tv_spend": tv,
+                                  "search_spend": search, "sales": sales}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_init_writes_a_geo_spec_that_validates(tmp_path):
+    from typer.testing import CliRunner
+
+    from mmm.cli import app
+
+    runner = CliRunner()
+    path = tmp_path / "panel.csv"
+    tiny_panel().to_csv(path, index=False)
+    out = tmp_path / "mmm.yaml"
+    result = runner.invoke(app, ["init", str(path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert "geo_column: dma" in text and "population_column: households" in text
+    assert "tv: {spend: tv_spend, role: brand, level: national}" in text
+    assert "search: {spend: search_spend, role: performance}" in text
+    assert "get_dummies(df['dma']" not in text                    # the geo is not offered as an event
+    result = runner.invoke(app, ["validate", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "3 geos (column 'dma') x 60 weeks" in result.output
+    assert "geo panel: 3 geos, 60 weeks, 1 geo and 1 national channels" in result.output
+    # a bad panel fails validate with the geo and the week, exit 2
+    bad = tiny_panel().drop(index=65)
+    bad.to_csv(path, index=False)
+    result = runner.invoke(app, ["validate", str(out)])
+    assert result.exit_code == 2
+    assert "Geo 'Denver'" in result.output and "week of 2024-02-05" in result.output
