@@ -1,6 +1,7 @@
 """Bundled sample data sets (simulated, with known truth): ``ecommerce``, ``b2b``,
-``d2c_mediation`` (brand -> branded search -> revenue) and ``b2b_funnel`` (lead stages);
-plus the CRM export ``deals.csv`` (:func:`deals_path`).
+``d2c_mediation`` (brand -> branded search -> revenue), ``b2b_funnel`` (lead stages) and
+``geo`` (a panel of 20 geos, read with :func:`mmm.geo.load.load_panel`); plus the CRM export
+``deals.csv`` (:func:`deals_path`).
 
 Example
 -------
@@ -17,7 +18,7 @@ from pathlib import Path
 from mmm.errors import MMMError
 from mmm.spec import Spec, load_spec
 
-SAMPLES = ("ecommerce", "b2b", "d2c_mediation", "b2b_funnel")
+SAMPLES = ("ecommerce", "b2b", "d2c_mediation", "b2b_funnel", "geo")
 
 
 def samples_dir() -> Path:

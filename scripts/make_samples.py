@@ -7,7 +7,8 @@ Usage::
 
 Writes, for ``ecommerce``, ``b2b``, ``d2c_mediation`` and ``b2b_funnel``, the CSV, the
 truth JSON and the YAML spec (plus a Markdown description of the last two); ``README.md``
-(with the true parameter tables); and the CRM export ``deals.csv``. The committed files
+(with the true parameter tables); the CRM export ``deals.csv``; and the geo panel ``geo``
+(``geo.csv``, ``geo.yaml``, ``geo_truth.json``, ``geo.md``; :mod:`mmm.simulate.geo`). The committed files
 are exactly what this script writes (``tests/test_simulate.py`` checks it). See
 :mod:`mmm.simulate`.
 """
@@ -18,6 +19,7 @@ import argparse
 from pathlib import Path
 
 from mmm.simulate import write_all_samples
+from mmm.simulate.geo import write_geo_sample
 
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "data" / "samples"
 
@@ -27,7 +29,7 @@ def main(argv: list[str] | None = None) -> list[Path]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="target folder (default: data/samples)")
     args = parser.parse_args(argv)
-    written = write_all_samples(args.out)
+    written = [*write_all_samples(args.out), *write_geo_sample(args.out)]
     for path in written:
         print(path)
     return written

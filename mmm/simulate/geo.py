@@ -41,7 +41,9 @@ True
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -474,11 +476,11 @@ def simulate_geo(config: GeoSimulationConfig) -> tuple[pd.DataFrame, dict[str, A
                        enumerate(config.channels)], axis=-1) * multiplier[:, None, :] * beta
 
     # controls and events, relative to each geo's level
-    control_values: dict[str, np.ndarray] = {}
+    control_values: dict[str, np.ndarray] = {}   # rounded as written (4 decimals)
     for c in config.national_controls:
-        control_values[c.name] = np.tile(np.asarray(control_path(c, dates, rng), dtype="float64"), (G, 1))
+        control_values[c.name] = np.tile(np.round(control_path(c, dates, rng).astype("float64"), 4), (G, 1))
     for c in config.geo_controls:
-        control_values[c.name] = np.stack([np.asarray(control_path(c, dates, rng), dtype="float64")
+        control_values[c.name] = np.stack([np.round(control_path(c, dates, rng).astype("float64"), 4)
                                            for _ in range(G)])
     relative = trend_g[:, None] * t[None, :] + season
     control_stats: dict[str, dict[str, float]] = {}
@@ -650,3 +652,99 @@ def geo_config(kpi_type: str = "revenue", n_geos: int = 20, weeks: int = 156, n_
         kpi_column={"revenue": "revenue", "pipeline": "pipeline", "leads": "leads"}[kpi_type],
         kpi_type=kpi_type, kpi_decimals=0 if kpi_type == "leads" else 2,
     )
+
+
+# ---------------------------------------------------------------- the bundled sample
+
+#: The bundled geo sample: 20 geos x 156 weeks x 5 channels (national TV and four geo channels).
+GEO_SAMPLE = {"kpi_type": "revenue", "n_geos": 20, "weeks": 156, "n_channels": 5, "seed": 17}
+
+
+def write_geo_sample(out_dir: str | Path, name: str = "geo") -> list[Path]:
+    """Write the bundled geo sample: ``geo.csv``, ``geo.yaml``, ``geo_truth.json`` and ``geo.md``.
+
+    Deterministic from :data:`GEO_SAMPLE` (``scripts/make_samples.py`` calls this).
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Target folder (created if needed).
+    name : str
+        File name stem.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    data, spec, truth = simulate_geo(geo_config(**GEO_SAMPLE))
+    csv, yml, js, md = (out / f"{name}{s}" for s in (".csv", ".yaml", "_truth.json", ".md"))
+    data.to_csv(csv, index=False, date_format="%Y-%m-%d", lineterminator="\n")
+    header = (f"# Geo (panel) model spec for {csv.name} (simulated; the truth is in {js.name}, described in {md.name}).\n"
+              "# Regenerate with: python scripts/make_samples.py\n")
+    yml.write_text(header + yaml_dump({"data": csv.name, **spec}))
+    record = {"name": name, "config": GEO_SAMPLE, **truth.to_dict()}
+    js.write_text(json.dumps(record, indent=1) + "\n")
+    md.write_text(_sample_markdown(name, truth))
+    return [csv, yml, js, md]
+
+
+def yaml_dump(value: dict[str, Any]) -> str:
+    """YAML text of a spec dict, keys in the order given."""
+    import yaml
+
+    return yaml.safe_dump(value, sort_keys=False)
+
+
+def _sample_markdown(name: str, truth: GeoTruth) -> str:
+    cfg = GEO_SAMPLE
+    rows = []
+    for i, c in enumerate(truth.channels):
+        p = truth.params[c]
+        geo = truth.geo_roas[:, i]
+        carry = ", ".join(f"{k} {v:g}" for k, v in p["carryover_params"].items())
+        rows.append(f"| {c} | {p['level']} | {truth.spend[:, :, i].sum() / 1e6:,.1f}M | {truth.national_roas[c]:.2f} "
+                    f"| {geo.min():.2f} to {geo.max():.2f} | {truth.marginal_roas[c]:.2f} | {p['adstock']} ({carry}) "
+                    f"| {p['saturation']} (lambda {p['saturation_params']['saturation_lambda']:g}) |")
+    totals = truth.to_dict()["totals"]
+    pop = truth.population
+    return f"""# `{name}`: a geo panel with known truth
+
+Simulated by `mmm.simulate.geo.simulate_geo(geo_config(**GEO_SAMPLE))` ({cfg["n_geos"]} geos x {cfg["weeks"]} weeks
+from {truth.dates[0].date()}, {cfg["n_channels"]} channels, seed {cfg["seed"]}). Regenerate with
+`python scripts/make_samples.py`. Files: `{name}.csv` (long format: one row per geo and week), `{name}.yaml`
+(a geo spec: `geo_column`, `population_column`, `level: national` for TV), `{name}_truth.json`.
+Read it with `mmm.geo.load.load_panel(mmm.samples.sample_spec("{name}"))`; `mmm validate` prints a summary.
+
+Columns: `week`, `geo` (`geo_01` .. `geo_{cfg["n_geos"]}`, largest first), `population` ({pop.min() / 1e6:.1f}M to
+{pop.max() / 1e6:.1f}M, constant per geo), `tv_spend` (national TV: the **national** weekly figure repeated on
+every geo's row), `meta_spend`, `google_search_spend`, `youtube_spend`, `radio_spend` (spend in that geo),
+`revenue` ($), `promo` (national), `competitor_index` (per geo), `black_friday`, `christmas` (0/1, national).
+
+## The data-generating process
+
+* TV is bought nationally and split over geos by population share; the other channels split a national
+  weekly path over geos by population times a per-geo buying intensity and per-geo weekly noise, so spend
+  per capita differs across geos and weeks (the variation a geo model learns from).
+* `x = spend / population / scale` (scale: the channel's typical weekly spend per capita); carryover is
+  shared by all geos; the contribution is `beta * m_geo * population * saturation(adstock(x))`, with
+  `m_geo` a known lognormal multiplier per geo and channel (sd 0.25 on the log scale).
+* `beta` is set so each channel's **national ROAS** (total contribution / total spend, all geos and weeks)
+  is exactly the target below; a geo's ROAS is its own contribution / its spend, so the national ROAS is
+  the spend-weighted mean of the geo ROAS.
+* Baseline per geo: level proportional to population (per-capita level varies by geo), its own trend,
+  yearly seasonality with geo offsets, promo, competitor index, Black Friday and Christmas, all relative
+  to the geo's level; noise sd about 4% of the geo's level, varying by geo.
+
+Media is {totals["media_share"]:.0%} of revenue; total spend ${totals["spend"] / 1e6:,.1f}M; overall ROAS {totals["roas"]:.2f}.
+
+| channel | level | spend | national ROAS | geo ROAS range | marginal ROAS | carryover | saturation |
+|---|---|---|---|---|---|---|---|
+{chr(10).join(rows)}
+
+`{name}_truth.json` has, per channel, the parameters, `national_roas`, `marginal_roas` (a 1% rise of every
+week's spend in every geo), `beta_per_capita`, `scale_per_capita`, and per geo `geo_roas`,
+`geo_multiplier` and `geo_contribution`; per geo the population, noise sd and baseline parameters.
+"""

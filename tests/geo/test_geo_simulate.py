@@ -132,3 +132,24 @@ def test_bad_config_is_refused():
         simulate_geo(config)
     with pytest.raises(ValueError, match="n_channels"):
         geo_config(n_channels=11)
+
+
+def test_bundled_geo_sample_is_the_simulation_and_loads():
+    from mmm.geo.load import load_panel
+    from mmm.samples import sample_path, sample_spec, sample_truth
+    from mmm.simulate.geo import GEO_SAMPLE
+
+    assert sample_path("geo", ".csv").stat().st_size < 1_000_000
+    spec = sample_spec("geo")
+    assert spec.is_geo and spec.national_channels == ["tv"]
+    panel = load_panel(spec)
+    _, _, truth = simulate_geo(geo_config(**GEO_SAMPLE))
+    assert (panel.n_geos, panel.n_weeks, len(panel.channels)) == (20, 156, 5)
+    np.testing.assert_allclose(panel.spend, truth.spend, rtol=1e-12)
+    np.testing.assert_allclose(panel.kpi, truth.kpi, rtol=1e-12)
+    np.testing.assert_allclose(panel.controls, truth.panel.controls, rtol=1e-12)
+    record = sample_truth("geo")
+    for c in truth.channels:
+        assert record["channels"][c]["national_roas"] == pytest.approx(truth.national_roas[c], rel=1e-9)
+        contrib = sum(record["channels"][c]["geo_contribution"].values())
+        assert contrib == pytest.approx(record["channels"][c]["contribution"], rel=1e-9)
