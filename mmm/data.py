@@ -1034,7 +1034,8 @@ def _load(df: pd.DataFrame, spec: Spec, *, aggregate_daily: bool, aggregate_geo:
                 f"This is panel data: {n_geos} geos in column '{geo}', one row per geo and week "
                 f"({frame['_date'].nunique()} weeks). The model fits one national series: sum the geos into "
                 "national weeks with --aggregate-geo (Python: aggregate_geo=True), or aggregate them yourself; "
-                f"or fit a geo model: set 'geo_column: {geo}' in the spec (mmm.geo.load.load_panel reads it).")
+                + ("this spec is a geo panel: read it with mmm.geo.load.load_panel." if spec.is_geo else
+                   f"or fit a geo model: set 'geo_column: {geo}' in the spec (mmm.geo.load.load_panel reads it)."))
         frame = _aggregate_geos(frame, df[geo].to_numpy(), geo, spec, value_columns)
         dup = np.zeros(len(frame), dtype=bool)
     if dup.any():

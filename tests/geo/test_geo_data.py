@@ -228,3 +228,22 @@ def test_init_writes_a_geo_spec_that_validates(tmp_path):
     result = runner.invoke(app, ["validate", str(out)])
     assert result.exit_code == 2
     assert "Geo 'Denver'" in result.output and "week of 2024-02-05" in result.output
+
+
+def test_meridian_benchmark_spec_reads_the_public_data_set():
+    from pathlib import Path
+
+    from mmm.spec import load_spec
+
+    here = Path(__file__).resolve().parents[2] / "benchmarks" / "data"
+    panel = load_panel(load_spec(here / "meridian_geo.yaml"))
+    assert (panel.n_geos, panel.n_weeks, len(panel.channels)) == (40, 156, 5)
+    assert panel.national_channels == () and panel.control_names[:2] == ("competitor_sales_control",
+                                                                         "sentiment_score_control")
+    source = pd.read_csv(here / "meridian_geo_all_channels.csv", index_col=0)
+    assert list(panel.geos) == list(pd.unique(source.geo))
+    g = source[source.geo == "Geo7"].sort_values("time")
+    i = panel.geos.index("Geo7")
+    np.testing.assert_allclose(panel.kpi[i], g.conversions * g.revenue_per_conversion, rtol=1e-6)
+    np.testing.assert_allclose(panel.spend[i, :, 3], g.Channel3_spend, rtol=1e-12)
+    assert panel.population[i] == pytest.approx(g.population.iloc[0])
