@@ -224,6 +224,21 @@ class GeoFit:
             frames.append(out)
         return pd.concat(frames, ignore_index=True)
 
+    def media_roas_by_geo(self, prob: float = 0.9) -> pd.DataFrame:
+        """Each geo's return on all media together: ``geo, spend, roas_mean, roas_hdi_low, roas_hdi_high``."""
+        spend = self.panel.spend.sum(axis=(1, 2))                # (G,)
+        roas = self.geo_contribution_draws().sum(axis=2) / np.where(spend > 0, spend, np.nan)[None]
+        lo, hi = hdi(roas, prob)
+        return pd.DataFrame({"geo": list(self.geos), "spend": spend, "roas_mean": roas.mean(axis=0),
+                             "roas_hdi_low": lo, "roas_hdi_high": hi})
+
+    def plot_geo_roas(self, prob: float = 0.9, **kwargs: Any) -> Any:
+        """The geo slide's chart (:func:`mmm.plots.geo.plot_geo_roas`)."""
+        from mmm.plots.geo import plot_geo_roas
+
+        return plot_geo_roas(self.channels_by_geo(prob), self.media_roas_by_geo(prob), self.channel_summary(prob),
+                             prob=prob, approximate=self.total_view(), **kwargs)
+
     def geo_roas_draws(self) -> np.ndarray:
         """Each geo's ROAS over the weeks, ``(draws, G, C)`` (NaN where a geo never spent)."""
         spend = self.panel.spend.sum(axis=1)

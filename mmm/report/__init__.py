@@ -170,7 +170,7 @@ def write_report(fitted: Any, outdir: str | Path, *, formats: Iterable[str] | st
     except OSError as exc:
         raise ReportError(f"Cannot create the report folder '{out}': {exc.strerror or exc}.") from None
     skipped: dict[str, str] = {}
-    mediated = funnel = None
+    mediated = funnel = geo = None
     if hasattr(fitted, "leads") and hasattr(fitted, "stages"):
         # A lead-gen funnel fit: the lead model is planned and charted; extra slides show what each
         # channel's leads become and the sales-cycle lags.
@@ -179,6 +179,9 @@ def write_report(fitted: Any, outdir: str | Path, *, formats: Iterable[str] | st
         # A brand-search mediation fit: plan, split and charts use TOTAL (direct + indirect)
         # effects; extra slides show direct vs total and the brand health signal.
         mediated, fitted = fitted, fitted.as_fitted("total")
+    elif hasattr(fitted, "total_view") and hasattr(fitted, "panel"):
+        # A geo (panel) fit: reported nationally (the geos summed), with a slide of returns by geo.
+        geo, fitted = fitted, fitted.total_view()
     inputs = plan_inputs(fitted, budget=budget, weeks=weeks, bounds=bounds, plan=plan, split=split, curves=curves,
                          plan_options=plan_options, skipped=skipped)
     curves, plan, split, budget = inputs["curves"], inputs["plan"], inputs["split"], inputs["budget"]
@@ -192,6 +195,9 @@ def write_report(fitted: Any, outdir: str | Path, *, formats: Iterable[str] | st
         specs[-1:-1] = mediation_charts(mediated)
     if funnel is not None:
         specs[-1:-1] = funnel_charts(funnel)
+    if geo is not None:
+        from mmm.report.geo import geo_charts
+        specs[-1:-1] = geo_charts(geo)
     # each chart drawn once: PNG and SVG files, and a slide-sized image only when a deck or HTML is asked for
     rendered = render_charts(specs, out / "charts", caution=caution, png="png" in fmts, svg="svg" in fmts,
                              slides="pptx" in fmts or "html" in fmts, dpi=dpi, deck_dpi=charts.DECK_DPI,
