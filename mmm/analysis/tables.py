@@ -186,7 +186,7 @@ def summary_text(fitted: FittedModel) -> str:
     if d.holdout:
         h = d.holdout
         lines.append(f"Holdout ({h['weeks']} weeks): R² {h['r2']:.3f}, MAPE {h['mape']:.1%}.")
-    table = channel_table(fitted).sort_values("roas_mean", ascending=False)
+    table = fitted.channel_summary().sort_values("roas_mean", ascending=False)  # cached on the fit
     if table.empty:
         return "\n".join(lines)
     kind, cur = kpi_kind(fitted.spec), fitted.spec.currency
@@ -211,7 +211,7 @@ def summary_html(fitted: FittedModel) -> str:
     """HTML summary for notebooks (``_repr_html_``)."""
     d = fitted.diagnostics
     colour = "#1b7837" if d.converged else ("#b35806" if fitted.approximate else "#b2182b")
-    table = channel_table(fitted).round(3).to_html(index=False, border=0)
+    table = fitted.channel_summary().round(3).to_html(index=False, border=0)
     health_colour = {"ok": "#1b7837", "review": "#b35806"}.get(d.health, "#b2182b")
     items = "".join(f"<li>{html.escape(c['message'])}</li>" for c in d.checks if c["level"] in ("warning", "error"))
     checks = f"<ul>{items}</ul>" if items else ""

@@ -198,21 +198,27 @@ def write_report(fitted: Any, outdir: str | Path, *, formats: Iterable[str] | st
     if geo is not None:
         from mmm.report.geo import geo_charts
         specs[-1:-1] = geo_charts(geo)
-    # each chart drawn once: PNG and SVG files, and a slide-sized image only when a deck or HTML is asked for
-    rendered = render_charts(specs, out / "charts", caution=caution, png="png" in fmts, svg="svg" in fmts,
-                             slides="pptx" in fmts or "html" in fmts, dpi=dpi, deck_dpi=charts.DECK_DPI,
-                             keep_figures=keep_figures, skipped=skipped)
+    # each chart drawn once: PNG and SVG files, and a slide-sized image only when a deck or HTML is asked for;
+    # the one-pager is drawn alongside them (in parallel where that is safe: see render_jobs)
+    jobs = charts.chart_jobs(specs, out / "charts", png="png" in fmts, svg="svg" in fmts,
+                             slides="pptx" in fmts or "html" in fmts, dpi=dpi)
+    onepager = "png" in fmts and not keep_figures
+    if onepager:
+        jobs.append(charts.onepager_job(fitted, out, curves=curves, plan=plan, weeks=weeks, caution=caution))
+    rendered = charts.render_jobs(jobs, caution=caution, deck_dpi=charts.DECK_DPI, keep_figures=keep_figures,
+                                  skipped=skipped)
+    if onepager and rendered and rendered[-1].name == "onepager":
+        result["onepager"] = rendered.pop().files["png"]
     for chart in rendered:
         result["titles"][chart.name] = chart.takeaway
         result["charts"][chart.name] = chart.files
         if keep_figures:
             result["figures"][chart.name] = chart.figure
-    if "png" in fmts:
+    if "png" in fmts and keep_figures:
         result["onepager"] = out / "onepager.png"
         one = write_onepager(fitted, result["onepager"], curves=curves, plan=plan, weeks=weeks, caution=caution,
                              dpi=charts.ONEPAGER_DPI)
-        if keep_figures:
-            result["figures"]["onepager"] = one
+        result["figures"]["onepager"] = one
     if "pptx" in fmts:
         result["pptx"], result["slides"] = write_deck(fitted, out / "report.pptx", rendered, plan=plan, split=split,
                                                       weeks=weeks, budget=budget, title=title, skipped=skipped)

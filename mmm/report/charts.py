@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import matplotlib as mpl
+
 from mmm.analysis import split_summary
 from mmm.atomic import atomic_path
 from mmm.errors import MMMError
@@ -148,48 +150,171 @@ def funnel_charts(funnel: Any) -> list[ChartSpec]:
     ]
 
 
+#: Set ``MMM_REPORT_WORKERS=1`` to render in this process only (default: one worker per core, up to 4).
+WORKERS_ENV = "MMM_REPORT_WORKERS"
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """One figure to draw and the files to save it as: ``folder/<name>.png`` at ``dpi`` (``png``),
+    ``.svg`` (``svg``) and a slide-sized PNG kept in memory (``slides``)."""
+
+    spec: ChartSpec
+    folder: Path
+    png: bool
+    svg: bool
+    slides: bool
+    dpi: int = PNG_DPI
+
+
+def chart_jobs(charts: list[ChartSpec], folder: Path, *, png: bool, svg: bool, slides: bool,
+               dpi: int = PNG_DPI) -> list[RenderJob]:
+    """The same saving options for every chart of ``charts``."""
+    return [RenderJob(c, folder, png, svg, slides, dpi) for c in charts]
+
+
 def render_charts(charts: list[ChartSpec], folder: Path, *, caution: Caution | None, png: bool, svg: bool,
                   slides: bool, dpi: int = PNG_DPI, deck_dpi: int | None = None, keep_figures: bool = False,
-                  skipped: dict[str, str] | None = None) -> list[RenderedChart]:
+                  skipped: dict[str, str] | None = None, workers: int | None = None) -> list[RenderedChart]:
     """Draw each chart once; save it as ``folder/<name>.png`` (``png``, at ``dpi``) and ``.svg`` (``svg``);
     with ``slides`` also keep a PNG of it laid out for the deck's chart area (``deck_dpi``).
 
     A chart that cannot be drawn (:class:`~mmm.errors.MMMError`, ``ValueError``, ``KeyError``)
     is left out with its reason in ``skipped``. Every chart carries the fit's watermark
     (``caution``). With ``keep_figures`` each result keeps its figure; otherwise it is dropped
-    once saved.
+    once saved. Charts are drawn in parallel worker processes where that is safe (see
+    :func:`render_jobs`).
+    """
+    return render_jobs(chart_jobs(charts, folder, png=png, svg=svg, slides=slides, dpi=dpi), caution=caution,
+                       deck_dpi=deck_dpi, keep_figures=keep_figures, skipped=skipped, workers=workers)
+
+
+def render_jobs(jobs: list[RenderJob], *, caution: Caution | None, deck_dpi: int | None = None,
+                keep_figures: bool = False, skipped: dict[str, str] | None = None,
+                workers: int | None = None) -> list[RenderedChart]:
+    """Render ``jobs`` (in order); see :func:`render_charts`.
+
+    Drawing and saving a chart is single-threaded matplotlib work, so on a machine with several
+    cores the jobs are shared among forked worker processes (``workers``, default one per core
+    up to 4, or ``MMM_REPORT_WORKERS``); each worker writes its files and sends back the takeaway
+    and the slide image. This happens only where forking is safe: on Linux, without
+    ``keep_figures`` (figures stay in the process that drew them) and with no JAX runtime loaded
+    (a notebook that has just fitted: JAX's threads make ``fork`` unsafe). Otherwise, and when a
+    pool cannot be started, the jobs run here one after another: the same files either way.
     """
     skipped = {} if skipped is None else skipped
     deck_dpi = DECK_DPI if deck_dpi is None else deck_dpi
+    n = _workers(workers, len(jobs), keep_figures)
+    outcomes = None
+    if n > 1:
+        outcomes = _render_in_pool(jobs, caution, deck_dpi, n)
+    if outcomes is None:
+        outcomes = [_render(job, caution, deck_dpi, keep_figures) for job in jobs]
     out: list[RenderedChart] = []
-    for chart in charts:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                fig = chart.draw()
-            except (MMMError, ValueError, KeyError) as exc:
-                skipped[chart.name] = f"{type(exc).__name__}: {exc}"
-                continue
+    for job, outcome in zip(jobs, outcomes, strict=True):
+        if isinstance(outcome, str):
+            skipped[job.spec.name] = outcome
+            continue
+        takeaway, files, image, size, figure = outcome
+        out.append(RenderedChart(job.spec, takeaway, files=files, image=image, size=size, figure=figure))
+    return out
+
+
+def _workers(asked: int | None, n_jobs: int, keep_figures: bool) -> int:
+    """How many worker processes to render ``n_jobs`` charts with (1: in this process)."""
+    import os
+    import sys
+
+    if asked is None:
+        env = os.environ.get(WORKERS_ENV, "").strip()
+        asked = int(env) if env.isdigit() else min(os.cpu_count() or 1, 4)
+    if keep_figures or sys.platform != "linux" or "jax" in sys.modules:
+        return 1
+    return max(1, min(asked, n_jobs))
+
+
+#: (jobs, caution, deck_dpi) of the pool being run: forked workers inherit it (charts are closures).
+_POOL_JOBS: tuple[list[RenderJob], Caution | None, int] | None = None
+
+_Outcome = tuple[str, dict[str, Path], bytes | None, tuple[float, float], Any] | str
+
+
+def _render_in_pool(jobs: list[RenderJob], caution: Caution | None, deck_dpi: int,
+                    n: int) -> list[_Outcome] | None:
+    """Render ``jobs`` in ``n`` forked processes; ``None`` when no pool can be started."""
+    import multiprocessing
+
+    global _POOL_JOBS
+    _POOL_JOBS = (jobs, caution, deck_dpi)
+    try:
+        # the slowest charts first, so that no worker is left with a long one at the end
+        order = sorted(range(len(jobs)), key=lambda i: -_cost(jobs[i]))
+        try:
+            pool = multiprocessing.get_context("fork").Pool(n)
+        except (OSError, ValueError):
+            return None
+        with pool:
+            done = pool.map(_render_at, order, chunksize=1)
+        outcomes: list[_Outcome] = [""] * len(jobs)
+        for i, outcome in zip(order, done, strict=True):
+            outcomes[i] = outcome
+        return outcomes
+    finally:
+        _POOL_JOBS = None
+
+
+def _cost(job: RenderJob) -> float:
+    """A rough relative cost of rendering ``job`` (the trace plots and the one-pager are the big ones)."""
+    name = job.spec.name
+    return 3.0 if "diagnostics" in name or name == "onepager" else 1.0 + job.svg + job.slides
+
+
+def _render_at(index: int) -> _Outcome:
+    """Worker side of :func:`_render_in_pool`: render job ``index`` of the inherited job list."""
+    assert _POOL_JOBS is not None, "render workers must be forked from render_jobs"
+    jobs, caution, deck_dpi = _POOL_JOBS
+    return _render(jobs[index], caution, deck_dpi, keep_figure=False)
+
+
+def _render(job: RenderJob, caution: Caution | None, deck_dpi: int, keep_figure: bool) -> _Outcome:
+    """Draw one chart and save it as ``job`` says: (takeaway, files, slide image, its size, figure or
+    None), or the reason it could not be drawn."""
+    chart = job.spec
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            fig = chart.draw()
+        except (MMMError, ValueError, KeyError) as exc:
+            return f"{type(exc).__name__}: {exc}"
         ensure_caution(fig, caution)  # every chart carries the fit's watermark, whatever drew it
-        done = RenderedChart(chart, takeaway_of(fig), figure=fig if keep_figures else None)
-        if png:
-            done.files["png"] = folder / f"{chart.name}.png"
-            with atomic_path(done.files["png"]) as tmp:
-                fig.savefig(tmp, dpi=dpi, pil_kwargs={"compress_level": 3})
-        if svg:
-            done.files["svg"] = folder / f"{chart.name}.svg"
-            with atomic_path(done.files["svg"]) as tmp:
-                fig.savefig(tmp)
-        if slides:
+        files: dict[str, Path] = {}
+        if job.png:
+            files["png"] = job.folder / f"{chart.name}.png"
+            with atomic_path(files["png"]) as tmp:
+                fig.savefig(tmp, dpi=job.dpi, pil_kwargs={"compress_level": 3})
+        if job.svg:
+            files["svg"] = job.folder / f"{chart.name}.svg"
+            with atomic_path(files["svg"]) as tmp, mpl.rc_context({"svg.hashsalt": chart.name}):
+                fig.savefig(tmp, metadata={"Date": None})  # the same chart gives the same file
+        image, size = None, (0.0, 0.0)
+        takeaway = takeaway_of(fig)
+        if job.slides:
             hide_takeaway(fig)  # the slide's title carries it
             if fig.get_size_inches()[1] <= 9.8:  # a tall figure (diagnostics) keeps its shape
                 fig.set_size_inches(CHART_BOX[2], CHART_BOX[3])
             buf = io.BytesIO()
             fig.savefig(buf, format="png", dpi=deck_dpi, pil_kwargs={"compress_level": 3})
-            done.image, done.size = buf.getvalue(), tuple(fig.get_size_inches())
-        out.append(done)
-        del fig
-    return out
+            image, size = buf.getvalue(), tuple(fig.get_size_inches())
+    return takeaway, files, image, size, fig if keep_figure else None
+
+
+def onepager_job(fitted: Any, folder: Path, *, curves: Any, plan: Any, weeks: int, caution: Caution | None,
+                 dpi: int | None = None) -> RenderJob:
+    """The one-pager as a render job: ``folder/onepager.png`` at ``dpi`` (``ONEPAGER_DPI``), so that it
+    is drawn alongside the charts (:func:`render_jobs`)."""
+    spec = ChartSpec("onepager", lambda: plot_onepager(fitted, curves=curves, plan=plan, weeks=weeks,
+                                                       approximate=caution))
+    return RenderJob(spec, folder, png=True, svg=False, slides=False, dpi=ONEPAGER_DPI if dpi is None else dpi)
 
 
 def write_onepager(fitted: Any, path: Path, *, curves: Any, plan: Any, weeks: int, caution: Caution | None,
