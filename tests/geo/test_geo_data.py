@@ -247,3 +247,23 @@ def test_meridian_benchmark_spec_reads_the_public_data_set():
     np.testing.assert_allclose(panel.kpi[i], g.conversions * g.revenue_per_conversion, rtol=1e-6)
     np.testing.assert_allclose(panel.spend[i, :, 3], g.Channel3_spend, rtol=1e-12)
     assert panel.population[i] == pytest.approx(g.population.iloc[0])
+
+
+def test_validate_on_the_geo_sample_imports_no_modelling_stack():
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from mmm.samples import sample_path
+
+    heavy = ("pymc", "pytensor", "jax", "numpyro", "arviz", "matplotlib", "scipy")
+    code = ("import json, sys\nfrom typer.testing import CliRunner\nfrom mmm.cli import app\n"
+            f"r = CliRunner().invoke(app, ['validate', {str(sample_path('geo'))!r}])\n"
+            "assert r.exit_code == 0, r.output\nassert '20 geos' in r.output, r.output\n"
+            f"print('HEAVY=' + json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert run.returncode == 0, run.stderr[-2000:]
+    line = next(x for x in run.stdout.splitlines() if x.startswith("HEAVY="))
+    assert json.loads(line[len("HEAVY="):]) == []
