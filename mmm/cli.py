@@ -598,9 +598,13 @@ def report(
             out_console.print(f"Planning at today's spend: {why}.")
         weeks = 13 if weeks is None else weeks
         bounds = "30%" if bounds is None else bounds
+        made: dict = {}
+        if saved is not None:  # the plan `mmm plan` made from this model: shown as saved, not re-optimised
+            from mmm.planning.outputs import read_plan_outputs
+            made = dict(zip(("plan", "split"), read_plan_outputs(outdir), strict=True))
         with output_lock(outdir), console.status("Rendering charts and the deck ..."):
             result = write_report(fitted, outdir, formats=format, budget=budget, weeks=weeks,
-                                  bounds=_parse_bounds(bounds), plan_options=options)
+                                  bounds=_parse_bounds(bounds), plan_options=options, **made)
             record_outputs(outdir, "report", _report_files(result))
     except MMMError as exc:
         _fail(exc)

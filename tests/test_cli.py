@@ -134,6 +134,22 @@ def test_report_shows_the_plan_just_made(fitted_dir):
     assert "Budget plan, next 13 weeks" in _deck_text(out / "report.pptx")
 
 
+def test_report_reads_the_saved_plan_without_re_optimising(fitted_dir, monkeypatch):
+    """After `mmm plan`, `mmm report` shows the saved plan and split as written: neither optimiser runs."""
+    out, _ = fitted_dir
+    assert runner.invoke(app, ["plan", str(out), "--budget", "12000"]).exit_code == 0
+
+    def refuse(*_a, **_k):
+        raise AssertionError("the report re-optimised a plan that was saved for this model")
+
+    monkeypatch.setattr("mmm.analysis.plans.plan_for", refuse)
+    monkeypatch.setattr("mmm.analysis.plans.split_for", refuse)
+    result = runner.invoke(app, ["report", str(out), "--format", "pptx"])
+    assert result.exit_code == 0, result.output
+    deck = _deck_text(out / "report.pptx")
+    assert "at $12k vs today's" in deck and "Brand vs performance" in deck
+
+
 def test_fit_that_does_not_converge_exits_3_and_still_writes(tmp_path):
     config = _write_case(tmp_path)
     result = runner.invoke(app, ["fit", str(config), "--out", str(tmp_path / "o"), "--draws", "15", "--tune", "10",

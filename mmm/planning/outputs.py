@@ -158,3 +158,24 @@ def plan_text(plan: PlanResult, split: Any = None) -> str:
         from mmm.experiment import tests_lines
         lines += tests_lines(plan.tests, plan.summary)
     return "\n".join(lines)
+
+
+def read_plan_outputs(outdir: str | Path) -> tuple[PlanResult, Any]:
+    """The plan and brand split :func:`write_plan_outputs` wrote into ``outdir``, read back without
+    re-optimising (what ``mmm report`` shows when ``mmm plan`` ran on the same model).
+
+    Returns
+    -------
+    (PlanResult, SplitResult)
+        The split's ``allocations`` (weekly spend at each swept share) are not saved, so they are
+        ``None``.
+    """
+    import pandas as pd
+
+    from mmm.planning.brand_split import SplitResult
+
+    out = Path(outdir)
+    doc = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    plan = PlanResult.from_files(out / "plan.json", out / "plan.csv")
+    split = SplitResult(table=pd.read_csv(out / "split.csv"), summary=doc["split"])
+    return plan, split
