@@ -547,6 +547,10 @@ class LiftTest:
     ``spend_change`` (per week, in currency; negative for a hold-out/go-dark test), and the
     experiment measured ``lift`` incremental KPI in total over that window, with standard
     error ``lift_se``.
+
+    In a geo panel, ``geos`` (optional) names the geos where the spend changed and the lift
+    was measured (a geo experiment's treatment geos); ``spend_change`` and ``lift`` are then
+    totals over those geos. Without it the test is national.
     """
 
     channel: str
@@ -555,17 +559,19 @@ class LiftTest:
     spend_change: float
     lift: float
     lift_se: float
+    geos: tuple[str, ...] = ()
 
-    KEYS = ("channel", "start", "end", "spend_change", "lift", "lift_se")
+    KEYS = ("channel", "start", "end", "spend_change", "lift", "lift_se", "geos")
+    REQUIRED = ("channel", "start", "end", "spend_change", "lift", "lift_se")
 
     @classmethod
     def parse(cls, i: int, value: Any) -> LiftTest:
         """Parse entry ``i`` of the ``lift_tests:`` list."""
         where = f"lift_tests[{i}]"
         _check_keys(where, value, cls.KEYS)
-        missing = [k for k in cls.KEYS if k not in value]
+        missing = [k for k in cls.REQUIRED if k not in value]
         if missing:
-            _fail(f"'{where}' is missing {', '.join(missing)}. A lift test needs: {', '.join(cls.KEYS)}.")
+            _fail(f"'{where}' is missing {', '.join(missing)}. A lift test needs: {', '.join(cls.REQUIRED)}.")
         for k in ("spend_change", "lift", "lift_se"):
             if isinstance(value[k], bool) or not isinstance(value[k], int | float) or not math.isfinite(value[k]):
                 _fail(f"'{where}.{k}' must be a finite number; got {_excerpt(value[k])}.")
@@ -588,12 +594,19 @@ class LiftTest:
             _fail(f"'{where}.lift_se' must be > 0 (the experiment's standard error); got {value['lift_se']}.")
         if value["spend_change"] == 0:
             _fail(f"'{where}.spend_change' is 0: a lift test needs a change in spend to measure.")
+        geos = _str_list(f"{where}.geos", value.get("geos"))
+        if "geos" in value and not geos:
+            _fail(f"'{where}.geos' is empty: name the geos of the experiment, or remove 'geos' for a national test.")
         return cls(_name(f"{where}.channel", value["channel"]), str(value["start"]), str(value["end"]),
-                   float(value["spend_change"]), float(value["lift"]), float(value["lift_se"]))
+                   float(value["spend_change"]), float(value["lift"]), float(value["lift_se"]), geos)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain dict as written in YAML."""
-        return dataclasses.asdict(self)
+        """Plain dict as written in YAML (``geos`` only for a test in some geos)."""
+        out = dataclasses.asdict(self)
+        geos = out.pop("geos")
+        if geos:
+            out["geos"] = list(geos)
+        return out
 
 
 @dataclass(frozen=True)
@@ -820,14 +833,15 @@ def spec_from_dict(raw: dict[str, Any], *, base_dir: str | Path | None = None) -
         checks=CheckSettings.parse(raw.get("checks")),
         window=Window.parse(raw.get("window")),
         funnel=_funnel(raw.get("funnel"), kpi.column),
-        **_geo_keys(raw, channels),
+        **_geo_keys(raw, channels, lift_tests),
     )
     _check_roles(spec)
     return spec
 
 
-def _geo_keys(raw: dict[str, Any], channels: tuple[Channel, ...]) -> dict[str, str | None]:
-    """``geo_column`` and ``population_column``; national channels need a geo panel."""
+def _geo_keys(raw: dict[str, Any], channels: tuple[Channel, ...],
+              lift_tests: tuple[LiftTest, ...]) -> dict[str, str | None]:
+    """``geo_column`` and ``population_column``; national channels and lift tests in geos need a panel."""
     geo = None if raw.get("geo_column") is None else _name("geo_column", raw["geo_column"])
     pop = None if raw.get("population_column") is None else _name("population_column", raw["population_column"])
     if geo is None:
@@ -838,6 +852,10 @@ def _geo_keys(raw: dict[str, Any], channels: tuple[Channel, ...]) -> dict[str, s
         if national:
             _fail(f"'channels.{national[0]}.level: national' splits national spend over geos; this spec has no "
                   "'geo_column'. Add 'geo_column: <the region column>' or remove 'level'.")
+        in_geos = [i for i, t in enumerate(lift_tests) if t.geos]
+        if in_geos:
+            _fail(f"'lift_tests[{in_geos[0]}].geos' names geos of a panel; this spec has no 'geo_column'. Add "
+                  "'geo_column: <the region column>' or remove 'geos' (a national test).")
     return {"geo_column": geo, "population_column": pop}
 
 

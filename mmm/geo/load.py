@@ -11,6 +11,7 @@ column at fault:
 * the population column is constant within each geo and positive;
 * no geo has a KPI of zero in every week;
 * an event is national: the same in every geo on a week (a geo-varying flag is a control);
+* a lift test's ``geos`` are geos of the panel;
 * a channel with ``level: national`` holds the **national** weekly figure. Write it either
   repeated on every geo's row, or on one row per week with the other geos' cells left
   empty. Values that differ across geos on a week are an error (a 0 is a value, not an
@@ -116,6 +117,7 @@ def panel_from_frame(df: pd.DataFrame, spec: Spec, *, aggregate_daily: bool = Fa
                             "each geo's days into weeks, or aggregate them yourself.")
         frame = _daily_to_weeks(frame, spec, values)
     geos = tuple(pd.unique(frame[_GEO]))
+    _lift_test_geos(spec, geos)
     dates = _week_grid(frame, spec, geos)
     frame, dates = _window(frame, spec, dates)
 
@@ -284,6 +286,16 @@ def _constant_per_geo(frame: pd.DataFrame, column: str, where: str) -> dict[str,
                         f"{D.listing([repr(g) for g in bad])} {'have' if len(bad) > 1 else 'has'} "
                         f"{lo[bad[0]]:g}.")
     return {str(g): float(v) for g, v in lo.items()}
+
+
+def _lift_test_geos(spec: Spec, geos: tuple[str, ...]) -> None:
+    """Each geo a lift test names is a geo of the panel."""
+    for i, test in enumerate(spec.lift_tests):
+        unknown = [g for g in test.geos if g not in geos]
+        if unknown:
+            raise DataError(f"'lift_tests[{i}].geos' names {D.listing([repr(g) for g in unknown])}, not a geo in "
+                            f"column '{spec.geo_column}'.{D.column_hint(unknown[0], list(geos))} Geos: "
+                            f"{D.listing([repr(g) for g in geos])}.")
 
 
 def _looks_daily(frame: pd.DataFrame) -> bool:

@@ -267,3 +267,13 @@ def test_validate_on_the_geo_sample_imports_no_modelling_stack():
     assert run.returncode == 0, run.stderr[-2000:]
     line = next(x for x in run.stdout.splitlines() if x.startswith("HEAVY="))
     assert json.loads(line[len("HEAVY="):]) == []
+
+
+def test_a_lift_test_in_an_unknown_geo_is_named(sim):
+    data, raw, _ = sim
+    test = {"channel": "meta", "start": "2023-03-06", "end": "2023-03-27", "spend_change": 1000.0,
+            "lift": 2500.0, "lift_se": 800.0}
+    panel = load_panel(spec_of(raw, lift_tests=[{**test, "geos": ["geo_2", "geo_3"]}]), data)
+    assert panel.n_geos == 4
+    with pytest.raises(DataError, match=r"'lift_tests\[0\]\.geos' names 'geo_9', not a geo in column 'geo'"):
+        load_panel(spec_of(raw, lift_tests=[{**test, "geos": ["geo_2", "geo_9"]}]), data)

@@ -91,3 +91,22 @@ def test_allocation_may_name_the_population_column():
     # the same share column for two national channels is one role, not two
     raw["channels"]["tv"]["allocation"] = "radio_share"
     assert spec_from_dict(raw).channel("tv").allocation == "radio_share"
+
+
+def test_lift_tests_may_name_the_geos_of_a_geo_experiment(tmp_path):
+    test = {"channel": "search", "start": "2024-03-04", "end": "2024-04-01", "spend_change": -5000,
+            "lift": -12000, "lift_se": 3000}
+    spec = spec_from_dict(geo_raw(lift_tests=[{**test, "geos": ["Boston", "Denver"]}, test]))
+    assert spec.lift_tests[0].geos == ("Boston", "Denver") and spec.lift_tests[1].geos == ()
+    out = spec.to_dict()["lift_tests"]
+    assert out[0]["geos"] == ["Boston", "Denver"] and "geos" not in out[1]
+    path = tmp_path / "lift.yaml"
+    path.write_text(spec.to_yaml(), encoding="utf-8")
+    assert load_spec(path) == spec
+    assert spec_from_dict(geo_raw(lift_tests=[{**test, "geos": "Austin"}])).lift_tests[0].geos == ("Austin",)
+    with pytest.raises(SpecError, match=r"'lift_tests\[0\]\.geos' is empty"):
+        spec_from_dict(geo_raw(lift_tests=[{**test, "geos": []}]))
+    national = {k: v for k, v in geo_raw().items() if k not in ("geo_column", "population_column")}
+    national["channels"] = {"search": {"spend": "search_spend"}}
+    with pytest.raises(SpecError, match=r"'lift_tests\[0\]\.geos' names geos of a panel; this spec has no"):
+        spec_from_dict({**national, "lift_tests": [{**test, "geos": ["Boston"]}]})
