@@ -178,6 +178,8 @@ def fit(
     data: Annotated[Path | None, typer.Option(help="Data file, overriding the spec's `data:`.")] = None,
     aggregate_geo: Annotated[bool, typer.Option("--aggregate-geo", help="Panel data (one row per geo and week): "
                                                 "sum the geos into national weeks.")] = False,
+    forms: Annotated[str | None, typer.Option(help="auto: fit the plausible carryover x saturation forms in "
+                                              "parallel and stack them (also `fit: {forms: auto}`).")] = None,
 ) -> None:
     """Fit the model in CONFIG and write its outputs to --out.
 
@@ -185,6 +187,15 @@ def fit(
     the verdict says what to try.
     """
     _quiet_warnings()
+    from mmm.cli_many import fit_forms_command, forms_requested  # stacked forms: mmm.many.stacking
+
+    try:
+        stack = forms_requested(config, forms)
+    except MMMError as exc:
+        _fail(exc)
+    if stack:
+        return fit_forms_command(config, out, data=data, scheduler=None, workers=None, draws=draws, tune=tune,
+                                 chains=chains, seed=seed, sampler=sampler)
     try:
         fitted, paths = _run_fit(config, out, draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler,
                                  holdout_weeks=holdout_weeks, aggregate_daily=aggregate_daily, data=data,
