@@ -1,0 +1,220 @@
+"""Structural uncertainty by stacking: ``mmm fit CONFIG --forms auto`` (or ``fit: {forms: auto}``).
+
+One carryover x saturation form is a choice the data rarely settles, and a single form's 90%
+intervals ignore it: they can be tight and wrong together. Here the plausible forms for the KPI
+type (:data:`PLAUSIBLE_FORMS`) are fitted in parallel on the same weeks and combined by Bayesian
+stacking of their predictive distributions (Yao, Vehtari, Simpson and Gelman 2018, "Using stacking
+to average Bayesian predictive distributions"): the weights maximise the leave-one-out log score
+of the weighted mixture (:func:`mmm.many.scores.stacking_weights`). Each channel's contribution
+and ROAS are then the mixture's: posterior draws of every form, in proportion to its weight.
+
+Writes, in ``OUT``:
+
+* ``channels.csv`` with the columns of a single fit's, from the stacked draws;
+* ``forms.csv``: ``form, adstock, saturation, weight, elpd_loo, se, elpd_diff, diff_se, p_loo,
+  n_high_k, verdict, health, folder``;
+* ``forms/<form>/``: each form's own fit folder (``mmm plan`` and ``mmm report`` work on those).
+
+Not yet stacked: the plan, the response curves and the deck read one ``model.nc``, so they are
+made from a form's folder (the heaviest form is named); a plan over the mixture is future work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mmm.errors import SpecError
+from mmm.many.specs import set_dotted, spec_dict, task_spec
+from mmm.many.tasks import FitSummary, FitTask
+
+FORMS_FILE = "forms.csv"
+FORMS_FOLDER = "forms"
+#: Draws of the stacked mixture (each form contributes ``round(weight x STACKED_DRAWS)``).
+STACKED_DRAWS = 4000
+
+#: The carryover and saturation forms fitted for each KPI type, the preset's first. Revenue
+#: responds in the week of spend (geometric) or a little later; pipeline and leads usually late
+#: (delayed) but a performance channel can capture demand at once; saturation is concave
+#: (logistic) or S-shaped (hill) for every KPI.
+PLAUSIBLE_FORMS: dict[str, tuple[tuple[str, str], ...]] = {
+    "revenue": (("geometric", "logistic"), ("geometric", "hill"), ("delayed", "logistic"), ("delayed", "hill")),
+    "pipeline": (("delayed", "logistic"), ("delayed", "hill"), ("geometric", "logistic"), ("geometric", "hill")),
+    "leads": (("delayed", "logistic"), ("delayed", "hill"), ("geometric", "logistic"), ("geometric", "hill")),
+}
+
+
+@dataclass(frozen=True)
+class StackedFit:
+    """A stacked fit over carryover x saturation forms.
+
+    Attributes
+    ----------
+    channels : DataFrame
+        The stacked channel table (``channels.csv``'s columns).
+    forms : DataFrame
+        ``forms.csv``: each form's weight and LOO, heaviest first.
+    summaries : list of FitSummary
+        One per form.
+    paths : dict of str to Path
+    """
+
+    channels: pd.DataFrame
+    forms: pd.DataFrame
+    summaries: list[FitSummary]
+    paths: dict[str, Path]
+
+    @property
+    def heaviest(self) -> str:
+        """The form with the largest stacking weight."""
+        return str(self.forms.iloc[0]["form"])
+
+
+def form_name(adstock: str, saturation: str) -> str:
+    """``delayed-hill``: a form's name and folder."""
+    return f"{adstock}-{saturation}"
+
+
+def form_tasks(spec: Any, data: Any, out: Path, settings: dict[str, Any]) -> list[FitTask]:
+    """One fit task per plausible form of the spec's KPI type, each scored by LOO."""
+    raw = spec_dict(spec) if not isinstance(spec, dict) else spec
+    if isinstance(data, str | Path):
+        raw, data = {**raw, "data": str(Path(data).resolve())}, None
+    if raw.get("branded_search") or raw.get("funnel"):
+        raise SpecError("--forms auto stacks plain models; this spec has branded_search: or funnel:.")
+    tasks = []
+    for adstock, saturation in PLAUSIBLE_FORMS[raw["kpi"]["type"]]:
+        name = form_name(adstock, saturation)
+        form = set_dotted(set_dotted(raw, "model.adstock", adstock), "model.saturation", saturation)
+        form["fit"] = {k: v for k, v in form.get("fit", {}).items() if k != "forms"}
+        tasks.append(FitTask(name, task_spec(form, f"form {name}"), str(out / FORMS_FOLDER / name),
+                             data if isinstance(data, pd.DataFrame) else None,
+                             {k: v for k, v in settings.items() if v is not None}, ("loo",)))
+    return tasks
+
+
+def fit_forms(spec: Any, data: Any = None, out: str | Path = "mmm-out", *, scheduler: Any = None,
+              workers: int | None = None, progress: bool = True, seed: int = 0, **settings: Any) -> StackedFit:
+    """Fit the plausible forms in parallel and stack them (see the module docs).
+
+    Parameters
+    ----------
+    spec : Spec, dict or path
+    data : path or DataFrame, optional
+    out : path
+    scheduler, workers, progress
+        As :func:`mmm.many.runner.run_fits`.
+    seed : int
+        Seed of the draw mixing.
+    **settings
+        Fit settings for every form (``draws``, ``tune``, ``chains``, ``seed``, ``sampler``).
+
+    Returns
+    -------
+    StackedFit
+    """
+    from mmm.many.runner import run_fits
+
+    out = Path(out)
+    tasks = form_tasks(spec, data, out, settings)
+    summaries = run_fits(tasks, scheduler=scheduler, workers=workers, progress=progress)
+    return stack_folders(summaries, out, seed=seed)
+
+
+def forms_table(summaries: list[FitSummary]) -> pd.DataFrame:
+    """``forms.csv`` rows: weight and LOO per form, heaviest first (failed forms weigh 0)."""
+    from mmm.many.compare import rank_by_loo
+
+    table = rank_by_loo([s.name for s in summaries],
+                        [s.scores.get("loo") if s.ok else None for s in summaries])
+    table = table.rename(columns={"variant": "form"})
+    by = {s.name: s for s in summaries}
+    table.insert(2, "adstock", table["form"].str.split("-").str[0])
+    table.insert(3, "saturation", table["form"].str.split("-").str[1])
+    for col in ("verdict", "health", "error", "folder"):
+        table[col] = table["form"].map(lambda n, c=col: getattr(by[n], c))
+    return table.sort_values(["weight", "elpd_loo"], ascending=False).reset_index(drop=True).drop(columns="rank")
+
+
+def stack_folders(summaries: list[FitSummary], out: Path, seed: int = 0) -> StackedFit:
+    """Stack finished form fits (their folders hold ``model.nc``) and write ``channels.csv`` and
+    ``forms.csv``."""
+    from mmm.atomic import atomic_path
+    from mmm.persist import load_fit
+
+    forms = forms_table(summaries)
+    used = forms[forms["weight"] > 0]
+    if used.empty:
+        errors = "; ".join(f"{s.name}: {s.error}" for s in summaries if not s.ok)
+        raise SpecError(f"No form could be fitted, so there is nothing to stack ({errors[:400]}).")
+    fits = [load_fit(Path(folder) / "model.nc") for folder in used["folder"]]
+    channels = stacked_channel_table(fits, used["weight"].to_numpy(), seed=seed,
+                                     prior_contraction_min=fits[0].spec.checks.prior_contraction_min)
+    from mmm.outputs import CHANNEL_COLUMNS
+
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"channels": out / "channels.csv", "forms": out / FORMS_FILE}
+    with atomic_path(paths["channels"]) as tmp:
+        channels[CHANNEL_COLUMNS].to_csv(tmp, index=False)
+    with atomic_path(paths["forms"]) as tmp:
+        forms.to_csv(tmp, index=False)
+    return StackedFit(channels, forms, summaries, paths)
+
+
+def mix_draws(draws: list[np.ndarray], weights: np.ndarray, total: int = STACKED_DRAWS, seed: int = 0) -> np.ndarray:
+    """Draws of the mixture: ``round(w_k x total)`` draws of each ``draws[k]`` (``(S_k, ...)``), taken
+    without replacement while a form has enough draws, with replacement beyond."""
+    rng = np.random.default_rng(seed)
+    w = np.asarray(weights, dtype="float64")
+    w = w / w.sum()
+    counts = np.floor(w * total).astype(int)
+    counts[np.argsort(-(w * total - counts))[: total - counts.sum()]] += 1   # largest remainders
+    parts = []
+    for d, n in zip(draws, counts, strict=True):
+        if n:
+            parts.append(d[rng.choice(d.shape[0], size=n, replace=n > d.shape[0])])
+    return np.concatenate(parts, axis=0)
+
+
+def stacked_channel_table(fits: list[Any], weights: np.ndarray, *, prob: float = 0.9, seed: int = 0,
+                          prior_contraction_min: float = 0.3) -> pd.DataFrame:
+    """The channel table of the stacked mixture of ``fits`` (same channels and training weeks).
+
+    Contribution and ROAS are summarised from the mixed draws; ``prior_contraction`` is the
+    weighted mean of the forms' and ``data_informed`` holds when it reaches
+    ``prior_contraction_min``.
+    """
+    from mmm.analysis.tables import channel_draws
+    from mmm.identification import prior_influence_table
+    from mmm.stats import hdi
+
+    draws = [channel_draws(f) for f in fits]
+    first = draws[0]
+    for d in draws[1:]:
+        if d.channels != first.channels or not np.allclose(d.spend, first.spend):
+            raise SpecError("Forms to stack must share their channels and training weeks.")
+    w = np.asarray(weights, dtype="float64") / np.sum(weights)
+    both = mix_draws([np.stack([d.contribution, d.roas], axis=-1) for d in draws], w, seed=seed)
+    contrib, roas = both[..., 0], both[..., 1]
+    c_lo, c_hi = hdi(contrib, prob)
+    r_lo, r_hi = hdi(roas, prob)
+    total_kpi = float(fits[0].train.kpi.sum())
+    contraction = sum(wk * prior_influence_table(f)["prior_contraction"].to_numpy() for wk, f in zip(w, fits, strict=True))
+    return pd.DataFrame({
+        "channel": list(first.channels),
+        "role": [c.role for c in fits[0].spec.channels],
+        "spend": first.spend,
+        "contribution_mean": contrib.mean(axis=0),
+        "contribution_hdi_low": c_lo,
+        "contribution_hdi_high": c_hi,
+        "roas_mean": roas.mean(axis=0),
+        "roas_hdi_low": r_lo,
+        "roas_hdi_high": r_hi,
+        "share_of_kpi": contrib.mean(axis=0) / total_kpi if total_kpi else np.nan,
+        "prior_contraction": contraction,
+        "data_informed": contraction >= prior_contraction_min,
+    })
