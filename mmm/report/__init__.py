@@ -198,6 +198,7 @@ def write_report(fitted: Any, outdir: str | Path, *, formats: Iterable[str] | st
     if geo is not None:
         from mmm.report.geo import geo_charts
         specs[-1:-1] = geo_charts(geo)
+    fitted.channel_summary()  # cached on the fit before the chart workers fork: they and the deck share it
     # each chart drawn once: PNG and SVG files, and a slide-sized image only when a deck or HTML is asked for;
     # the one-pager is drawn alongside them (in parallel where that is safe: see render_jobs)
     jobs = charts.chart_jobs(specs, out / "charts", png="png" in fmts, svg="svg" in fmts,
