@@ -204,10 +204,29 @@ def geo_lift_data(spec: Spec, panel: GeoPanel, scaling: GeoScaling) -> list[GeoL
     return out
 
 
-def _pooled(name: str, mean: Any, prior: Prior, dims: tuple[str, ...]) -> Any:
-    """``mean + sd * z`` with ``z ~ Normal(0, 1)`` per geo (non-centred) and ``sd ~ prior``."""
+def zero_sum_basis(n: int) -> np.ndarray:
+    """An ``(n, n - 1)`` matrix whose columns are orthonormal and each sum to zero."""
+    q, _ = np.linalg.qr(np.eye(n) - 1.0 / n)
+    return q[:, : n - 1]
+
+
+def _geo_offsets(name: str, dims: tuple[str, ...], n_geos: int) -> Any:
+    """Standard-normal geo offsets that sum to zero over geos, shaped ``dims`` (``"geo"`` first).
+
+    Zero-sum offsets leave the national value alone to carry the mean of the geos: with free
+    offsets their mean and the national value trade off along a ridge that slows NUTS. The
+    ``n - 1`` free values are mapped by an orthonormal zero-sum basis (as PyMC's ZeroSumNormal)
+    and scaled so that each offset is marginally standard normal.
+    """
+    raw = pm.Normal(f"{name}_raw", 0.0, 1.0, dims=("geo_free", *dims[1:]))
+    basis = zero_sum_basis(n_geos) * np.sqrt(n_geos / (n_geos - 1.0))
+    return pm.Deterministic(name, pt.tensordot(basis, raw, axes=1), dims=dims)
+
+
+def _pooled(name: str, mean: Any, prior: Prior, dims: tuple[str, ...], n_geos: int) -> Any:
+    """``mean + sd * z`` with zero-sum standard-normal geo offsets ``z`` (non-centred) and ``sd ~ prior``."""
     sd = prior_variable(f"{name}_geo_sd", prior, f"{name}_geo_sd")
-    z = pm.Normal(f"{name}_geo_z", 0.0, 1.0, dims=dims)
+    z = _geo_offsets(f"{name}_geo_z", dims, n_geos)
     return pm.Deterministic(f"{name}_geo", mean + sd * z, dims=dims)
 
 
@@ -235,6 +254,7 @@ def build_geo_model(spec: Spec, panel: GeoPanel, scaling: GeoScaling, designs: l
                                                nat_scaling, panel.dates)
     pr = {**GEO_PRIORS, **pr}
     coords["geo"] = list(panel.geos)
+    coords["geo_free"] = list(range(G - 1))
     kscale = np.asarray(scaling.kpi_scale)
     y = panel.kpi / kscale[:, None]
     lags = np.stack([d.lags for d in designs])                       # (G, T, C, L)
@@ -249,7 +269,7 @@ def build_geo_model(spec: Spec, panel: GeoPanel, scaling: GeoScaling, designs: l
                 params[param] = _channel_param(param, users, spec, defaults, layout)[None, :]
         roas = _channel_param("roas", list(layout.channels), spec, defaults, layout)
         sd = prior_variable("roas_geo_sd", pr["roas_geo_sd"], "roas_geo_sd", dims="channel")
-        z = pm.Normal("roas_geo_z", 0.0, 1.0, dims=("geo", "channel"))
+        z = _geo_offsets("roas_geo_z", ("geo", "channel"), G)
         roas_geo = pm.Deterministic("roas_geo", roas[None, :] * pt.exp(sd[None, :] * z), dims=("geo", "channel"))
         # geo folded into time: one carryover-and-saturation pass over every geo-week
         sat = saturated_media(params, lags.reshape(G * T, C, -1), layout, pt)[0].reshape((G, T, C))
@@ -260,13 +280,13 @@ def build_geo_model(spec: Spec, panel: GeoPanel, scaling: GeoScaling, designs: l
         base: dict[str, Any] = {"intercept": pt.zeros(G)}
         if spec.model.trend != "none":
             slope = prior_variable("trend_slope", pr["trend"], "trend")
-            base["trend_slope"] = _pooled("trend_slope", slope, pr["trend_geo_sd"], ("geo",))
+            base["trend_slope"] = _pooled("trend_slope", slope, pr["trend_geo_sd"], ("geo",), G)
         if spec.model.trend == "piecewise":
             base["trend_delta"] = prior_variable("trend_delta", pr["changepoints"], "changepoints",
                                                  dims="changepoint")[None, :]
         if nat.fourier.shape[1]:
             seas = prior_variable("seasonality", pr["seasonality"], "seasonality", dims="fourier")
-            base["seasonality"] = _pooled("seasonality", seas[None, :], pr["seasonality_geo_sd"], ("geo", "fourier"))
+            base["seasonality"] = _pooled("seasonality", seas[None, :], pr["seasonality_geo_sd"], ("geo", "fourier"), G)
         if E:
             base["event_effect"] = prior_variable("event_effect", pr["events"], "events", dims="event")[None, :]
         national = Design(lags=nat.lags, time=nat.time, fourier=nat.fourier, controls=np.zeros((T, 0)),
@@ -310,7 +330,7 @@ def _likelihood(spec: Spec, mu: Any, pr: dict[str, Prior], kscale: np.ndarray, y
         return
     sigma0 = prior_variable("sigma_national", pr["noise"], "noise")
     sd = prior_variable("noise_geo_sd", pr["noise_geo_sd"], "noise_geo_sd")
-    z = pm.Normal("noise_geo_z", 0.0, 1.0, dims="geo")
+    z = _geo_offsets("noise_geo_z", ("geo",), len(kscale))
     sigma = pm.Deterministic("sigma", sigma0 * pt.exp(sd * z), dims="geo")[:, None]
     if spec.model.likelihood == "student_t":
         nu = prior_variable("nu", pr["student_t_nu"], "student_t_nu")
