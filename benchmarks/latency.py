@@ -154,6 +154,20 @@ def plan_phases(outdir: Path) -> dict[str, float]:
     return out
 
 
+def write_peer_example(folder: Path) -> None:
+    """``peer.csv`` and ``peer.yaml`` in ``folder``: PyMC-Marketing's example data (179 weeks, 2
+    channels) with the benchmark's matched model settings (:mod:`common`)."""
+    import yaml
+
+    sys.path.insert(0, str(HERE))
+    from common import load_dataset, ours_spec
+
+    ds = load_dataset("peer")
+    ds["df"].to_csv(folder / "peer.csv", index=False)
+    spec = {"data": "peer.csv", **ours_spec(ds, "matched")}
+    (folder / "peer.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+
+
 def _med(xs: list[float]) -> float:
     return statistics.median(xs) if xs else float("nan")
 
@@ -173,6 +187,8 @@ def run(commands: list[str], repeats: int, dataset: str, timeout: float) -> dict
     started = time.time()
     with tempfile.TemporaryDirectory(prefix="mmm-latency-") as tmp_s:
         tmp = Path(tmp_s)
+        if dataset == "peer":
+            write_peer_example(tmp)
         for f in SAMPLES.glob(f"{dataset}*"):
             shutil.copy(f, tmp / f.name)
         config = f"{dataset}.yaml"
@@ -296,7 +312,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--commands", default=",".join(COMMANDS), help=f"comma-separated subset of {','.join(COMMANDS)}")
     p.add_argument("--quick", action="store_true", help=f"skip {', '.join(QUICK_SKIP)}")
-    p.add_argument("--dataset", default="ecommerce", choices=("ecommerce", "b2b"))
+    p.add_argument("--dataset", default="ecommerce", choices=("ecommerce", "b2b", "peer"),
+                   help="a bundled sample, or peer: PyMC-Marketing's example data with the matched settings")
     p.add_argument("--timeout", type=float, default=1200, help="seconds per command")
     p.add_argument("--csv", type=Path, default=HERE / "results" / "latency.csv")
     args = p.parse_args(argv)

@@ -27,17 +27,43 @@ if "xla_force_host_platform_device_count" not in os.environ.get("XLA_FLAGS", "")
                                + f" --xla_force_host_platform_device_count={max(os.cpu_count() or 1, 4)}").strip()
 
 def _enable_jax_cache() -> None:
-    """Persist JAX compilations across processes (refits of same-shaped models skip XLA compile)."""
-    try:
-        import jax
+    """Persist JAX compilations across processes (kept for callers of the old name)."""
+    from mmm.compiled import enable_persistent_cache
 
-        cache = os.environ.get("MMM_JAX_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "mmm", "jax"))
-        if cache.lower() in ("off", "0", "none", ""):
-            return
-        jax.config.update("jax_compilation_cache_dir", cache)
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
-    except Exception:  # noqa: BLE001 - the cache is an optimisation, never a requirement
-        pass
+    enable_persistent_cache()
+
+
+def chain_method(chains: int) -> str:
+    """``parallel`` (one XLA device per chain: on a CPU, chains run on separate cores; fastest
+    measured on 2 cores) when there are devices enough, else ``vectorized`` (all chains in one
+    program, in lockstep: what an accelerator with one device needs)."""
+    import jax
+
+    return "parallel" if chains <= jax.local_device_count() and jax.default_backend() == "cpu" else "vectorized"
+
+
+def sample_compiled(model: pm.Model, fit: FitSettings) -> az.InferenceData:
+    """NUTS through :mod:`mmm.compiled`: one compiled program per model structure, reused by refits.
+
+    The InferenceData has the groups, names, dims and coordinates ``pm.sample(nuts_sampler="numpyro")``
+    gives: ``posterior`` (free variables and deterministics), ``sample_stats`` and ``observed_data``.
+    """
+    from pymc.backends.arviz import coords_and_dims_for_inferencedata, find_observations
+
+    from mmm import compiled
+
+    settings = compiled.SamplerSettings(draws=fit.draws, tune=fit.tune, chains=fit.chains,
+                                        target_accept=float(fit.target_accept),
+                                        chain_method=chain_method(fit.chains))
+    start = time.perf_counter()
+    draws = compiled.sample(model, settings, seed=int(fit.seed) if fit.seed is not None else 0)
+    coords, dims = coords_and_dims_for_inferencedata(model)
+    attrs = {"inference_library": "numpyro", "sampling_time": round(time.perf_counter() - start, 6),
+             "tuning_steps": fit.tune, "mmm_sampler": "mmm.compiled"}
+    idata = az.from_dict(posterior=draws.posterior, sample_stats=draws.sample_stats,
+                         observed_data=find_observations(model), coords=coords, dims=dims,
+                         attrs=attrs)
+    return idata
 
 
 #: Free-parameter names checked for convergence (deterministics and per-week ``mu`` excluded).
@@ -65,11 +91,7 @@ def run_sampler(model: pm.Model, fit: FitSettings, *, progressbar: bool = True) 
                 idata.posterior = idata.posterior.isel(chain=0).assign_coords(
                     draw=np.arange(fit.draws * fit.chains)).expand_dims("chain")
             elif fit.sampler == "numpyro":
-                _enable_jax_cache()
-                idata = pm.sample(draws=fit.draws, tune=fit.tune, chains=fit.chains, random_seed=fit.seed,
-                                  target_accept=fit.target_accept, nuts_sampler="numpyro",
-                                  progressbar=progressbar, compute_convergence_checks=False,
-                                  nuts_sampler_kwargs={"chain_method": "parallel"})
+                idata = sample_compiled(model, fit)
             elif fit.sampler == "nutpie":
                 idata = pm.sample(draws=fit.draws, tune=fit.tune, chains=fit.chains, random_seed=fit.seed,
                                   target_accept=fit.target_accept, nuts_sampler="nutpie",

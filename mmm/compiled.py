@@ -1,0 +1,440 @@
+"""One compiled NUTS sampler per model *structure*, reused across refits in the same process.
+
+``pm.sample(nuts_sampler="numpyro")`` bakes the data and the prior values into the JAX graph
+as constants, evaluates the initial point op by op (about a hundred tiny XLA compilations),
+and jits a second function for the deterministics: a refit of the same model with new data
+or a changed prior value converts, traces and compiles everything again.
+
+Here the log density is taken from the built PyMC model once per structure, with every
+floating-point constant of the graph (observed KPI, design arrays, lift-test arrays, prior
+parameters, scale factors) **lifted into an argument**. What is left - the graph's operations,
+the shapes, integer constants such as indices, the sampler settings - is the *structure key*.
+For each key one function is traced and compiled ahead of time
+(``jax.jit(...).lower(...).compile()``): jittered start, NUTS warm-up and draws
+(numpyro's ``hmc`` kernel), and the constrained values and deterministics of every draw, all
+in one XLA program. It is kept in a small LRU cache; a refit of the same structure runs the
+compiled program on the new arguments and compiles nothing. JAX's persistent compilation
+cache (:func:`enable_persistent_cache`) makes the same program load from disk in a new
+process, since the program no longer contains the data.
+
+:func:`compile_count` and :func:`cache_info` say how many programs were compiled (tests
+count compilations, not seconds).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+#: Compiled samplers kept per process (the notebook case: a few model variants side by side).
+CACHE_SIZE = 4
+
+
+@dataclass(frozen=True)
+class SamplerSettings:
+    """The sampler settings that are part of a compiled program (a change recompiles)."""
+
+    draws: int
+    tune: int
+    chains: int
+    target_accept: float
+    chain_method: str  # "vectorized" (one program runs all chains in lockstep) or "parallel" (one device each)
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    """Counts of the in-process sampler cache."""
+
+    compiles: int   #: programs traced and compiled (each is one miss of both caches)
+    hits: int       #: fits that reused a program held in this process
+    loaded: int     #: programs read from the on-disk cache (compiled by an earlier process)
+    size: int       #: programs held now
+    persistent_hits: int  #: XLA compilations JAX's own on-disk cache answered
+
+
+@dataclass
+class LiftedGraph:
+    """A model's graphs with floating-point constants replaced by inputs."""
+
+    key: tuple                 #: structure key: equal keys give the same program
+    value_names: list[str]     #: sampled (transformed) variables, in the program's order
+    value_shapes: list[tuple[int, ...]]
+    out_names: list[str]       #: posterior variables: constrained free variables, then deterministics
+    inputs: list[Any]          #: the value variables, then the lifted constants' placeholders
+    args: list[np.ndarray]     #: the lifted constants' values (this model's data and priors)
+    logp: Any                  #: joint log density (a scalar graph)
+    start: list[Any]           #: transformed initial point of each value variable
+    outs: list[Any]            #: graphs of ``out_names``
+
+
+@dataclass
+class _Program:
+    run: Any                   #: compiled: (chain keys, *args) -> (outs, stats)
+    value_names: list[str]
+    out_names: list[str]
+
+
+_lock = threading.Lock()
+_cache: OrderedDict[tuple, _Program] = OrderedDict()
+_counts = {"compiles": 0, "hits": 0, "loaded": 0, "persistent_hits": 0}
+_listening = False
+
+
+def compile_count() -> int:
+    """How many sampler programs this process has compiled (each one a cache miss)."""
+    return _counts["compiles"]
+
+
+def cache_info() -> CacheInfo:
+    """Compilations, reuses and size of the in-process sampler cache, and persistent-cache hits."""
+    return CacheInfo(_counts["compiles"], _counts["hits"], _counts["loaded"], len(_cache), _counts["persistent_hits"])
+
+
+def clear_cache() -> None:
+    """Drop every compiled sampler (the counts stay)."""
+    with _lock:
+        _cache.clear()
+
+
+def enable_persistent_cache() -> None:
+    """Persist JAX compilations across processes in ``MMM_JAX_CACHE`` (default ``~/.cache/mmm/jax``;
+    ``off`` disables it). Count its hits in :func:`cache_info`."""
+    global _listening
+    try:
+        import jax
+        import jax.monitoring
+
+        if not _listening:
+            def on_event(event: str, **_: Any) -> None:
+                if event == "/jax/compilation_cache/cache_hits":
+                    _counts["persistent_hits"] += 1
+
+            jax.monitoring.register_event_listener(on_event)
+            _listening = True
+        cache = _cache_dir()
+        if cache is None:
+            jax.config.update("jax_enable_compilation_cache", False)
+            return
+        jax.config.update("jax_enable_compilation_cache", True)
+        jax.config.update("jax_compilation_cache_dir", cache)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+    except Exception:  # noqa: BLE001 - the cache is an optimisation, never a requirement
+        pass
+
+
+def _cache_dir() -> str | None:
+    """``MMM_JAX_CACHE`` (default ``~/.cache/mmm/jax``), or None when it is ``off``."""
+    cache = os.environ.get("MMM_JAX_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "mmm", "jax"))
+    return None if cache.lower() in ("off", "0", "none", "") else cache
+
+
+# ---------------------------------------------------------------------- graph side (PyTensor)
+
+
+def _liftable(var: Any, clients: dict[Any, list[Any]]) -> bool:
+    """A constant that is data, not structure: any float, or an integer array only fed to elementwise
+    ops (observed counts), never an index or a shape."""
+    from pytensor.tensor.elemwise import Elemwise
+    from pytensor.tensor.variable import TensorConstant
+
+    if not isinstance(var, TensorConstant):
+        return False
+    dtype = var.type.dtype
+    if dtype.startswith("float"):
+        return True
+    if dtype.startswith(("int", "uint")) and var.type.ndim >= 1:
+        users = clients.get(var, [])
+        return bool(users) and all(isinstance(node.op, Elemwise) for node in users)
+    return False
+
+
+def _constant_ref(var: Any) -> tuple:
+    """A constant left in the graph, by type and value (slices and other non-arrays by their repr)."""
+    data = getattr(var, "data", None)
+    if isinstance(data, np.ndarray) and data.dtype != object:
+        return ("const", str(var.type), data.tobytes())
+    return ("const", str(var.type), repr(data))
+
+
+def lift_model(model: Any) -> LiftedGraph:
+    """The log density, start point and posterior outputs of ``model`` with data lifted into inputs."""
+    import pytensor.tensor as pt
+    from pymc.initial_point import make_initial_point_expression
+    from pymc.util import get_default_varnames
+    from pytensor.compile.sharedvalue import SharedVariable
+    from pytensor.graph.basic import Constant, graph_inputs, io_toposort
+    from pytensor.graph.replace import clone_replace
+
+    value_vars = list(model.value_vars)
+    logp = model.logp()
+    start = make_initial_point_expression(free_rvs=model.free_RVs, rvs_to_transforms=model.rvs_to_transforms,
+                                          initval_strategies=model.rvs_to_initial_values, jitter_rvs=set(),
+                                          return_transformed=True)
+    posterior = list(get_default_varnames(model.unobserved_value_vars, include_transformed=False))
+    outputs = [logp, *start, *posterior]
+    # dimension lengths are shared variables in PyMC: fix them (shapes are structure)
+    shared = [v for v in graph_inputs(outputs) if isinstance(v, SharedVariable)]
+    if shared:
+        outputs = clone_replace(outputs, replace={v: pt.constant(v.get_value(borrow=True)) for v in shared})
+    nodes = io_toposort(value_vars, outputs)
+    clients: dict[Any, list[Any]] = {}
+    for node in nodes:
+        for inp in node.inputs:
+            clients.setdefault(inp, []).append(node)
+    lifted: dict[Any, Any] = {}
+    for node in nodes:
+        for inp in node.inputs:
+            if inp not in lifted and _liftable(inp, clients):
+                lifted[inp] = pt.tensor(dtype=inp.type.dtype, shape=inp.type.shape, name=f"data_{len(lifted)}")
+    new = clone_replace(outputs, replace=lifted) if lifted else outputs
+    placeholders = list(lifted.values())
+    inputs = [*value_vars, *placeholders]
+    # structure key: every operation, how it is wired, and the values of the constants left in
+    ids: dict[Any, Any] = {v: ("in", i) for i, v in enumerate(inputs)}
+    key: list[Any] = []
+    for n, node in enumerate(io_toposort(inputs, new)):
+        refs = []
+        for inp in node.inputs:
+            if inp in ids:
+                refs.append(ids[inp])
+            elif isinstance(inp, Constant):
+                refs.append(_constant_ref(inp))
+            else:  # a variable the graph does not own (would make the key unsafe)
+                refs.append(("other", id(inp)))
+        key.append((node.op, tuple(refs)))
+        for j, out in enumerate(node.outputs):
+            ids[out] = ("node", n, j)
+    out_refs = tuple(ids[v] if v in ids else _constant_ref(v) for v in new)
+    value_names = [v.name for v in value_vars]
+    out_names = [v.name for v in posterior]
+    shapes = tuple((str(p.type.dtype), p.type.shape) for p in placeholders)
+    full_key = (tuple(key), out_refs, tuple(value_names), tuple(out_names), shapes)
+    args = [np.asarray(c.data) for c in lifted]
+    n_start = len(start)
+    return LiftedGraph(full_key, value_names, [tuple(v.type.shape) for v in value_vars], out_names, inputs, args,
+                       new[0], new[1:1 + n_start], new[1 + n_start:])
+
+
+def _jax_function(inputs: list[Any], outputs: list[Any]) -> Any:
+    """A JAX function of ``inputs`` computing ``outputs`` (PyTensor's JAX rewrites applied)."""
+    import pymc.sampling.jax  # noqa: F401 - registers JAX forms of PyMC's own ops (parameter checks)
+    from pytensor.compile.mode import JAX
+    from pytensor.graph.fg import FunctionGraph
+    from pytensor.link.jax.dispatch import jax_funcify
+
+    fgraph = FunctionGraph(inputs=inputs, outputs=outputs, clone=True)
+    JAX.optimizer.rewrite(fgraph)
+    return jax_funcify(fgraph)
+
+
+# ---------------------------------------------------------------------- sampler side (JAX)
+
+
+def _build_program(graph: LiftedGraph, settings: SamplerSettings) -> _Program:
+    """Trace and compile the whole fit for ``graph``'s structure: start, warm-up, draws, outputs."""
+    import jax
+    import jax.numpy as jnp
+    from jax import lax, random
+    from numpyro.infer.hmc import hmc
+
+    n_values = len(graph.value_names)
+    logp_fn = _jax_function(graph.inputs, [graph.logp])
+    start_fn = _jax_function(graph.inputs[n_values:], graph.start)
+    out_fn = _jax_function(graph.inputs, graph.outs)
+    tune, draws = settings.tune, settings.draws
+
+    def potential_gen(*data: Any) -> Any:
+        def potential(z: Any) -> Any:
+            return -logp_fn(*z, *data)[0]
+        return potential
+
+    def one_chain(key: Any, *data: Any) -> tuple[Any, Any]:
+        k_start, k_run = random.split(key)
+        centre = [jnp.asarray(x) for x in start_fn(*data)]
+
+        def jitter(k: Any) -> list[Any]:
+            ks = random.split(k, len(centre))
+            return [c + random.uniform(kk, jnp.shape(c), minval=-1.0, maxval=1.0, dtype=c.dtype)
+                    for c, kk in zip(centre, ks, strict=True)]
+
+        def bad(state: Any) -> Any:
+            i, _, z = state
+            return (i < 10) & ~jnp.isfinite(logp_fn(*z, *data)[0])
+
+        def retry(state: Any) -> Any:
+            i, k, _ = state
+            k, sub = random.split(k)
+            return i + 1, k, jitter(sub)
+
+        k0, k1 = random.split(k_start)
+        _, _, z0 = lax.while_loop(bad, retry, (0, k0, jitter(k1)))
+        init_kernel, sample_kernel = hmc(potential_fn_gen=potential_gen, algo="NUTS")
+        state = init_kernel(z0, num_warmup=tune, target_accept_prob=settings.target_accept,
+                            adapt_step_size=True, adapt_mass_matrix=True, dense_mass=False,
+                            model_args=data, rng_key=k_run)
+
+        def step(s: Any, _: Any) -> tuple[Any, Any]:
+            s = sample_kernel(s, model_args=data)
+            stats = (s.diverging, s.num_steps, s.potential_energy, s.energy, s.adapt_state.step_size,
+                     s.accept_prob)  # the order of _STATS
+            return s, (s.z, stats)
+
+        _, (zs, stats) = lax.scan(step, state, None, length=tune + draws)
+        zs = [z[tune:] for z in zs]
+        stats = tuple(x[tune:] for x in stats)
+        outs = jax.vmap(lambda *z: tuple(out_fn(*z, *data)))(*zs)
+        return tuple(outs), stats
+
+    keys = jax.ShapeDtypeStruct((settings.chains, 2), jnp.uint32)
+    data_shapes = [jax.ShapeDtypeStruct(np.shape(a), a.dtype) for a in graph.args]
+    if settings.chain_method == "parallel":
+        mapped = jax.pmap(one_chain, in_axes=(0, *([None] * len(graph.args))))
+    else:
+        mapped = jax.jit(jax.vmap(one_chain, in_axes=(0, *([None] * len(graph.args)))))
+    run = mapped.lower(keys, *data_shapes).compile()
+    return _Program(run, graph.value_names, graph.out_names)
+
+
+#: sample statistics the program returns per draw, in order
+_STATS = ("diverging", "num_steps", "potential_energy", "energy", "step_size", "accept_prob")
+
+
+def _canonical(obj: Any) -> str:
+    """A text form of a structure key that is the same in every process (no ids, no addresses)."""
+    from pytensor.graph.op import Op
+
+    if isinstance(obj, Op):
+        props = getattr(obj, "__props__", None)
+        name = f"{type(obj).__module__}.{type(obj).__qualname__}"
+        if props is None:
+            return f"{name}<{obj}>"
+        return name + "(" + ",".join(f"{p}={_canonical(getattr(obj, p))}" for p in props) + ")"
+    if isinstance(obj, (tuple, list)):
+        return "(" + ",".join(_canonical(x) for x in obj) + ")"
+    if isinstance(obj, bytes):
+        return obj.hex()
+    if isinstance(obj, np.ndarray):
+        return f"{obj.dtype}{obj.shape}{obj.tobytes().hex()}"
+    return repr(obj)
+
+
+def _program_path(graph: LiftedGraph, settings: SamplerSettings) -> Any:
+    """Where the compiled program of this structure is kept on disk, or None (no cache dir, or a key
+    whose text form is not stable across processes)."""
+    import hashlib
+    from pathlib import Path
+
+    import jax
+    import jaxlib
+    import numpyro
+    import pymc
+    import pytensor
+
+    root = _cache_dir()
+    if root is None:
+        return None
+    text = _canonical((graph.key, tuple(vars(settings).items())))
+    if " at 0x" in text or "('other'," in text:
+        return None
+    versions = (jax.__version__, jaxlib.__version__, numpyro.__version__, pymc.__version__, pytensor.__version__,
+                jax.default_backend(), jax.local_device_count(), str(jax.devices()[0].device_kind))
+    digest = hashlib.sha256((repr(versions) + text).encode()).hexdigest()[:32]
+    return Path(root) / "programs" / f"{digest}.xla"
+
+
+def _trees(n_args: int, n_outs: int) -> tuple[Any, Any]:
+    """Argument and result tree structures of a program (rebuilt, never pickled)."""
+    from jax.tree_util import tree_structure
+
+    return (tree_structure(((0,) * (1 + n_args), {})),
+            tree_structure((tuple(range(n_outs)), tuple(range(len(_STATS))))))
+
+
+def _load_program(path: Any, graph: LiftedGraph) -> _Program | None:
+    """A compiled program read back from ``path`` (None if absent or unreadable)."""
+    if path is None or not path.exists():
+        return None
+    try:
+        from jax.experimental.serialize_executable import deserialize_and_load
+
+        in_tree, out_tree = _trees(len(graph.args), len(graph.out_names))
+        run = deserialize_and_load(path.read_bytes(), in_tree, out_tree)
+    except Exception:  # noqa: BLE001 - a stale or damaged entry is compiled again
+        return None
+    return _Program(run, graph.value_names, graph.out_names)
+
+
+def _store_program(path: Any, prog: _Program) -> None:
+    """Write a compiled program to ``path`` (atomically; failures are ignored: it is a cache)."""
+    if path is None:
+        return
+    try:
+        from jax.experimental.serialize_executable import serialize
+
+        payload, _, _ = serialize(prog.run)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(payload)
+        os.replace(tmp, path)
+    except Exception:  # noqa: BLE001
+        pass
+
+
+def program_for(graph: LiftedGraph, settings: SamplerSettings) -> _Program:
+    """The compiled program of ``graph``'s structure with ``settings``: from the in-process cache,
+    else from the on-disk cache (a program compiled by an earlier process), else compiled."""
+    key = (graph.key, settings)
+    with _lock:
+        prog = _cache.get(key)
+        if prog is not None:
+            _cache.move_to_end(key)
+            _counts["hits"] += 1
+            return prog
+        path = _program_path(graph, settings)
+        prog = _load_program(path, graph)
+        if prog is not None:
+            _counts["loaded"] += 1
+        else:
+            prog = _build_program(graph, settings)
+            _counts["compiles"] += 1
+            _store_program(path, prog)
+        _cache[key] = prog
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+        return prog
+
+
+@dataclass
+class Draws:
+    """What one compiled run returns, as NumPy arrays with a leading ``(chain, draw)``."""
+
+    posterior: dict[str, np.ndarray]
+    sample_stats: dict[str, np.ndarray]
+
+
+def sample(model: Any, settings: SamplerSettings, seed: int) -> Draws:
+    """Run NUTS on ``model`` with the compiled program of its structure (compiling it if new).
+
+    Returns the posterior (constrained free variables and deterministics) and the sample
+    statistics under PyMC's names (``diverging``, ``n_steps``, ``tree_depth``, ``lp``,
+    ``energy``, ``step_size``, ``acceptance_rate``).
+    """
+    import jax
+
+    jax.config.update("jax_enable_x64", True)  # as PyTensor's JAX backend sets it: the program is float64
+    enable_persistent_cache()
+    graph = lift_model(model)
+    prog = program_for(graph, settings)
+    keys = jax.random.split(jax.random.PRNGKey(seed), settings.chains)
+    outs, stats = prog.run(keys, *graph.args)
+    posterior = {name: np.asarray(x) for name, x in zip(prog.out_names, outs, strict=True)}
+    diverging, n_steps, potential, energy, step_size, accept = (np.asarray(x) for x in stats)
+    sample_stats = {"diverging": diverging.astype(bool), "n_steps": n_steps,
+                    "tree_depth": np.log2(np.maximum(n_steps, 1)).astype(int) + 1, "lp": potential,
+                    "energy": energy, "step_size": step_size, "acceptance_rate": accept}
+    return Draws(posterior, sample_stats)
