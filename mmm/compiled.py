@@ -355,7 +355,14 @@ def _trees(n_args: int, n_outs: int) -> tuple[Any, Any]:
             tree_structure((tuple(range(n_outs)), tuple(range(len(_STATS))))))
 
 
-def _load_program(path: Any, graph: LiftedGraph) -> _Program | None:
+def _devices(settings: SamplerSettings) -> list[Any]:
+    """The devices a program runs on: one per chain (``parallel``), else the first."""
+    import jax
+
+    return jax.local_devices()[:settings.chains if settings.chain_method == "parallel" else 1]
+
+
+def _load_program(path: Any, graph: LiftedGraph, settings: SamplerSettings) -> _Program | None:
     """A compiled program read back from ``path`` (None if absent or unreadable)."""
     if path is None or not path.exists():
         return None
@@ -363,7 +370,7 @@ def _load_program(path: Any, graph: LiftedGraph) -> _Program | None:
         from jax.experimental.serialize_executable import deserialize_and_load
 
         in_tree, out_tree = _trees(len(graph.args), len(graph.out_names))
-        run = deserialize_and_load(path.read_bytes(), in_tree, out_tree)
+        run = deserialize_and_load(path.read_bytes(), in_tree, out_tree, execution_devices=_devices(settings))
     except Exception:  # noqa: BLE001 - a stale or damaged entry is compiled again
         return None
     return _Program(run, graph.value_names, graph.out_names)
@@ -396,7 +403,7 @@ def program_for(graph: LiftedGraph, settings: SamplerSettings) -> _Program:
             _counts["hits"] += 1
             return prog
         path = _program_path(graph, settings)
-        prog = _load_program(path, graph)
+        prog = _load_program(path, graph, settings)
         if prog is not None:
             _counts["loaded"] += 1
         else:

@@ -1,0 +1,172 @@
+"""The compiled sampler (:mod:`mmm.compiled`): one compilation per model structure.
+
+Counted, not timed: a refit of the same structure with new data and a new prior value compiles
+nothing and gives a different posterior; a new structure compiles again; a fresh process loads
+the program from the on-disk cache instead of compiling it and reproduces the same draws; the
+posterior has PyMC's names and dims; and the data really are arguments (a conjugate model's
+posterior mean follows the data and the prior value, as computed by hand).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import small_frame, small_spec
+
+pytestmark = pytest.mark.filterwarnings("ignore")
+
+DRAWS = {"draws": 150, "tune": 150, "chains": 2, "seed": 5}
+NOISE = {"noise": {"distribution": "HalfNormal", "sigma": 0.2}}  # a prior *value* changed, same family
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory):
+    """A private on-disk program cache for this module (other tests' programs stay out)."""
+    path = tmp_path_factory.mktemp("jax-cache")
+    old = os.environ.get("MMM_JAX_CACHE")
+    os.environ["MMM_JAX_CACHE"] = str(path)
+    from mmm import compiled
+
+    compiled.clear_cache()
+    yield path
+    compiled.clear_cache()
+    if old is None:
+        os.environ.pop("MMM_JAX_CACHE", None)
+    else:
+        os.environ["MMM_JAX_CACHE"] = old
+
+
+def _fit(frame, **model):
+    from mmm.fitted import Model
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return Model(small_spec(**model)).fit(frame, progressbar=False, **DRAWS)
+
+
+@pytest.fixture(scope="module")
+def two_fits(cache_dir):
+    """Fit A, then fit B of the same structure on other data with another noise prior value."""
+    from mmm import compiled
+
+    before = compiled.cache_info()
+    a = _fit(small_frame(seed=0)[0])
+    after_a = compiled.cache_info()
+    b = _fit(small_frame(seed=1)[0], priors=NOISE)
+    after_b = compiled.cache_info()
+    return a, b, before, after_a, after_b
+
+
+def test_refit_of_same_structure_compiles_once(two_fits):
+    a, b, before, after_a, after_b = two_fits
+    assert after_a.compiles - before.compiles == 1
+    assert after_b.compiles == after_a.compiles          # new data and prior value: no compilation
+    assert after_b.hits == after_a.hits + 1              # ... the program compiled for A ran B
+    # the swap is real: B's posterior is B's, not A's
+    assert not np.allclose(a.idata.posterior["mu"].values, b.idata.posterior["mu"].values)
+    kpi_b = small_frame(seed=1)[0]["revenue"].to_numpy()
+    fitted_b = b.components()["mean"].mean(axis=0)
+    assert np.corrcoef(fitted_b, kpi_b)[0, 1] > 0.8       # B's fitted line follows B's KPI
+    assert b.diagnostics.divergences == 0
+
+
+def test_posterior_has_pymc_names_and_dims(two_fits):
+    a = two_fits[0]
+    from mmm.fitted import Model
+
+    model, _, _ = Model(a.spec).build(a.dataset)
+    post = a.idata.posterior
+    expected = {v.name for v in model.free_RVs} | {v.name for v in model.deterministics}
+    assert set(post.data_vars) == expected
+    for name in expected:
+        assert post[name].dims == ("chain", "draw", *model.named_vars_to_dims.get(name, ()))
+    assert list(post["channel"].values) == ["tv", "search"]
+    assert post.sizes["chain"] == 2 and post.sizes["draw"] == 150
+    assert set(a.idata.groups()) == {"posterior", "sample_stats", "observed_data"}
+    stats = a.idata.sample_stats
+    assert {"diverging", "tree_depth", "n_steps", "energy", "lp", "step_size", "acceptance_rate"} <= set(stats)
+    assert stats["diverging"].dtype == bool
+    np.testing.assert_array_equal(stats["tree_depth"].values, np.log2(stats["n_steps"].values).astype(int) + 1)
+    assert 0.5 < float(stats["acceptance_rate"].mean()) <= 1.0
+    # constrained values: carryover in (0, 1), noise positive
+    assert float(post["carryover"].min()) > 0 and float(post["carryover"].max()) < 1
+    assert float(post["sigma"].min()) > 0
+
+
+def test_other_structure_compiles_again(two_fits):
+    from mmm import compiled
+
+    n = compiled.cache_info().compiles
+    _conjugate_draws(np.zeros(20), prior_mu=0.0)   # another model: a new program
+    assert compiled.cache_info().compiles == n + 1
+
+
+def _conjugate_model(y, prior_mu):
+    import pymc as pm
+
+    with pm.Model() as model:
+        mu = pm.Normal("mu", mu=prior_mu, sigma=2.0)
+        pm.Normal("y", mu=mu, sigma=1.0, observed=y)
+    return model
+
+
+def _conjugate_draws(y, prior_mu):
+    from mmm import compiled
+
+    settings = compiled.SamplerSettings(draws=400, tune=200, chains=2, target_accept=0.8,
+                                        chain_method="parallel")
+    return compiled.sample(_conjugate_model(y, prior_mu), settings, seed=1).posterior["mu"]
+
+
+def test_data_and_prior_values_are_arguments(two_fits):
+    """Normal-Normal model: posterior mean (mu0 / s0^2 + sum y) / (1 / s0^2 + n), by hand."""
+    from mmm import compiled
+
+    rng = np.random.default_rng(0)
+    _conjugate_draws(np.zeros(20), prior_mu=0.0)           # compiled (or held) already
+    n = compiled.cache_info().compiles
+    for shift, prior_mu in ((3.0, 0.0), (-2.0, 5.0)):
+        y = rng.normal(shift, 1.0, 20)
+        draws = _conjugate_draws(y, prior_mu)
+        exact = (prior_mu / 4.0 + y.sum()) / (1 / 4.0 + 20)
+        assert abs(draws.mean() - exact) < 0.06             # posterior sd 0.22, about 600 effective draws
+        assert abs(draws.std() - (1 / 4.0 + 20) ** -0.5) < 0.04
+    assert compiled.cache_info().compiles == n             # both ran on the same program
+
+
+FRESH = textwrap.dedent("""
+    import json, sys, warnings
+    sys.path.insert(0, {root!r})
+    warnings.simplefilter("ignore")
+    from tests.conftest import small_frame, small_spec
+    from mmm.fitted import Model
+    from mmm import compiled
+    spec = small_spec(priors={noise!r})
+    fit = Model(spec).fit(small_frame(seed=1)[0], progressbar=False, **{draws!r})
+    info = compiled.cache_info()
+    print("RESULT " + json.dumps({{"mu": fit.idata.posterior["mu"].values.mean(axis=(0, 1)).tolist(),
+                                   "compiles": info.compiles, "loaded": info.loaded}}))
+""")
+
+
+def test_fresh_process_loads_the_program_and_reproduces_the_draws(two_fits, cache_dir):
+    b = two_fits[1]
+    root = str(Path(__file__).resolve().parents[1])
+    code = FRESH.format(root=root, noise=NOISE, draws=DRAWS)
+    env = {**os.environ, "MMM_JAX_CACHE": str(cache_dir), "PYTHONWARNINGS": "ignore"}
+    env.pop("MMM_FAST", None)
+    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300, cwd=root)
+    line = [x for x in r.stdout.splitlines() if x.startswith("RESULT ")]
+    assert line, r.stderr[-2000:]
+    out = json.loads(line[0][len("RESULT "):])
+    assert out["compiles"] == 0 and out["loaded"] == 1     # the program came from disk
+    np.testing.assert_allclose(out["mu"], b.idata.posterior["mu"].values.mean(axis=(0, 1)), rtol=1e-9)
