@@ -16,7 +16,7 @@ import pytest
 from mmm.fitted import Model
 from mmm.geo.fit import fit_geo, national_dataset, national_spec
 from mmm.simulate.geo import geo_config, simulate_geo
-from tests.geo.test_geo_outputs import geo_spec
+from mmm.spec import spec_from_dict
 
 SETTINGS = {"draws": 150, "tune": 150, "chains": 2, "seed": 11, "progressbar": False}
 
@@ -24,7 +24,7 @@ SETTINGS = {"draws": 150, "tune": 150, "chains": 2, "seed": 11, "progressbar": F
 @pytest.fixture(scope="module")
 def sim():
     _, spec_dict, truth = simulate_geo(geo_config(n_geos=8, weeks=104, n_channels=3, seed=5))
-    return geo_spec(spec_dict), truth
+    return spec_from_dict(spec_dict), truth
 
 
 @pytest.fixture(scope="module")

@@ -22,21 +22,10 @@ BY_GEO_COLUMNS = ["geo", "channel", "spend", "contribution_mean", "contribution_
                   "roas_mean", "roas_hdi_low", "roas_hdi_high"]
 
 
-def geo_spec(spec_dict: dict):
-    """The simulator's spec; without its geo keys where this spec parser does not know them yet."""
-    try:
-        return spec_from_dict(spec_dict)
-    except Exception:  # noqa: BLE001 - the geo keys arrive with the panel loader
-        d = {k: v for k, v in spec_dict.items() if k not in ("geo_column", "population_column")}
-        d["channels"] = {k: {kk: vv for kk, vv in v.items() if kk not in ("level", "allocation")}
-                         for k, v in spec_dict["channels"].items()}
-        return spec_from_dict(d)
-
-
 @pytest.fixture(scope="module")
 def sim():
     data, spec_dict, truth = simulate_geo(geo_config(n_geos=6, weeks=60, n_channels=3, seed=3))
-    return geo_spec(spec_dict), truth
+    return spec_from_dict(spec_dict), truth
 
 
 @pytest.fixture(scope="module")
