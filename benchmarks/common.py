@@ -142,8 +142,10 @@ class CompileClock:
     Collects time spans of (a) PyTensor -> JAX conversion (``get_jaxified_logp`` /
     ``get_jaxified_graph``, which include PyTensor's graph rewrites), (b) JAX tracing,
     lowering and XLA compilation (``jax.monitoring`` time-span events, nested spans
-    merged) and (c) nutpie's ``compile_pymc_model`` (PyTensor -> Numba/JAX), and
-    reports the length of their union. ``pm.sample`` wall time minus this is the
+    merged), (c) nutpie's ``compile_pymc_model`` (PyTensor -> Numba/JAX) and (d) ours:
+    :func:`mmm.compiled.lift_model` and :func:`mmm.compiled.program_for` (the data lifted
+    out of the graph; the sampler program compiled, or read from the on-disk cache), and
+    reports the length of their union. The sampler call's wall time minus this is the
     time spent running the sampler (tuning + draws) and moving the draws.
     """
 
@@ -165,6 +167,12 @@ class CompileClock:
             import nutpie
             nutpie.compile_pymc_model = self._wrap(nutpie.compile_pymc_model)
         except ImportError:  # pragma: no cover - nutpie is a dependency of ours
+            pass
+        try:  # ours: lifting the data out of the graph, and the program (compiled, or read from disk)
+            import mmm.compiled as compiled
+            compiled.lift_model = self._wrap(compiled.lift_model)
+            compiled.program_for = self._wrap(compiled.program_for)
+        except ImportError:  # pragma: no cover - an older mmm
             pass
         return self
 

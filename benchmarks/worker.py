@@ -40,22 +40,30 @@ from common import CompileClock, load_dataset, ours_spec, peak_rss_mb, peer_fram
 
 
 class SampleClock:
-    """Wall time of ``pymc.sample`` calls (both sides call it via the ``pymc`` module)."""
+    """Wall time of the sampler calls: ``pymc.sample`` (the peer; ours for nutpie and pymc) and
+    ``mmm.sampling.sample_compiled`` (ours for numpyro: :mod:`mmm.compiled`)."""
 
     def __init__(self) -> None:
         self.seconds = 0.0
 
-    def install(self) -> SampleClock:
-        import pymc
-        original = pymc.sample
-
+    def _wrap(self, original: Any) -> Any:
         def timed(*args: Any, **kwargs: Any) -> Any:
             t0 = time.perf_counter()
             try:
                 return original(*args, **kwargs)
             finally:
                 self.seconds += time.perf_counter() - t0
-        pymc.sample = timed
+        return timed
+
+    def install(self) -> SampleClock:
+        import pymc
+        pymc.sample = self._wrap(pymc.sample)
+        try:
+            import mmm.sampling as sampling
+            if hasattr(sampling, "sample_compiled"):
+                sampling.sample_compiled = self._wrap(sampling.sample_compiled)
+        except ImportError:  # the peer's venv without mmm
+            pass
         return self
 
 

@@ -327,13 +327,10 @@ def _program_path(graph: LiftedGraph, settings: SamplerSettings) -> Any:
     """Where the compiled program of this structure is kept on disk, or None (no cache dir, or a key
     whose text form is not stable across processes)."""
     import hashlib
+    from importlib.metadata import version
     from pathlib import Path
 
     import jax
-    import jaxlib
-    import numpyro
-    import pymc
-    import pytensor
 
     root = _cache_dir()
     if root is None:
@@ -341,8 +338,8 @@ def _program_path(graph: LiftedGraph, settings: SamplerSettings) -> Any:
     text = _canonical((graph.key, tuple(vars(settings).items())))
     if " at 0x" in text or "('other'," in text:
         return None
-    versions = (jax.__version__, jaxlib.__version__, numpyro.__version__, pymc.__version__, pytensor.__version__,
-                jax.default_backend(), jax.local_device_count(), str(jax.devices()[0].device_kind))
+    versions = tuple(version(p) for p in ("jax", "jaxlib", "numpyro", "pymc", "pytensor")) + (
+        jax.default_backend(), jax.local_device_count(), str(jax.devices()[0].device_kind))
     digest = hashlib.sha256((repr(versions) + text).encode()).hexdigest()[:32]
     return Path(root) / "programs" / f"{digest}.xla"
 

@@ -151,6 +151,9 @@ class FittedModel:
     _baseline_extra: Any = field(default=None, repr=False)
     #: channel tables already computed, by interval probability (the posterior never changes)
     _channel_tables: dict[float, pd.DataFrame] = field(default_factory=dict, init=False, repr=False, compare=False)
+    #: components already computed, by week range (copies are handed out: callers may change them)
+    _components: dict[tuple[int, int], dict[str, np.ndarray]] = field(default_factory=dict, init=False,
+                                                                      repr=False, compare=False)
 
     # ------------------------------------------------------------------ internals
     @property
@@ -190,13 +193,18 @@ class FittedModel:
         """Posterior draws of every component in KPI units: ``intercept``, ``trend``,
         ``seasonality`` ``(draws, T)``; ``controls``, ``events`` ``(draws, T, K)``;
         ``media`` ``(draws, T, C)``; and ``mean`` ``(draws, T)``."""
-        parts = components(self.params, self.design(start, stop), self.layout, self.spec.model.trend)
-        if self._baseline_extra is not None:
-            parts["intercept"] = parts["intercept"] + self._baseline_extra(start, self.dataset.n_weeks
-                                                                           if stop is None else stop)
-        parts["mean"] = total_mean(parts)
-        k = self.scaling.kpi_scale
-        return {name: arr * k for name, arr in parts.items()}
+        stop = self.dataset.n_weeks if stop is None else stop
+        key = (start, stop)
+        if key not in self._components:  # fit checks, health and tables all ask: one pass over the draws
+            parts = components(self.params, self.design(start, stop), self.layout, self.spec.model.trend)
+            if self._baseline_extra is not None:
+                parts["intercept"] = parts["intercept"] + self._baseline_extra(start, stop)
+            parts["mean"] = total_mean(parts)
+            k = self.scaling.kpi_scale
+            self._components[key] = {name: arr * k for name, arr in parts.items()}
+            while len(self._components) > 4:
+                self._components.pop(next(iter(self._components)))
+        return {name: arr.copy() for name, arr in self._components[key].items()}
 
     def predictive(self, mean: np.ndarray, seed: int = 0) -> np.ndarray:
         """Posterior predictive draws (mean plus observation noise) in KPI units."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import arviz as az
@@ -131,6 +133,22 @@ def sample_and_judge(model: pm.Model, fit: FitSettings, *, progressbar: bool = T
     return idata, diagnostics
 
 
+@contextmanager
+def _without_numba() -> Iterator[None]:
+    """ArviZ's NumPy code paths for R-hat and ESS: on a few dozen parameters they are faster than
+    compiling ArviZ's Numba kernels, which a fresh process (every ``mmm fit``) would do first
+    (about 1 s). The same numbers either way."""
+    numba = getattr(az, "Numba", None)
+    was = bool(getattr(numba, "numba_flag", False))
+    if was:
+        numba.disable_numba()
+    try:
+        yield
+    finally:
+        if was:
+            numba.enable_numba()
+
+
 def judge(idata: az.InferenceData, fit: FitSettings, seconds: float) -> Diagnostics:
     """R-hat, ESS and divergences over the free parameters, with a verdict.
 
@@ -145,7 +163,7 @@ def judge(idata: az.InferenceData, fit: FitSettings, seconds: float) -> Diagnost
                            float("nan"), 0, False,
                            "APPROXIMATE (ADVI): fine for iterating on the spec; refit with NUTS "
                            "(sampler: numpyro) before you report numbers.", approximate=True)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _without_numba():
         warnings.simplefilter("ignore")
         rhat = az.rhat(post, var_names=names)
         ess_b = az.ess(post, var_names=names, method="bulk")
