@@ -165,6 +165,9 @@ def register(app: Any) -> None:
         config: Annotated[Path, typer.Argument(help="Model spec YAML.")],
         folds: Annotated[int, typer.Option(help="Number of rolling origins.")] = 6,
         horizon: Annotated[int, typer.Option(help="Weeks predicted after each origin.")] = 13,
+        train_weeks: Annotated[int | None, typer.Option("--train-weeks", help="Train every fold on the N weeks "
+                                                        "before its origin (folds then share one compiled "
+                                                        "sampler); default: all weeks before it.")] = None,
         out: Annotated[Path, typer.Option("--out", "-o", help="Folder for backtest.csv, backtest_roas.csv, "
                                           "backtest.png and folds/.")] = Path("mmm-backtest"),
         data: Data = None, scheduler: Scheduler = None, workers: Workers = None, draws: Draws = None,
@@ -176,7 +179,8 @@ def register(app: Any) -> None:
 
         def run():
             from mmm.many.backtest import backtest
-            return backtest(config, data, out, folds=folds, horizon=horizon, scheduler=scheduler, workers=workers,
+            return backtest(config, data, out, folds=folds, horizon=horizon, train_weeks=train_weeks,
+                            scheduler=scheduler, workers=workers,
                             **_settings(draws, tune, chains, seed, sampler))
 
         result = _guard(run)

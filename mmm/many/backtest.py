@@ -11,6 +11,12 @@ channel returns are as the origin moves.
 
 Origins are ``horizon`` weeks apart, the last one ``horizon`` weeks before the end of the data;
 with too few weeks for that they move closer together (never less than one week apart).
+
+By default each fold trains on every week before its origin (an expanding window), so each fold
+has its own number of weeks and its own compiled sampler. With ``train_weeks`` every fold trains
+on the same number of weeks just before its origin (a sliding window; the spend of earlier weeks
+still carries over into it): the folds then share one model structure, and each worker compiles
+the sampler once and reuses it for every fold it runs (:mod:`mmm.compiled`).
 """
 
 from __future__ import annotations
@@ -92,9 +98,10 @@ def plan_folds(dates: pd.DatetimeIndex, folds: int, horizon: int, min_train: int
 
 
 def fold_tasks(spec: Any, data: Any, out: Path, folds: int, horizon: int,
-               settings: dict[str, Any], name_prefix: str = "fold") -> tuple[list[Fold], list[FitTask]]:
+               settings: dict[str, Any], name_prefix: str = "fold",
+               train_weeks: int | None = None) -> tuple[list[Fold], list[FitTask]]:
     """The folds and one fit task per fold (data ending at the fold's last test week, the test
-    weeks held out)."""
+    weeks held out; with ``train_weeks``, starting that many weeks before the origin)."""
     from mmm.data import load_data, min_weeks
     from mmm.spec import spec_from_dict
 
@@ -105,11 +112,16 @@ def fold_tasks(spec: Any, data: Any, out: Path, folds: int, horizon: int,
     if parsed.branded_search or parsed.funnel:
         raise SpecError("backtest takes the plain model; this spec has branded_search: or funnel:.")
     dataset = load_data(data, parsed)
-    plan = plan_folds(dataset.dates, folds, horizon, max(min_weeks(parsed), MIN_TRAIN_WEEKS))
+    least = max(min_weeks(parsed), MIN_TRAIN_WEEKS)
+    plan = plan_folds(dataset.dates, folds, horizon, max(least, train_weeks or 0))
+    if train_weeks is not None and train_weeks < least:
+        raise SpecError(f"--train-weeks {train_weeks} is too few to fit this model; give at least {least}.")
     tasks = []
     for f in plan:
         fold_raw = dict(raw)
         fold_raw["window"] = {**(raw.get("window") or {}), "end": f.end_date}
+        if train_weeks is not None:
+            fold_raw["window"]["start"] = str(dataset.dates[f.origin - train_weeks].date())
         fold_raw["fit"] = {**raw.get("fit", {}), "holdout_weeks": horizon}
         fold_spec = task_spec(fold_raw, f"fold {f.fold}")
         tasks.append(FitTask(f"{name_prefix}_{f.fold}", fold_spec, str(out / f"{name_prefix}_{f.fold}"),
@@ -120,8 +132,8 @@ def fold_tasks(spec: Any, data: Any, out: Path, folds: int, horizon: int,
 
 
 def backtest(spec: Any, data: Any = None, out: str | Path = "mmm-backtest", *, folds: int = 6, horizon: int = 13,
-             scheduler: Any = None, workers: int | None = None, progress: bool = True,
-             **settings: Any) -> BacktestResult:
+             train_weeks: int | None = None, scheduler: Any = None, workers: int | None = None,
+             progress: bool = True, **settings: Any) -> BacktestResult:
     """Rolling-origin backtest of ``spec`` (see the module docs).
 
     Parameters
@@ -134,6 +146,9 @@ def backtest(spec: Any, data: Any = None, out: str | Path = "mmm-backtest", *, f
         and ``backtest.png``.
     folds, horizon : int
         Number of folds and weeks predicted by each.
+    train_weeks : int, optional
+        Train every fold on this many weeks before its origin (folds then share one compiled
+        sampler); default: all weeks before the origin.
     scheduler, workers, progress
         As :func:`mmm.many.runner.run_fits`.
     **settings
@@ -146,7 +161,7 @@ def backtest(spec: Any, data: Any = None, out: str | Path = "mmm-backtest", *, f
     from mmm.many.runner import run_fits
 
     out = Path(out)
-    plan, tasks = fold_tasks(spec, data, out / FOLDS_FOLDER, folds, horizon, settings)
+    plan, tasks = fold_tasks(spec, data, out / FOLDS_FOLDER, folds, horizon, settings, train_weeks=train_weeks)
     summaries = run_fits(tasks, scheduler=scheduler, workers=workers, progress=progress)
     return write_backtest(plan, summaries, out, tasks[0].spec)
 

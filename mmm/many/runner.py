@@ -77,9 +77,22 @@ def dask_client(scheduler: Any = None, workers: int | None = None):
         cluster.close()
 
 
+def worker_env() -> dict[str, str]:
+    """:data:`WORKER_ENV`, and a compilation cache of the workers' own.
+
+    Programs compiled under the single-thread XLA flags cannot be run by a process with the default
+    flags and the other way round (XLA then fails with ``Function ... not found``), so the workers
+    keep their compiled samplers in ``MMM_JAX_CACHE/workers-1-thread`` (unless the cache is off).
+    """
+    env = dict(WORKER_ENV)
+    base = os.environ.get("MMM_JAX_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "mmm", "jax"))
+    env["MMM_JAX_CACHE"] = base if base.lower() in ("off", "0", "none", "") else os.path.join(base, "workers-1-thread")
+    return env
+
+
 def local_client(workers: int):
     """A client of a new :class:`LocalCluster`: ``workers`` processes with one thread each and
-    :data:`WORKER_ENV` set before each worker starts."""
+    :func:`worker_env` set before each worker starts."""
     import logging
 
     import dask
@@ -87,10 +100,10 @@ def local_client(workers: int):
 
     if workers < 1:
         raise SpecError(f"--workers must be at least 1; got {workers}.")
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": WORKER_ENV,
-                          "distributed.worker.daemon": False}):
+    env = worker_env()
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": env, "distributed.worker.daemon": False}):
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                               silence_logs=logging.ERROR, env=dict(WORKER_ENV))
+                               silence_logs=logging.ERROR, env=env)
     return Client(cluster)
 
 

@@ -102,8 +102,9 @@ def backtested(cluster, files):
     root, df = files
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return backtest(small_spec(), df, root / "bt", folds=2, horizon=8, scheduler=cluster, progress=False,
-                        **TINY)
+        # a sliding 40-week training window: both folds share one model structure (one compile per worker)
+        return backtest(small_spec(), df, root / "bt", folds=2, horizon=8, train_weeks=40, scheduler=cluster,
+                        progress=False, **TINY)
 
 
 def test_backtest_writes_folds_and_scores(backtested, files) -> None:
@@ -117,11 +118,13 @@ def test_backtest_writes_folds_and_scores(backtested, files) -> None:
     assert list(roas.columns) == ["fold", "channel", "roas_mean", "roas_hdi_low", "roas_hdi_high"]
     assert len(roas) == 4 and (roas["roas_hdi_low"] <= roas["roas_mean"]).all()
     assert (root / "bt" / "backtest.png").is_file()
-    for f, origin in ((1, 54), (2, 62)):                 # each fold trained on the weeks before its origin
+    for f, origin in ((1, 54), (2, 62)):                 # each fold trained on the 40 weeks before its origin
         diag = json.loads((root / "bt" / "folds" / f"fold_{f}" / "diagnostics.json").read_text())
         assert diag["holdout"]["weeks"] == 8
         contrib = pd.read_csv(root / "bt" / "folds" / f"fold_{f}" / "contributions.csv")
-        assert len(contrib) == origin + 8                # no week after the fold's test weeks was loaded
+        assert len(contrib) == 48                        # 40 training + 8 test weeks, nothing after them
+        assert contrib["date"].iloc[0] == str(df["week"][origin - 40].date())
+        assert contrib["date"].iloc[-1] == str(df["week"][origin + 7].date())
 
 
 def test_backtest_fold_never_sees_data_after_its_origin(backtested, cluster, files) -> None:
@@ -134,7 +137,7 @@ def test_backtest_fold_never_sees_data_after_its_origin(backtested, cluster, fil
     future = df.copy()
     future.loc[54:, "revenue"] *= 3.0
     future.loc[54:, "tv_spend"] *= 0.5
-    _, tasks = fold_tasks(small_spec(), future, root / "bt_future", 2, 8, TINY)
+    _, tasks = fold_tasks(small_spec(), future, root / "bt_future", 2, 8, TINY, train_weeks=40)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         (changed,) = run_fits(tasks[:1], scheduler=cluster, progress=False)
