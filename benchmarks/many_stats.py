@@ -68,7 +68,7 @@ def run_stacking(args, client) -> pd.DataFrame:
     rows = []
     for seed in args.seeds:
         df, spec, truth = search_hill_design(seed)
-        stacked = fit_forms(spec, df, WORK / f"stack_{seed}", scheduler=client, seed=seed, **args.settings)
+        stacked = fit_forms(spec, df, WORK / f"stack_{seed}", scheduler=client, mix_seed=seed, **args.settings)
         single = pd.read_csv(WORK / f"stack_{seed}" / "forms" / "delayed-logistic" / "channels.csv")
         for kind, table in (("single (preset delayed-logistic)", single), ("stacked", stacked.channels)):
             for r in table.itertuples():

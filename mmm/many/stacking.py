@@ -98,7 +98,7 @@ def form_tasks(spec: Any, data: Any, out: Path, settings: dict[str, Any]) -> lis
 
 
 def fit_forms(spec: Any, data: Any = None, out: str | Path = "mmm-out", *, scheduler: Any = None,
-              workers: int | None = None, progress: bool = True, seed: int = 0, **settings: Any) -> StackedFit:
+              workers: int | None = None, progress: bool = True, mix_seed: int = 0, **settings: Any) -> StackedFit:
     """Fit the plausible forms in parallel and stack them (see the module docs).
 
     Parameters
@@ -108,7 +108,7 @@ def fit_forms(spec: Any, data: Any = None, out: str | Path = "mmm-out", *, sched
     out : path
     scheduler, workers, progress
         As :func:`mmm.many.runner.run_fits`.
-    seed : int
+    mix_seed : int
         Seed of the draw mixing.
     **settings
         Fit settings for every form (``draws``, ``tune``, ``chains``, ``seed``, ``sampler``).
@@ -122,7 +122,7 @@ def fit_forms(spec: Any, data: Any = None, out: str | Path = "mmm-out", *, sched
     out = Path(out)
     tasks = form_tasks(spec, data, out, settings)
     summaries = run_fits(tasks, scheduler=scheduler, workers=workers, progress=progress)
-    return stack_folders(summaries, out, seed=seed)
+    return stack_folders(summaries, out, seed=mix_seed)
 
 
 def forms_table(summaries: list[FitSummary]) -> pd.DataFrame:
