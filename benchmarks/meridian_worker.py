@@ -31,7 +31,7 @@ time to result. ``peak_rss_mb`` is ``resource.getrusage`` maxrss of this process
 Convergence: ``max_rhat`` and ``min_ess_bulk`` over every element of every variable in the
 posterior group (``arviz.rhat`` / ``arviz.ess(method="bulk")``), the variable where each is
 reached, and the number of divergent transitions among the kept draws (Meridian's
-``sample_stats.diverging``). ROI: ``Analyzer(mmm).roi()`` (revenue per unit spend when the
+``sample_stats.diverging``). ROI: ``Analyzer(...).roi()`` (revenue per unit spend when the
 data have revenue, as in ``summary_metrics``), mean, median and the 90% interval from the
 5% and 95% quantiles over all chains and draws (Meridian's ``get_central_tendency_and_ci``).
 With ``--name`` the record is also written to
@@ -89,6 +89,10 @@ class ColumnMap:
         Controls (per geo or national), passed to Meridian as controls.
     channel_names : list of str
         Channel names in the order of ``spend``.
+    dropped_controls : list of str
+        Controls left out of a geo model because they do not vary across geos: Meridian's
+        geo model has a time effect per week (``knots = n_times``) and refuses them as
+        collinear with it, advising to drop them (what this worker does, and records).
     """
 
     time: str = "time"
@@ -102,6 +106,7 @@ class ColumnMap:
     national_spend: list[str] = field(default_factory=list)
     controls: list[str] = field(default_factory=list)
     channel_names: list[str] = field(default_factory=list)
+    dropped_controls: list[str] = field(default_factory=list)
 
 
 def _split(text: str | None) -> list[str]:
@@ -133,13 +138,14 @@ def columns_from_spec(path: Path) -> tuple[Path, ColumnMap]:
     return (data if data.is_absolute() else path.parent / data), cmap
 
 
-def read_frame(csv: Path, cmap: ColumnMap, national: bool) -> tuple[Any, ColumnMap]:
+def read_frame(csv: Path, cmap: ColumnMap, national: bool, knot_per_week: bool = True) -> tuple[Any, ColumnMap]:
     """The CSV as the data frame Meridian's ``DataFrameDataLoader`` reads.
 
     National spend columns are split over geos by population; when the spend is the media,
     it is copied to ``<spend>__media`` columns. With ``national`` the geos are summed (KPI,
     media, spend), revenue per KPI is the KPI-weighted mean and controls the
-    population-weighted mean, per week.
+    population-weighted mean, per week. With ``knot_per_week`` (Meridian's geo default) controls
+    that are the same in every geo are dropped (see :class:`ColumnMap`).
     """
     import numpy as np
     import pandas as pd
@@ -166,6 +172,9 @@ def read_frame(csv: Path, cmap: ColumnMap, national: bool) -> tuple[Any, ColumnM
         for col in cmap.spend:
             df[f"{col}__media"] = df[col]
         cmap = replace(cmap, media=[f"{c}__media" for c in cmap.spend])
+    if not national and knot_per_week:  # Meridian refuses controls that are the same in every geo (see ColumnMap)
+        same = [c for c in cmap.controls if df.groupby(cmap.time)[c].nunique().max() <= 1]
+        cmap = replace(cmap, controls=[c for c in cmap.controls if c not in same], dropped_controls=same)
     if national:
         weight = df[cmap.population] if cmap.population in df.columns else pd.Series(1.0, index=df.index)
         agg = df.groupby(cmap.time, sort=True)
@@ -217,7 +226,8 @@ def roi_table(mmm: Any, channels: list[str]) -> dict[str, dict[str, float]]:
     import numpy as np
     from meridian.analysis import analyzer
 
-    draws = np.asarray(analyzer.Analyzer(model_context=mmm.model_context).roi(use_posterior=True))  # (chain, draw, channel)
+    draws = np.asarray(analyzer.Analyzer(model_context=mmm.model_context, inference_data=mmm.inference_data).roi(
+        use_posterior=True))  # (chain, draw, channel)
     draws = draws.reshape(-1, draws.shape[-1])
     return {c: {"mean": float(draws[:, i].mean()), "median": float(np.median(draws[:, i])),
                 "ci90_lo": float(np.quantile(draws[:, i], 0.05)),
@@ -250,6 +260,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     src.add_argument("--national-spend", help="spend columns repeated nationally on each geo row")
     src.add_argument("--controls", help="comma-separated control columns")
     src.add_argument("--national", action="store_true", help="sum the geos: Meridian's national model")
+    mdl = p.add_argument_group("model (default: Meridian's defaults, spec.ModelSpec())")
+    mdl.add_argument("--knots", type=int, help="number of baseline knots (geo default: one per week)")
+    mdl.add_argument("--aks", action="store_true", help="Meridian's automatic knot selection (enable_aks)")
     smp = p.add_argument_group("sampler (default: the issue's reference, 4 x 500 + 500 + 1000)")
     smp.add_argument("--chains", type=int, default=4)
     smp.add_argument("--adapt", type=int, default=500)
@@ -294,12 +307,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     clock: dict[str, float] = {"import_s": t_import}
     t = time.perf_counter()
-    df, cmap = read_frame(csv, cmap, args.national)
+    df, cmap = read_frame(csv, cmap, args.national, knot_per_week=args.knots is None and not args.aks)
     data = load_input_data(df, cmap, args.national)
     clock["load_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    mmm = model.Meridian(input_data=data, model_spec=spec.ModelSpec())
+    mmm = model.Meridian(input_data=data, model_spec=spec.ModelSpec(knots=args.knots, enable_aks=args.aks))
     clock["build_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -318,7 +331,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     t = time.perf_counter()
     channels = [str(c) for c in data.media_channel.values]
-    roi = roi_table(mmm, channels)
+    try:  # a failure here must not lose the sampling figures
+        roi, roi_error = roi_table(mmm, channels), None
+    except Exception as exc:  # noqa: BLE001 - recorded in the result
+        roi, roi_error = {}, f"{type(exc).__name__}: {exc}"
     clock["roi_s"] = time.perf_counter() - t
     clock["total_s"] = sum(v for k, v in clock.items() if k != "import_s")
 
@@ -330,6 +346,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "data": {"csv": str(csv), "sha256": hashlib.sha256(Path(csv).read_bytes()).hexdigest(),
                  "national": args.national, "n_geos": int(mmm.n_geos), "n_times": int(mmm.n_times),
                  "channels": channels, "columns": asdict(cmap)},
+        "model": {"knots": args.knots, "enable_aks": args.aks, "n_knots": int(mmm.knot_info.n_knots)},
         "sampler": {"chains": args.chains, "adapt": args.adapt, "burnin": args.burnin,
                     "keep": args.keep, "prior_draws": args.prior_draws, "seed": args.seed},
         "seconds": {k: round(v, 2) for k, v in clock.items()},
@@ -338,10 +355,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "ess_per_s_posterior": round(ess / clock["posterior_s"], 3) if np.isfinite(ess) else None,
         "ess_per_s_total": round(ess / clock["total_s"], 3) if np.isfinite(ess) else None,
         "roi": roi,
+        "roi_error": roi_error,
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
                     "loadavg_at_start": None, "loadavg_at_end": [round(x, 2) for x in os.getloadavg()]},
     }
-    if args.truth:
+    if args.truth and roi:
         record["truth"] = coverage(roi, args.truth)
     return record
 
