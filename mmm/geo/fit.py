@@ -239,6 +239,20 @@ class GeoFit:
         return plot_geo_roas(self.channels_by_geo(prob), self.media_roas_by_geo(prob), self.channel_summary(prob),
                              prob=prob, approximate=self.total_view(), **kwargs)
 
+    def lift_draws(self, test: Any) -> np.ndarray:
+        """The lift a national test (:class:`mmm.geo.model.GeoLift`) should measure, per draw, in KPI units:
+        each geo's extra KPI inside the window from its share of the spend change, summed over geos."""
+        c, layout = test.channel_index, self.layout
+        total = np.zeros(self.draws["roas"].shape[0])
+        for g, design in enumerate(self.designs()):
+            p = self.geo_params(g)
+            before = saturated_media(p, design.lags, layout)[:, :, c]
+            lags = design.lags.copy()
+            lags[:, c, :] = lags[:, c, :] + test.delta_lags[g]
+            after = saturated_media(p, lags, layout)[:, :, c]
+            total += float(self.scaling.kpi_scale[g]) * p["media_beta"][:, c] * ((after - before) * test.window).sum(axis=1)
+        return total
+
     def geo_roas_draws(self) -> np.ndarray:
         """Each geo's ROAS over the weeks, ``(draws, G, C)`` (NaN where a geo never spent)."""
         spend = self.panel.spend.sum(axis=1)
@@ -363,8 +377,10 @@ def fit_geo(spec: Spec | str | Path | dict, data: Any = None, *, draws: int | No
         The long-format panel (default: the spec's ``data:``), or a :class:`GeoPanel` as is.
     draws, tune, chains, sampler, seed, target_accept, progressbar
         Override the spec's ``fit:`` section, as :meth:`mmm.fitted.Model.fit`.
-    holdout_weeks, aggregate_daily
+    holdout_weeks : int, optional
         Not available for geo fits (a clear error if set).
+    aggregate_daily : bool
+        Sum daily rows into Monday-starting weeks per geo (:func:`mmm.geo.load.load_panel`).
 
     Returns
     -------
@@ -375,8 +391,6 @@ def fit_geo(spec: Spec | str | Path | dict, data: Any = None, *, draws: int | No
     if holdout_weeks:
         raise SpecError("Geo fits have no holdout yet: leave 'fit.holdout_weeks' / --holdout-weeks out, "
                         "or sum the geos (--aggregate-geo) to fit a national model with a holdout.")
-    if aggregate_daily:
-        raise SpecError("Geo fits take weekly panels: aggregate the daily rows to weeks first.")
     spec = as_spec(spec).with_fit(draws=draws, tune=tune, chains=chains, sampler=sampler, seed=seed,
                                   target_accept=target_accept)
     spec = fast_mode(spec)
@@ -387,7 +401,7 @@ def fit_geo(spec: Spec | str | Path | dict, data: Any = None, *, draws: int | No
     else:
         from mmm.geo.load import load_panel
 
-        panel = load_panel(spec, data)
+        panel = load_panel(spec, data, aggregate_daily=aggregate_daily)
     from mmm.geo.model import build_geo_model, geo_designs, geo_lift_data, geo_scaling
 
     t0 = time.perf_counter()

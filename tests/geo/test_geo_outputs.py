@@ -157,3 +157,54 @@ def test_plan_by_geo_on_a_national_fit_is_a_plan_error(tmp_path):
 
     with pytest.raises(PlanError, match="--by-geo needs a geo fit"):
         write_plan_by_geo(object(), tmp_path, tmp_path / "plan.csv")
+
+
+def test_lift_test_in_the_model_is_the_forward_path_lift(sim):
+    """The graph's predicted lift of a geo experiment equals GeoFit.lift_draws at the same parameters."""
+    import types
+
+    import xarray as xr
+
+    from mmm.diagnostics import Diagnostics
+    from mmm.geo.fit import GeoFit
+    from mmm.geo.model import build_geo_model, geo_designs, geo_lift_data, geo_scaling
+    from mmm.spec import LiftTest
+
+    spec, truth = sim
+    panel = truth.panel
+    dates = panel.dates
+    test = LiftTest("meta", str(dates[20].date()), str(dates[27].date()), 5000.0, 40000.0, 8000.0,
+                    geos=(panel.geos[0], panel.geos[2]))
+    spec = spec.replace(lift_tests=(test,))
+    scaling = geo_scaling(panel)
+    lift = geo_lift_data(spec, panel, scaling)
+    c = list(panel.channels).index("meta")
+    change = lift[0].delta_lags[:, :, 0] * scaling.geo_spend_scale[:, c][:, None]   # (G, T) currency
+    window = ((dates >= dates[20]) & (dates <= dates[27])).astype(float)
+    np.testing.assert_allclose(change.sum(axis=0), 5000.0 * window)
+    assert np.all(change[[1, 3, 4, 5]] == 0) and np.all(change[[0, 2]][:, 20:28] > 0)
+    model = build_geo_model(spec, panel, scaling, geo_designs(spec, panel, scaling), lift=lift)
+    outputs = [v for v in model.unobserved_value_vars if not v.name.endswith("__")]
+    names = [v.name for v in outputs]
+    values = model.compile_fn(outputs, inputs=model.value_vars, mode="FAST_COMPILE")(model.initial_point())
+    dims = model.named_vars_to_dims
+    posterior = xr.Dataset({n: (("chain", "draw", *dims.get(n, ())), np.asarray(v)[None, None])
+                            for n, v in zip(names, values, strict=True)},
+                           coords={k: list(v) for k, v in model.coords.items()})
+    fit = GeoFit(spec=spec, panel=panel, scaling=scaling, idata=types.SimpleNamespace(posterior=posterior),
+                 diagnostics=Diagnostics("point", 1, 1, 0, 0.0, 1.0, 1.0, 1.0, 0, True, "a point"))
+    predicted = float(posterior["lift_test_0_predicted"].values.ravel()[0])
+    assert predicted > 0
+    assert fit.lift_draws(lift[0])[0] == pytest.approx(predicted, rel=1e-8)
+
+
+def test_lift_test_in_an_unknown_geo_is_a_spec_error(sim):
+    from mmm.geo.model import geo_lift_data, geo_scaling
+    from mmm.spec import LiftTest
+
+    spec, truth = sim
+    d = truth.panel.dates
+    spec = spec.replace(lift_tests=(LiftTest("meta", str(d[5].date()), str(d[8].date()), 1.0, 1.0, 1.0,
+                                             geos=("atlantis",)),))
+    with pytest.raises(SpecError, match="'atlantis', which is not a geo"):
+        geo_lift_data(spec, truth.panel, geo_scaling(truth.panel))
