@@ -6,13 +6,16 @@
 
 Every command runs as its own subprocess through the installed ``mmm`` console script,
 on a bundled sample (``data/samples/ecommerce.yaml`` by default, ``--dataset b2b`` for the
-other) copied into a temporary folder:
+other) copied into a temporary folder, or ``--dataset peer``: PyMC-Marketing's example data
+(179 weeks, 2 channels) written there as ``peer.csv`` with the benchmark's matched settings
+in ``peer.yaml``:
 
 * ``help``      ``mmm --help``
 * ``validate``  ``mmm validate CONFIG``
-* ``fit``       ``mmm fit CONFIG --out D`` with the default settings (a cold JAX compilation
-  cache: each repeat gets a fresh ``MMM_JAX_CACHE`` folder)
-* ``refit``     the same fit again (same structure: the JAX cache from ``fit`` is warm)
+* ``fit``       ``mmm fit CONFIG --out D`` with the default settings (a cold cache: each
+  repeat gets a fresh ``MMM_JAX_CACHE`` folder, so the sampler program is compiled)
+* ``refit``     the same fit again (same structure: :mod:`mmm.compiled` reads the program
+  ``fit`` compiled from that folder instead of compiling it)
 * ``fit_fast``  the same fit with ``MMM_FAST=1`` (few draws; ``--fast`` when ``mmm fit`` has it)
 * ``plan``      ``mmm plan D``
 * ``report``    ``mmm report D`` (default formats)
@@ -26,7 +29,8 @@ per-phase breakdown where one is available: for ``help`` the import time of ``mm
 for ``validate`` the heavy libraries its code path imports; for the fits the phases the
 fit records in ``diagnostics.json`` (``build_seconds`` = building the PyMC model,
 ``seconds`` = the sampler call, i.e. compilation + tuning + draws; the rest is Python
-start-up, imports, loading the data, the convergence checks and writing the outputs).
+start-up, imports, loading the data, the convergence checks and writing the outputs),
+and how the fit got its sampler program (``compiled`` / ``loaded``, from ``model.nc``).
 Machine load (``os.getloadavg()``) before and after, and the core count, go into the
 output: on a shared machine the seconds are upper bounds. ``CPU s`` is the median user +
 system time of the command's processes: close to the wall time a quiet machine gives for
@@ -139,6 +143,21 @@ def diagnostics_phases(outdir: Path) -> dict[str, float]:
             "chains": d.get("chains"), "draws": d.get("draws"), "tune": d.get("tune")}
 
 
+def sampler_program(outdir: Path) -> str | None:
+    """How the fit got its sampler program (``compiled``, ``loaded`` from the on-disk cache,
+    ``reused``), from ``model.nc``; None for older fits and other samplers."""
+    try:
+        import h5py
+
+        with h5py.File(outdir / "model.nc", "r") as fh:
+            value = fh["posterior"].attrs.get("sampler_program")
+    except (ImportError, OSError, KeyError):
+        return None
+    if value is None:
+        return None
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
 def plan_phases(outdir: Path) -> dict[str, float]:
     """The optimizer's and the brand split's own seconds, from ``plan.json``."""
     try:
@@ -182,6 +201,7 @@ def run(commands: list[str], repeats: int, dataset: str, timeout: float) -> dict
     codes: dict[str, list[int]] = {c: [] for c in commands}
     notes: dict[str, list[str]] = {c: [] for c in commands}
     phases: dict[str, list[dict[str, float]]] = {c: [] for c in commands}
+    programs: dict[str, list[str]] = {c: [] for c in commands}
     tails: dict[str, str] = {}
     load_before = os.getloadavg()
     started = time.time()
@@ -226,6 +246,9 @@ def run(commands: list[str], repeats: int, dataset: str, timeout: float) -> dict
                     tails[cmd] = tail
                 if cmd in ("fit", "refit", "fit_fast"):
                     ph = diagnostics_phases(fast_out if cmd == "fit_fast" else out)
+                    source = sampler_program(fast_out if cmd == "fit_fast" else out)
+                    if source:
+                        programs[cmd].append(source)
                     if ph:
                         ph["rest"] = wall - ph["build"] - ph["sampler"]
                         phases[cmd].append(ph)
@@ -262,6 +285,8 @@ def run(commands: list[str], repeats: int, dataset: str, timeout: float) -> dict
             notes[cmd].append("warm JAX cache")
         if cmd == "fit":
             notes[cmd].append("cold JAX cache")
+        if programs[cmd]:
+            notes[cmd].append("sampler program " + "/".join(programs[cmd]))
         bad = [c for c in codes[cmd] if c not in (0, 3)]
         if bad:
             notes[cmd].append(f"FAILED exit {bad[0]}: {tails.get(cmd, '')}")

@@ -77,6 +77,8 @@ class _Program:
     run: Any                   #: compiled: (chain keys, *args) -> (outs, stats)
     value_names: list[str]
     out_names: list[str]
+    #: how the last fit got it: ``compiled`` here, ``loaded`` from disk, ``reused`` from this process
+    source: str = "compiled"
 
 
 _lock = threading.Lock()
@@ -398,11 +400,13 @@ def program_for(graph: LiftedGraph, settings: SamplerSettings) -> _Program:
         if prog is not None:
             _cache.move_to_end(key)
             _counts["hits"] += 1
+            prog.source = "reused"
             return prog
         path = _program_path(graph, settings)
         prog = _load_program(path, graph, settings)
         if prog is not None:
             _counts["loaded"] += 1
+            prog.source = "loaded"
         else:
             prog = _build_program(graph, settings)
             _counts["compiles"] += 1
@@ -419,6 +423,7 @@ class Draws:
 
     posterior: dict[str, np.ndarray]
     sample_stats: dict[str, np.ndarray]
+    program: str = "compiled"  #: ``compiled``, ``loaded`` (on-disk cache) or ``reused`` (in-process cache)
 
 
 def sample(model: Any, settings: SamplerSettings, seed: int) -> Draws:
@@ -441,4 +446,4 @@ def sample(model: Any, settings: SamplerSettings, seed: int) -> Draws:
     sample_stats = {"diverging": diverging.astype(bool), "n_steps": n_steps,
                     "tree_depth": np.log2(np.maximum(n_steps, 1)).astype(int) + 1, "lp": potential,
                     "energy": energy, "step_size": step_size, "acceptance_rate": accept}
-    return Draws(posterior, sample_stats)
+    return Draws(posterior, sample_stats, prog.source)

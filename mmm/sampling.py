@@ -61,10 +61,10 @@ def sample_compiled(model: pm.Model, fit: FitSettings) -> az.InferenceData:
     draws = compiled.sample(model, settings, seed=int(fit.seed) if fit.seed is not None else 0)
     coords, dims = coords_and_dims_for_inferencedata(model)
     attrs = {"inference_library": "numpyro", "sampling_time": round(time.perf_counter() - start, 6),
-             "tuning_steps": fit.tune, "mmm_sampler": "mmm.compiled"}
+             "tuning_steps": fit.tune, "sampler_program": draws.program}
     idata = az.from_dict(posterior=draws.posterior, sample_stats=draws.sample_stats,
-                         observed_data=find_observations(model), coords=coords, dims=dims,
-                         attrs=attrs)
+                         observed_data=find_observations(model), coords=coords, dims=dims)
+    idata.posterior.attrs.update(attrs)
     return idata
 
 
