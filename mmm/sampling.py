@@ -76,8 +76,9 @@ def run_sampler(model: pm.Model, fit: FitSettings, *, progressbar: bool = True) 
     """Sample ``model`` with the settings in ``fit``; return the posterior and seconds taken.
 
     ``fit.sampler``: ``numpyro`` (JAX, the default: fastest measured on 2-core CPUs, and
-    runs on GPU), ``nutpie`` (Rust NUTS with a Numba-compiled model), ``pymc`` (PyMC's
-    own NUTS) or ``advi`` (mean-field variational inference: fast but **approximate**).
+    runs on GPU; through :mod:`mmm.compiled`, which compiles one program per model structure
+    and reuses it for refits), ``nutpie`` (Rust NUTS with a Numba-compiled model), ``pymc``
+    (PyMC's own NUTS) or ``advi`` (mean-field variational inference: fast but **approximate**).
     """
     start = time.perf_counter()
     with model, warnings.catch_warnings():
@@ -93,7 +94,13 @@ def run_sampler(model: pm.Model, fit: FitSettings, *, progressbar: bool = True) 
                 idata.posterior = idata.posterior.isel(chain=0).assign_coords(
                     draw=np.arange(fit.draws * fit.chains)).expand_dims("chain")
             elif fit.sampler == "numpyro":
-                idata = sample_compiled(model, fit)
+                try:
+                    idata = sample_compiled(model, fit)
+                except NotImplementedError:  # an operation with no JAX form in mmm.compiled's path
+                    idata = pm.sample(draws=fit.draws, tune=fit.tune, chains=fit.chains, random_seed=fit.seed,
+                                      target_accept=fit.target_accept, nuts_sampler="numpyro",
+                                      progressbar=progressbar, compute_convergence_checks=False,
+                                      nuts_sampler_kwargs={"chain_method": "parallel"})
             elif fit.sampler == "nutpie":
                 idata = pm.sample(draws=fit.draws, tune=fit.tune, chains=fit.chains, random_seed=fit.seed,
                                   target_accept=fit.target_accept, nuts_sampler="nutpie",
