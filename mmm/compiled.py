@@ -33,6 +33,8 @@ import numpy as np
 
 #: Compiled samplers kept per process (the notebook case: a few model variants side by side).
 CACHE_SIZE = 4
+#: Compiled samplers kept on disk (3-4 MB each), the most recently written first.
+DISK_PROGRAMS = 32
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,7 @@ def enable_persistent_cache() -> None:
             return
         jax.config.update("jax_enable_compilation_cache", True)
         jax.config.update("jax_compilation_cache_dir", cache)
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
     except Exception:  # noqa: BLE001 - the cache is an optimisation, never a requirement
         pass
 
@@ -387,6 +389,9 @@ def _store_program(path: Any, prog: _Program) -> None:
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_bytes(payload)
         os.replace(tmp, path)
+        kept = sorted(path.parent.glob("*.xla"), key=lambda f: f.stat().st_mtime, reverse=True)
+        for old in kept[DISK_PROGRAMS:]:  # a few MB each: keep the most recent ones
+            old.unlink(missing_ok=True)
     except Exception:  # noqa: BLE001
         pass
 
