@@ -372,6 +372,7 @@ def _load_program(path: Any, graph: LiftedGraph, settings: SamplerSettings) -> _
 
         in_tree, out_tree = _trees(len(graph.args), len(graph.out_names))
         run = deserialize_and_load(path.read_bytes(), in_tree, out_tree, execution_devices=_devices(settings))
+        os.utime(path)  # recently used: the last to be dropped
     except Exception:  # noqa: BLE001 - a stale or damaged entry is compiled again
         return None
     return _Program(run, graph.value_names, graph.out_names)
