@@ -12,13 +12,21 @@ the shapes, integer constants such as indices, the sampler settings - is the *st
 For each key one function is traced and compiled ahead of time
 (``jax.jit(...).lower(...).compile()``): jittered start, NUTS warm-up and draws
 (numpyro's ``hmc`` kernel), and the constrained values and deterministics of every draw, all
-in one XLA program. It is kept in a small LRU cache; a refit of the same structure runs the
-compiled program on the new arguments and compiles nothing. JAX's persistent compilation
-cache (:func:`enable_persistent_cache`) makes the same program load from disk in a new
-process, since the program no longer contains the data.
+in one XLA program. It is kept in a small in-process LRU cache: a refit of the same structure
+(a notebook changing a prior value or the data) runs the compiled program on the new arguments
+and compiles nothing. The compiled program is also written to ``MMM_JAX_CACHE/programs``
+(JAX's executable serialisation; ``MMM_JAX_CACHE=off`` disables it), named by a digest of the
+structure key and the library versions, so a new process (``mmm fit`` again) reads it instead
+of converting, tracing and compiling: the program no longer contains the data.
 
-:func:`compile_count` and :func:`cache_info` say how many programs were compiled (tests
-count compilations, not seconds).
+A different structure (another saturation form, a channel more, other sampler settings, a
+prior of another family or a per-channel prior where there was one shared) compiles anew.
+What is *not* lifted: integer constants that index or shape (they are structure) and
+constant subgraphs PyTensor would have folded (data-only expressions; here they are cheap:
+the design arrays are already computed in NumPy by :mod:`mmm.design`).
+
+:func:`compile_count` and :func:`cache_info` say how many programs were compiled, reused and
+loaded (tests count compilations, not seconds).
 """
 
 from __future__ import annotations
