@@ -17,6 +17,9 @@ in ``peer.yaml``:
 * ``refit``     the same fit again (same structure: :mod:`mmm.compiled` reads the program
   ``fit`` compiled from that folder instead of compiling it)
 * ``fit_fast``  the same fit with ``MMM_FAST=1`` (few draws; ``--fast`` when ``mmm fit`` has it)
+* ``notebook_refit``  in one Python process: ``Model(spec).fit()``, then the noise prior's
+  value changed and ``fit()`` again; the time of the second fit (the notebook case: one
+  compiled sampler reused across refits). ``CPU s`` is the whole process's.
 * ``plan``      ``mmm plan D``
 * ``report``    ``mmm report D`` (default formats)
 
@@ -61,8 +64,25 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SAMPLES = ROOT / "data" / "samples"
-COMMANDS = ("help", "validate", "fit", "refit", "fit_fast", "plan", "report")
-QUICK_SKIP = ("fit", "refit", "fit_fast", "report")
+COMMANDS = ("help", "validate", "fit", "refit", "fit_fast", "notebook_refit", "plan", "report")
+QUICK_SKIP = ("fit", "refit", "fit_fast", "notebook_refit", "report")
+#: ``notebook_refit``: fit, change a prior value, fit again in the same process; the second fit is timed.
+NOTEBOOK_REFIT = """
+import json, sys, time, warnings
+warnings.simplefilter("ignore")
+from mmm.fitted import Model
+from mmm.spec import load_spec, spec_from_dict
+from mmm import compiled
+spec = load_spec(sys.argv[1])
+Model(spec).fit(progressbar=False)
+raw = spec.to_dict()
+raw.setdefault("model", {}).setdefault("priors", {})["noise"] = {"distribution": "HalfNormal", "sigma": 0.25}
+t0 = time.perf_counter()
+fit = Model(spec_from_dict(raw)).fit(progressbar=False)
+seconds = time.perf_counter() - t0
+print("NOTEBOOK_REFIT " + json.dumps({"seconds": seconds, "program": fit.idata.posterior.attrs.get("sampler_program"),
+                                      "compiles": compiled.compile_count()}))
+"""
 #: Libraries that `mmm --help` and `mmm validate` should not need.
 HEAVY = ("pymc", "pytensor", "jax", "jaxlib", "numpyro", "arviz", "matplotlib", "scipy", "xarray", "numba", "nutpie")
 
@@ -187,6 +207,23 @@ def write_peer_example(folder: Path) -> None:
     (folder / "peer.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
 
 
+def notebook_refit(config: str, cwd: Path, env: dict[str, str], timeout: float) -> tuple[float, float, int, str]:
+    """The notebook case: fit, change the noise prior's value, fit again in the same process.
+
+    Returns (seconds of the second ``Model.fit``, CPU seconds of the whole process, exit code,
+    how the second fit got its sampler program, or the error).
+    """
+    c0 = _children_cpu()
+    r = subprocess.run([sys.executable, "-c", NOTEBOOK_REFIT, config], cwd=cwd, env=env, capture_output=True,
+                       text=True, timeout=timeout)
+    cpu = _children_cpu() - c0
+    for line in r.stdout.splitlines():
+        if line.startswith("NOTEBOOK_REFIT "):
+            info = json.loads(line[len("NOTEBOOK_REFIT "):])
+            return float(info["seconds"]), cpu, 0, str(info.get("program"))
+    return float("nan"), cpu, r.returncode or 1, " | ".join((r.stderr or r.stdout).strip().splitlines()[-3:])
+
+
 def _med(xs: list[float]) -> float:
     return statistics.median(xs) if xs else float("nan")
 
@@ -235,6 +272,18 @@ def run(commands: list[str], repeats: int, dataset: str, timeout: float) -> dict
                     argv = [*mmm, "plan", str(out)]
                 elif cmd == "report":
                     argv = [*mmm, "report", str(out)]
+                if cmd == "notebook_refit":
+                    wall, cpu, code, note = notebook_refit(config, tmp, env, timeout)
+                    walls[cmd].append(wall)
+                    cpus[cmd].append(cpu)
+                    codes[cmd].append(code)
+                    if code:
+                        tails[cmd] = note
+                    else:
+                        programs[cmd].append(note)
+                    print(f"  repeat {rep + 1}/{repeats} {cmd:9s} {wall:7.2f} s  (second fit in one process)  "
+                          f"exit {code}", file=sys.stderr, flush=True)
+                    continue
                 try:
                     wall, cpu, code, tail = timed(argv, tmp, run_env, timeout)
                 except subprocess.TimeoutExpired:

@@ -189,10 +189,11 @@ def lift_model(model: Any) -> LiftedGraph:
                                           return_transformed=True)
     posterior = list(get_default_varnames(model.unobserved_value_vars, include_transformed=False))
     outputs = [logp, *start, *posterior]
-    # dimension lengths are shared variables in PyMC: fix them (shapes are structure)
+    # shared variables: dimension lengths (integers) are structure and become constants; floats
+    # (prior parameters made inputs by mmm.model, pm.Data) are lifted below like float constants
     shared = [v for v in graph_inputs(outputs) if isinstance(v, SharedVariable)]
     if shared:
-        outputs = clone_replace(outputs, replace={v: pt.constant(v.get_value(borrow=True)) for v in shared})
+        outputs = clone_replace(outputs, replace=[(v, pt.constant(v.get_value(borrow=True))) for v in shared])
     nodes = io_toposort(value_vars, outputs)
     clients: dict[Any, list[Any]] = {}
     for node in nodes:
