@@ -12,7 +12,8 @@ Writes, in ``OUT``:
 
 * ``channels.csv`` with the columns of a single fit's, from the stacked draws;
 * ``forms.csv``: ``form, adstock, saturation, weight, elpd_loo, se, elpd_diff, diff_se, p_loo,
-  n_high_k, verdict, health, folder``;
+  n_high_k, stacked, verdict, health, folder`` (a form that did not converge is not weighted
+  while another did);
 * ``forms/<form>/``: each form's own fit folder (``mmm plan`` and ``mmm report`` work on those).
 
 Not yet stacked: the plan, the response curves and the deck read one ``model.nc``, so they are
@@ -126,11 +127,23 @@ def fit_forms(spec: Any, data: Any = None, out: str | Path = "mmm-out", *, sched
 
 
 def forms_table(summaries: list[FitSummary]) -> pd.DataFrame:
-    """``forms.csv`` rows: weight and LOO per form, heaviest first (failed forms weigh 0)."""
+    """``forms.csv`` rows: weight and LOO per form, heaviest first.
+
+    Failed forms weigh 0, and so do forms whose sampler did not converge when at least one form
+    did (their LOO is not to be trusted); ``stacked`` says which forms were weighted.
+    """
     from mmm.many.compare import rank_by_loo
 
+    any_converged = any(s.ok and s.converged for s in summaries)
+    usable = [s.ok and (s.converged or not any_converged) for s in summaries]
     table = rank_by_loo([s.name for s in summaries],
-                        [s.scores.get("loo") if s.ok else None for s in summaries])
+                        [s.scores.get("loo") if use else None for s, use in zip(summaries, usable, strict=True)])
+    for i, s in enumerate(summaries):  # keep the LOO of a form left out for not converging, for reading
+        if s.ok and not usable[i] and s.scores.get("loo"):
+            row = table.index[table["variant"] == s.name][0]
+            table.loc[row, ["elpd_loo", "se", "p_loo", "n_high_k", "max_k"]] = [
+                s.scores["loo"][k] for k in ("elpd_loo", "se", "p_loo", "n_high_k", "max_k")]
+    table["stacked"] = table["variant"].map(dict(zip([s.name for s in summaries], usable, strict=True)))
     table = table.rename(columns={"variant": "form"})
     by = {s.name: s for s in summaries}
     table.insert(2, "adstock", table["form"].str.split("-").str[0])

@@ -104,3 +104,26 @@ def test_plan_folds_origins_and_errors() -> None:
     assert len({f.origin for f in tight}) == 6
     with pytest.raises(SpecError, match="needs at least 39 weeks"):
         plan_folds(dates[:30], 2, 13, 26)
+
+
+def test_forms_that_did_not_converge_get_no_weight_while_another_did() -> None:
+    from mmm.many.stacking import forms_table
+    from mmm.many.tasks import FitSummary
+
+    def loo(shift: float) -> dict:
+        li = [-1.0 + shift] * 10
+        return {"elpd_loo": sum(li), "se": 1.0, "p_loo": 3.0, "n_high_k": 0, "max_k": 0.2, "loo_i": li,
+                "pareto_k": [0.1] * 10}
+
+    good = FitSummary("delayed-logistic", "done", converged=True, scores={"loo": loo(0.0)})
+    shaky = FitSummary("delayed-hill", "done", converged=False, scores={"loo": loo(1.0)})   # better LOO, not converged
+    failed = FitSummary("geometric-hill", "failed", error="sampler failed")
+    table = forms_table([good, shaky, failed]).set_index("form")
+    assert table.loc["delayed-logistic", "weight"] == 1.0
+    assert table.loc["delayed-hill", "weight"] == 0.0 and not table.loc["delayed-hill", "stacked"]
+    assert table.loc["delayed-hill", "elpd_loo"] == pytest.approx(0.0)         # its LOO is still shown
+    assert table.loc["geometric-hill", "weight"] == 0.0
+    # when no form converged (FAST mode), all finished forms are weighted by their LOO
+    both = forms_table([FitSummary("a-b", "done", scores={"loo": loo(0.0)}),
+                        FitSummary("c-d", "done", scores={"loo": loo(1.0)})]).set_index("form")
+    assert both.loc["c-d", "weight"] == pytest.approx(1.0) and both["stacked"].all()
