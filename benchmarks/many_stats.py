@@ -68,7 +68,17 @@ def run_stacking(args, client) -> pd.DataFrame:
     rows = []
     for seed in args.seeds:
         df, spec, truth = search_hill_design(seed)
-        stacked = fit_forms(spec, df, WORK / f"stack_{seed}", scheduler=client, mix_seed=seed, **args.settings)
+        if args.restack:  # re-stack the fits already in WORK (e.g. after a change of the stacking rule)
+            import json
+
+            from mmm.many import FitSummary
+            from mmm.many.stacking import stack_folders
+            folders = sorted((WORK / f"stack_{seed}" / "forms").iterdir())
+            summaries = [FitSummary.from_record(json.loads((f / "fit_task.json").read_text())["summary"])
+                         for f in folders]
+            stacked = stack_folders(summaries, WORK / f"stack_{seed}", seed=seed)
+        else:
+            stacked = fit_forms(spec, df, WORK / f"stack_{seed}", scheduler=client, mix_seed=seed, **args.settings)
         single = pd.read_csv(WORK / f"stack_{seed}" / "forms" / "delayed-logistic" / "channels.csv")
         for kind, table in (("single (preset delayed-logistic)", single), ("stacked", stacked.channels)):
             for r in table.itertuples():
@@ -93,6 +103,7 @@ def main() -> None:
     p.add_argument("--chains", type=int, default=4)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--suffix", default="")
+    p.add_argument("--restack", action="store_true", help="stacking: re-stack the fits already made, no refit")
     args = p.parse_args()
     args.settings = {"draws": args.draws, "tune": args.tune, "chains": args.chains, "seed": 1}
     warnings.simplefilter("ignore")

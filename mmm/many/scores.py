@@ -215,8 +215,6 @@ def stacking_weights(loo_i: np.ndarray) -> np.ndarray:
     ndarray, shape (K,)
         Non-negative weights summing to 1.
     """
-    from scipy.optimize import minimize
-
     lp = np.asarray(loo_i, dtype="float64")
     if lp.ndim != 2 or lp.shape[0] == 0:
         raise ValueError("stacking needs a (fits, weeks) array of pointwise LOO densities.")
@@ -224,20 +222,18 @@ def stacking_weights(loo_i: np.ndarray) -> np.ndarray:
     if K == 1:
         return np.ones(1)
     dens = np.exp(lp - lp.max(axis=0, keepdims=True))   # the shift per week does not move the optimum
-
-    def weights(z: np.ndarray) -> np.ndarray:
-        e = np.exp(np.concatenate([z, [0.0]]) - max(z.max(), 0.0))
-        return e / e.sum()
-
-    def loss(z: np.ndarray) -> tuple[float, np.ndarray]:
-        w = weights(z)
-        mix = dens.T @ w                                 # (N,)
-        g_w = -(dens / mix[None, :]).sum(axis=1)         # d(-score)/dw
-        grad = w[:-1] * (g_w[:-1] - w @ g_w)             # chain rule through the softmax
-        return -float(np.log(mix).sum()), grad
-
-    res = minimize(loss, np.zeros(K - 1), jac=True, method="BFGS", options={"gtol": 1e-10, "maxiter": 1000})
-    w = weights(res.x)
+    # The objective is concave in w; its maximiser is the maximum-likelihood mixture weight, found by
+    # the EM fixed point w_k <- mean_i(w_k d_ki / sum_j w_j d_ji), which never decreases the objective.
+    # (A quasi-Newton search on softmax weights stalls when some fits are far worse than others.)
+    w = np.full(K, 1.0 / K)
+    for _ in range(100_000):
+        share = w[:, None] * dens
+        share /= share.sum(axis=0, keepdims=True)
+        new = share.mean(axis=1)
+        if np.abs(new - w).max() < 1e-11:
+            w = new
+            break
+        w = new
     w[w < 1e-6] = 0.0
     return w / w.sum()
 

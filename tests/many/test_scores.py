@@ -51,6 +51,8 @@ def test_stacking_weights_hand_case() -> None:
     assert stacking_weights(np.array([a, b])) == pytest.approx([0.8, 0.2], abs=1e-6)
     # a model worse on every week gets no weight
     assert stacking_weights(np.array([a, a - 1.0])) == pytest.approx([1.0, 0.0], abs=1e-6)
+    # fits far worse than the others (a form that did not sample) change nothing for the rest
+    assert stacking_weights(np.array([a, b, a - 5000.0, b - 3000.0])) == pytest.approx([0.8, 0.2, 0, 0], abs=1e-6)
 
 
 def test_stacking_weights_agree_with_arviz() -> None:
