@@ -195,7 +195,8 @@ def fit(
         _fail(exc)
     if stack:
         return fit_forms_command(config, out, data=data, scheduler=None, workers=None, draws=draws, tune=tune,
-                                 chains=chains, seed=seed, sampler=sampler)
+                                 chains=chains, seed=seed, sampler=sampler, holdout_weeks=holdout_weeks,
+                                 aggregate_daily=aggregate_daily, aggregate_geo=aggregate_geo)
     try:
         fitted, paths = _run_fit(config, out, draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler,
                                  holdout_weeks=holdout_weeks, aggregate_daily=aggregate_daily, data=data,
