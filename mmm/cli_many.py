@@ -94,9 +94,15 @@ def fit_forms_command(config: Path, out: Path, *, data: Path | None, scheduler: 
 
     def run():
         from mmm.atomic import check_writable_dir
+        from mmm.errors import SpecError
         from mmm.many.stacking import fit_forms
         from mmm.spec import load_spec
 
+        unsupported = [f"--{k.replace('_', '-')}" for k in ("holdout_weeks", "aggregate_daily", "aggregate_geo")
+                       if settings.pop(k, None)]
+        if unsupported:
+            raise SpecError(f"--forms auto stacks national weekly fits on all weeks; leave out {', '.join(unsupported)} "
+                            "(backtest a form with `mmm backtest` instead of --holdout-weeks).")
         spec = load_spec(config)
         check_writable_dir(out)
         console.print(f"Fitting the plausible carryover x saturation forms of a {spec.kpi.type} model and "

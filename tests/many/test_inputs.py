@@ -39,6 +39,8 @@ def test_forms_flag_and_spec_key(spec_file, tmp_path) -> None:
     assert forms_requested(tmp_path / "auto.yaml", None)
     r = _run(["fit", str(spec_file), "--forms", "atuo", "--out", str(tmp_path / "o")])
     assert r.exit_code == 2 and "--forms must be auto or preset" in r.output
+    r = _run(["fit", str(spec_file), "--forms", "auto", "--holdout-weeks", "8", "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and "--holdout-weeks" in r.output
     raw["fit"]["forms"] = "all"
     (tmp_path / "bad.yaml").write_text(yaml.safe_dump(raw))
     r = _run(["validate", str(tmp_path / "bad.yaml")])
