@@ -73,7 +73,6 @@ class LiftedGraph:
 
     key: tuple                 #: structure key: equal keys give the same program
     value_names: list[str]     #: sampled (transformed) variables, in the program's order
-    value_shapes: list[tuple[int, ...]]
     out_names: list[str]       #: posterior variables: constrained free variables, then deterministics
     inputs: list[Any]          #: the value variables, then the lifted constants' placeholders
     args: list[np.ndarray]     #: the lifted constants' values (this model's data and priors)
@@ -229,8 +228,7 @@ def lift_model(model: Any) -> LiftedGraph:
     full_key = (tuple(key), out_refs, tuple(value_names), tuple(out_names), shapes)
     args = [np.asarray(c.data) for c in lifted]
     n_start = len(start)
-    return LiftedGraph(full_key, value_names, [tuple(v.type.shape) for v in value_vars], out_names, inputs, args,
-                       new[0], new[1:1 + n_start], new[1 + n_start:])
+    return LiftedGraph(full_key, value_names, out_names, inputs, args, new[0], new[1:1 + n_start], new[1 + n_start:])
 
 
 def _jax_function(inputs: list[Any], outputs: list[Any]) -> Any:
