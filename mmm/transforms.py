@@ -133,9 +133,17 @@ def logistic_saturation(x: Any, lam: Any, xp: Any = np) -> Any:
 
 
 def hill_saturation(x: Any, half: Any, slope: Any, xp: Any = np) -> Any:
-    """Hill saturation ``x**slope / (x**slope + half**slope)``; equals 0.5 at ``x = half``."""
-    xs = xp.power(xp.maximum(x, 0.0), slope)
-    return xs / (xs + xp.power(half, slope))
+    """Hill saturation ``x**slope / (x**slope + half**slope)``; equals 0.5 at ``x = half``.
+
+    Written as the logistic function of ``slope * (log x - log half)`` (through ``tanh``, which
+    cannot overflow) with weeks of no spend set to 0 by a mask: ``x**slope`` itself has a gradient
+    in ``slope`` of ``x**slope * log x``, which is ``0 * -inf = NaN`` at ``x = 0``, and one week
+    without spend then made every NUTS step diverge.
+    """
+    positive = x > 0
+    safe = xp.where(positive, x, 1.0)
+    value = 0.5 * (1.0 + xp.tanh(0.5 * slope * (xp.log(safe) - xp.log(half))))
+    return xp.where(positive, value, 0.0)
 
 
 def michaelis_menten_saturation(x: Any, half: Any, xp: Any = np) -> Any:

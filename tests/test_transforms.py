@@ -145,3 +145,25 @@ def test_default_carryover_priors_follow_the_role():
     assert mean(brand) > mean(perf)
     delayed = T.CARRYOVERS["delayed"]
     assert delayed.priors("brand", 8.0)["peak_lag"].params["mu"] > 2.0
+
+
+def test_hill_gradient_is_finite_in_weeks_without_spend():
+    """x**slope has the gradient x**slope * log(x) in slope: NaN at x = 0, which made every NUTS step of a
+    Hill model diverge on data with a week of no spend. The curve and its gradients must be finite there."""
+    import pytensor
+    import pytensor.tensor as pt
+
+    from mmm.transforms import hill_saturation
+
+    x = np.array([0.0, 0.0, 0.4, 1.0, 2.5])
+    half, slope = 0.8, 1.7
+    expected = x**slope / (x**slope + half**slope)
+    np.testing.assert_allclose(hill_saturation(x, half, slope), expected, rtol=1e-12, atol=1e-15)
+    xv, h, s = pt.dvector("x"), pt.dscalar("h"), pt.dscalar("s")
+    total = hill_saturation(xv, h, s, pt).sum()
+    grads = pytensor.function([xv, h, s], pytensor.grad(total, [h, s]))(x, half, slope)
+    assert np.all(np.isfinite(grads))
+    # closed forms: d/ds = sum v(1-v) log(x/h) over x > 0; d/dh = -sum v(1-v) s / h
+    v, pos = expected[x > 0], x[x > 0]
+    np.testing.assert_allclose(grads[1], np.sum(v * (1 - v) * np.log(pos / half)), rtol=1e-10)
+    np.testing.assert_allclose(grads[0], -np.sum(v * (1 - v) * slope / half), rtol=1e-10)
