@@ -14,8 +14,9 @@ Runs with Meridian's own interpreter, never the project's (the two stacks never 
     $M benchmarks/meridian_worker.py --preset meridian_demo \
         --csv benchmarks/data/meridian_geo_all_channels.csv --national --name demo40_national
     # any panel that mmm.simulate.geo writes, read through its mmm spec (spend as media;
-    # ``level: national`` channels allocated to geos by population, as mmm.geo.load does)
-    $M benchmarks/meridian_worker.py --spec /tmp/geo10.yaml --truth /tmp/geo10_truth.json \
+    # ``level: national`` channels allocated to geos by population, as mmm.geo.load does; such a
+    # channel needs fewer knots than Meridian's geo default of one per week: --knots N or --aks)
+    $M benchmarks/meridian_worker.py --spec /tmp/geo10.yaml --truth /tmp/geo10_truth.json --knots 12 \
         --chains 2 --adapt 200 --burnin 200 --keep 500 --name sim10
     # or name the columns by hand
     $M benchmarks/meridian_worker.py --csv data.csv --time week --kpi revenue --kpi-type revenue \
@@ -380,7 +381,7 @@ if __name__ == "__main__":
     rec = _finite(main())
     rec["machine"]["loadavg_at_start"] = load_start
     rec["command"] = " ".join(["meridian_worker.py", *sys.argv[1:]])
-    if rec.get("command") and "--name" in sys.argv:
+    if "--name" in sys.argv:
         name = sys.argv[sys.argv.index("--name") + 1]
         RESULTS.mkdir(exist_ok=True)
         path = RESULTS / f"meridian_{name}_{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}.json"
