@@ -138,6 +138,8 @@ def _run_fit(config: Path, out: Path, *, draws, tune, chains, seed, sampler, hol
     with output_lock(out):  # a second fit into the same folder fails at once
         what = (f"brand -> branded search ('{spec.branded_search}') -> {spec.kpi.type} mediation model"
                 if spec.branded_search else f"[bold]{spec.kpi.type}[/bold] model")
+        if spec.geo_column and not aggregate_geo:
+            what = f"[bold]{spec.kpi.type}[/bold] geo model (one per '{spec.geo_column}', pooled)"
         console.print(f"Fitting {what} of '{spec.kpi.column}' on {len(spec.channels)} channels ...")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

@@ -64,7 +64,8 @@ def test_a_refit_removes_the_previous_plan_and_report(small_fit, fit_dir, monkey
     monkeypatch.setattr("mmm.fitted.Model.fit", lambda self, *a, **k: _other(small_fit))
     spec = fit_dir.parent / "mmm.yaml"
     result = runner.invoke(app, ["fit", str(spec), "--out", str(fit_dir)])
-    assert result.exit_code == 0, result.output
+    # 3 (written, not converged) is as good as 0 here: what is checked is the cleaning, not the sampler
+    assert result.exit_code in (0, 3), result.output
     assert "Removed the previous model's plan and report" in _text(result)
     for name in ("plan.json", "plan.csv", "split.csv"):
         assert not (fit_dir / name).exists(), name
