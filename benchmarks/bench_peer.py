@@ -279,6 +279,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 out_path.write_text(json.dumps(result, indent=1))
         if name in result["datasets"]:
             result["datasets"][name]["errors"] = errors
+    import shutil
+    shutil.rmtree(cache_root, ignore_errors=True)  # the compiled programs of this run (a few MB each)
     result["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
     out_path.write_text(json.dumps(result, indent=1))
     print()
