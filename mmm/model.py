@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 import pymc as pm
-import pytensor
 import pytensor.tensor as pt
 
 from mmm.design import Design
@@ -51,15 +50,8 @@ from mmm.transforms import (
 def prior_variable(name: str, prior: Prior, where: str, **kwargs: Any) -> Any:
     """A PyMC random variable ``name`` with ``prior`` (inside a model); a prior PyMC cannot take is a
     :class:`SpecError` naming the spec entry ``where``."""
-    # Each prior parameter is its own float64 input of the graph, not a constant: PyTensor would
-    # store a Python float that float32 holds exactly (0.25) as float32, and PyMC merges equal
-    # constants (a noise scale of 0.25 with the level's 0.25), so a changed prior *value* would
-    # change the graph's structure and force the compiled sampler (mmm.compiled) to compile again.
-    params = {k: pytensor.shared(np.asarray(v, dtype="float64"))
-              if isinstance(v, (int, float, list, tuple, np.ndarray, np.number)) and not isinstance(v, bool) else v
-              for k, v in prior.params.items()}
     try:
-        return getattr(pm, prior.distribution)(name, **params, **kwargs)
+        return getattr(pm, prior.distribution)(name, **prior.params, **kwargs)
     except TypeError as exc:
         raise SpecError(f"Prior '{where}': {prior.distribution} does not take {sorted(prior.params)} ({exc}). "
                         "Use the parameter names of PyMC's distribution, e.g. Normal(mu, sigma), "
@@ -118,8 +110,8 @@ def add_media(spec: Spec, design: Design, scaling: Any, layout: Layout,
     roas = _channel_param("roas", list(layout.channels), spec, defaults, layout)
     sat = saturated_media(params, design.lags, layout, pt)  # (1, T, C)
     spend_total = np.asarray(scaling.train_spend)
-    beta = pm.Deterministic("media_beta", roas * spend_total / (np.float64(scaling.kpi_scale)
-                                                                * pt.sum(sat[0], axis=0)), dims="channel")
+    beta = pm.Deterministic("media_beta", roas * spend_total / (scaling.kpi_scale * pt.sum(sat[0], axis=0)),
+                            dims="channel")
     return params, sat, beta
 
 
@@ -192,8 +184,8 @@ def add_lift_tests(lift: list[LiftData], params: dict[str, Any], layout: Layout,
         kind = layout.saturation[c]
         p = {n: params[n][0, layout.users(n).index(layout.channels[c])] for n in SATURATIONS[kind].params}
         gain = saturation(kind, carried + delta, p, pt) - saturation(kind, carried, p, pt)
-        pm.Normal(f"lift_test_{i}", mu=effect[c] * pt.sum(gain * test.window), sigma=np.float64(test.se_scaled),
-                  observed=np.float64(test.lift_scaled))
+        pm.Normal(f"lift_test_{i}", mu=effect[c] * pt.sum(gain * test.window), sigma=test.se_scaled,
+                  observed=test.lift_scaled)
 
 
 def add_likelihood(spec: Spec, mu: Any, pr: dict[str, Prior], scaling: Any, kpi_scaled: np.ndarray,
@@ -202,7 +194,7 @@ def add_likelihood(spec: Spec, mu: Any, pr: dict[str, Prior], scaling: Any, kpi_
     lik = spec.model.likelihood
     if lik == "negative_binomial":
         alpha = _dist("nb_alpha", pr["nb_alpha"], "nb_alpha")
-        rate = np.float64(scaling.kpi_scale) * pt.softplus(20 * mu) / 20
+        rate = scaling.kpi_scale * pt.softplus(20 * mu) / 20
         pm.NegativeBinomial("kpi", mu=rate, alpha=alpha, observed=kpi_counts, dims="date")
         return
     sigma = _dist("sigma", pr["noise"], "noise")
