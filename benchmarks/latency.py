@@ -76,7 +76,7 @@ from mmm import compiled
 spec = load_spec(sys.argv[1])
 Model(spec).fit(progressbar=False)
 raw = spec.to_dict()
-raw.setdefault("model", {}).setdefault("priors", {})["noise"] = {"distribution": "HalfNormal", "sigma": 0.25}
+raw.setdefault("model", {}).setdefault("priors", {})["noise"] = {"distribution": "HalfNormal", "sigma": 0.2}
 t0 = time.perf_counter()
 fit = Model(spec_from_dict(raw)).fit(progressbar=False)
 seconds = time.perf_counter() - t0

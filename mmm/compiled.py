@@ -20,7 +20,9 @@ structure key and the library versions, so a new process (``mmm fit`` again) rea
 of converting, tracing and compiling: the program no longer contains the data.
 
 A different structure (another saturation form, a channel more, other sampler settings, a
-prior of another family or a per-channel prior where there was one shared) compiles anew.
+prior of another family or a per-channel prior where there was one shared) compiles anew. So
+does a prior value that PyTensor types differently (a float32-exact value such as 0.25 is a
+float32 constant) or that PyMC merges with an equal constant elsewhere in the graph.
 What is *not* lifted: integer constants that index or shape (they are structure) and
 constant subgraphs PyTensor would have folded (data-only expressions; here they are cheap:
 the design arrays are already computed in NumPy by :mod:`mmm.design`).
@@ -189,7 +191,7 @@ def lift_model(model: Any) -> LiftedGraph:
     posterior = list(get_default_varnames(model.unobserved_value_vars, include_transformed=False))
     outputs = [logp, *start, *posterior]
     # shared variables: dimension lengths (integers) are structure and become constants; floats
-    # (prior parameters made inputs by mmm.model, pm.Data) are lifted below like float constants
+    # (pm.Data) are lifted below like float constants
     shared = [v for v in graph_inputs(outputs) if isinstance(v, SharedVariable)]
     if shared:
         outputs = clone_replace(outputs, replace=[(v, pt.constant(v.get_value(borrow=True))) for v in shared])
