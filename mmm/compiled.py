@@ -90,6 +90,7 @@ class _Program:
     out_names: list[str]
     #: how the last fit got it: ``compiled`` here, ``loaded`` from disk, ``reused`` from this process
     source: str = "compiled"
+    path: Any = None           #: its file in the on-disk cache, if any
 
 
 _lock = threading.Lock()
@@ -129,13 +130,9 @@ def enable_persistent_cache() -> None:
 
             jax.monitoring.register_event_listener(on_event)
             _listening = True
-        cache = _cache_dir()
-        if cache is None:
-            jax.config.update("jax_enable_compilation_cache", False)
-            return
-        jax.config.update("jax_enable_compilation_cache", True)
-        jax.config.update("jax_compilation_cache_dir", cache)
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
+        # JAX's own persistent cache stays off: on CPU it gave back executables that failed to run
+        # ("Function ... not found"); the sampler program has its own on-disk cache (_store_program)
+        jax.config.update("jax_enable_compilation_cache", False)
     except Exception:  # noqa: BLE001 - the cache is an optimisation, never a requirement
         pass
 
@@ -423,9 +420,12 @@ def program_for(graph: LiftedGraph, settings: SamplerSettings) -> _Program:
             _counts["loaded"] += 1
             prog.source = "loaded"
         else:
+            jax_hits = _counts["persistent_hits"]
             prog = _build_program(graph, settings)
             _counts["compiles"] += 1
-            _store_program(path, prog)
+            if _counts["persistent_hits"] == jax_hits:  # an executable JAX's own cache gave back may be
+                _store_program(path, prog)               # incomplete when serialised again: keep fresh ones only
+        prog.path = path
         _cache[key] = prog
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
@@ -455,7 +455,19 @@ def sample(model: Any, settings: SamplerSettings, seed: int) -> Draws:
     graph = lift_model(model)
     prog = program_for(graph, settings)
     keys = jax.random.split(jax.random.PRNGKey(seed), settings.chains)
-    outs, stats = prog.run(keys, *graph.args)
+    try:
+        outs, stats = jax.block_until_ready(prog.run(keys, *graph.args))  # errors surface here, not later
+    except Exception:
+        if prog.source != "loaded":
+            raise
+        # a program read from disk that does not run (written by another build of the libraries,
+        # or incomplete): drop it and compile this structure afresh
+        with _lock:
+            _cache.pop((graph.key, settings), None)
+        if prog.path is not None:
+            prog.path.unlink(missing_ok=True)
+        prog = program_for(graph, settings)
+        outs, stats = prog.run(keys, *graph.args)
     posterior = {name: np.asarray(x) for name, x in zip(prog.out_names, outs, strict=True)}
     diverging, n_steps, potential, energy, step_size, accept = (np.asarray(x) for x in stats)
     sample_stats = {"diverging": diverging.astype(bool), "n_steps": n_steps,
