@@ -349,7 +349,10 @@ def _program_path(graph: LiftedGraph, settings: SamplerSettings) -> Any:
     if " at 0x" in text or "('other'," in text:
         return None
     versions = tuple(version(p) for p in ("jax", "jaxlib", "numpyro", "pymc", "pytensor")) + (
-        jax.default_backend(), jax.local_device_count(), str(jax.devices()[0].device_kind))
+        jax.default_backend(), jax.local_device_count(), str(jax.devices()[0].device_kind),
+        # a program compiled under other XLA flags (e.g. a Dask worker's single-thread ones) fails to load
+        tuple(sorted(f for f in os.environ.get("XLA_FLAGS", "").split()
+                     if not f.startswith("--xla_force_host_platform_device_count"))))
     digest = hashlib.sha256((repr(versions) + text).encode()).hexdigest()[:32]
     return Path(root) / "programs" / f"{digest}.xla"
 

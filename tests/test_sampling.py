@@ -170,3 +170,18 @@ def test_fresh_process_loads_the_program_and_reproduces_the_draws(two_fits, cach
     out = json.loads(line[0][len("RESULT "):])
     assert out["compiles"] == 0 and out["loaded"] == 1     # the program came from disk
     np.testing.assert_allclose(out["mu"], b.idata.posterior["mu"].values.mean(axis=(0, 1)), rtol=1e-9)
+
+
+def test_a_program_compiled_under_other_xla_flags_has_its_own_file(cache_dir, monkeypatch):
+    """A Dask worker runs XLA single-threaded: a program compiled under other flags fails to load there, so the
+    flags are part of the on-disk name (the host device count is already in it and left out)."""
+    from mmm import compiled
+
+    graph = compiled.lift_model(_conjugate_model(np.array([0.5, 1.5, 1.0]), 0.0))
+    settings = compiled.SamplerSettings(draws=10, tune=10, chains=1, target_accept=0.8, chain_method="vectorized")
+    monkeypatch.setenv("XLA_FLAGS", "--xla_force_host_platform_device_count=4")
+    plain = compiled._program_path(graph, settings)
+    monkeypatch.setenv("XLA_FLAGS", "--xla_force_host_platform_device_count=8")
+    assert compiled._program_path(graph, settings) == plain
+    monkeypatch.setenv("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false --xla_force_host_platform_device_count=4")
+    assert compiled._program_path(graph, settings) != plain
