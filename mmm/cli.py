@@ -615,7 +615,10 @@ def report(
         made: dict = {}
         if saved is not None:  # the plan `mmm plan` made from this model: shown as saved, not re-optimised
             from mmm.planning.outputs import read_plan_outputs
-            made = dict(zip(("plan", "split"), read_plan_outputs(outdir), strict=True))
+            saved_plan, saved_split = read_plan_outputs(outdir)
+            made = {"plan": saved_plan}
+            if saved_split.summary.get("brand_channels") and saved_split.summary.get("performance_channels"):
+                made["split"] = saved_split  # else no split was made: the report says why, as without a plan
         with output_lock(outdir), console.status("Rendering charts and the deck ..."):
             result = write_report(fitted, outdir, formats=format, budget=budget, weeks=weeks,
                                   bounds=_parse_bounds(bounds), plan_options=options, **made)
