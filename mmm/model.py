@@ -95,6 +95,17 @@ def model_setup(spec: Spec, design: Design, kpi_scaled: np.ndarray, scaling: Any
     return layout, defaults, pr, coords
 
 
+def media_priors(spec: Spec, layout: Layout, defaults: dict[str, Prior]) -> tuple[dict[str, Any], Any]:
+    """Each channel's carryover and saturation parameters (leading axis of 1) and its ROAS (inside a
+    model context); shared by the national and the geo model."""
+    params: dict[str, Any] = {}
+    for param in PARAM_USERS:
+        users = layout.users(param)
+        if users:
+            params[param] = _channel_param(param, users, spec, defaults, layout)[None, :]
+    return params, _channel_param("roas", list(layout.channels), spec, defaults, layout)
+
+
 def add_media(spec: Spec, design: Design, scaling: Any, layout: Layout,
               defaults: dict[str, Prior]) -> tuple[dict[str, Any], Any, Any]:
     """Media priors and the ROAS-parametrised effect scale (inside a model context).
@@ -102,12 +113,7 @@ def add_media(spec: Spec, design: Design, scaling: Any, layout: Layout,
     Returns the carryover/saturation parameters (leading axis of 1), the saturated media
     ``(1, T, C)`` and ``media_beta`` (a Deterministic per channel).
     """
-    params: dict[str, Any] = {}
-    for param in PARAM_USERS:
-        users = layout.users(param)
-        if users:
-            params[param] = _channel_param(param, users, spec, defaults, layout)[None, :]
-    roas = _channel_param("roas", list(layout.channels), spec, defaults, layout)
+    params, roas = media_priors(spec, layout, defaults)
     sat = saturated_media(params, design.lags, layout, pt)  # (1, T, C)
     spend_total = np.asarray(scaling.train_spend)
     beta = pm.Deterministic("media_beta", roas * spend_total / (scaling.kpi_scale * pt.sum(sat[0], axis=0)),

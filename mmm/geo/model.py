@@ -46,8 +46,8 @@ import pytensor.tensor as pt
 
 from mmm.design import Design, Scaling, compute_scaling, make_design
 from mmm.geo.panel import GeoPanel
-from mmm.model import _channel_param, model_setup, prior_variable
-from mmm.response import PARAM_USERS, Layout, baseline_parts, carryover_matrix, saturated_media
+from mmm.model import media_priors, model_setup, prior_variable
+from mmm.response import Layout, baseline_parts, carryover_matrix, saturated_media
 from mmm.spec import Prior, Spec
 from mmm.transforms import SATURATIONS, lag_matrix, saturation
 
@@ -285,12 +285,7 @@ def build_geo_model(spec: Spec, panel: GeoPanel, scaling: GeoScaling, designs: l
     spend = np.asarray(scaling.train_spend)                          # (G, C)
     C, K, E = len(layout.channels), controls.shape[2], nat.events.shape[1]
     with pm.Model(coords=coords) as model:
-        params: dict[str, Any] = {}
-        for param in PARAM_USERS:
-            users = layout.users(param)
-            if users:
-                params[param] = _channel_param(param, users, spec, defaults, layout)[None, :]
-        roas = _channel_param("roas", list(layout.channels), spec, defaults, layout)
+        params, roas = media_priors(spec, layout, defaults)
         sd = prior_variable("roas_geo_sd", pr["roas_geo_sd"], "roas_geo_sd", dims="channel")
         # non-centred: a geo's return is weakly informed by its own weeks (a centred form sampled no
         # better on the bundled sample: 127 leapfrog steps per draw either way, lower ESS)
