@@ -62,12 +62,29 @@ class FitTask:
     scores: tuple[str, ...] = ()
 
     def content_hash(self) -> str:
-        """SHA-256 of everything that decides the fit's result (not its name or folder)."""
+        """SHA-256 of everything that decides the fit's result (not its name or folder).
+
+        The versions of ``mmm`` and of the libraries that sample (PyMC, PyTensor, numpyro, JAX)
+        are part of it: an upgrade refits rather than resuming from a fit the old code made.
+        """
         spec = {k: v for k, v in self.spec.items() if k != "data"}
-        payload = {"spec": spec, "data": data_digest(self.data if self.data is not None else self.spec.get("data")),
+        payload = {"spec": spec, "versions": library_versions(), "data": data_digest(self.data if self.data is not None else self.spec.get("data")),
                    "settings": {k: v for k, v in sorted(self.settings.items()) if v is not None},
                    "scores": sorted(self.scores)}
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    """Installed versions of ``mmm`` and the libraries that decide a fit's draws."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in ("mmm", "pymc", "pytensor", "numpyro", "jax"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "absent"
+    return out
 
 
 @dataclass(frozen=True)

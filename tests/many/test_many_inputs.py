@@ -100,3 +100,19 @@ def test_bad_manifest_names_the_fit(spec_file, tmp_path, fits, message) -> None:
     (tmp_path / "m.yaml").write_text(yaml.safe_dump({"defaults": {"spec": "base.yaml"}, "fits": fits}))
     r = _run(["fit-many", str(tmp_path / "m.yaml"), "--out", str(tmp_path / "o")])
     assert r.exit_code == 2 and message in r.output, r.output
+
+
+def test_resume_hash_follows_library_versions(monkeypatch) -> None:
+    """A fit made by another version of mmm or of the samplers is not resumed: its hash differs."""
+    from mmm.many import tasks
+    from mmm.many.tasks import FitTask
+
+    df, _ = small_frame(40)
+    task = FitTask("a", small_spec().to_dict(), "out", df, {"draws": 10})
+    before = task.content_hash()
+    assert task.content_hash() == before  # same inputs, same versions: resumed
+    real = tasks.library_versions()
+    monkeypatch.setattr(tasks, "library_versions", lambda: {**real, "mmm": real["mmm"] + ".post1"})
+    assert task.content_hash() != before
+    monkeypatch.setattr(tasks, "library_versions", lambda: {**real, "pymc": "0.0"})
+    assert task.content_hash() != before
