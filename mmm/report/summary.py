@@ -271,6 +271,9 @@ def settings_lines(fitted: Any, plan: Any, skipped: dict[str, str]) -> list[str]
         h = d.holdout
         lines.append(f"Holdout ({h['weeks']} weeks): R² {h['r2']:.3f}, MAPE {pct(h['mape'], 1)}")
     lines.append(f"Training weeks: {fitted.train_weeks} of {fitted.dataset.n_weeks}")
+    if hasattr(fitted, "forms_text"):  # a stacked fit (mmm.many.stacked_view): its forms and their weights
+        lines.append(f"Stacked forms (carryover-saturation, weight): {fitted.forms_text()}; trace plots and the "
+                     "spec shown are the heaviest form's")
     if isinstance(plan, PlanResult):
         st = plan.settings
         lines.append(f"Plan: {st.weeks} weeks, bounds {st.bounds}, horizon {st.horizon}, objective {st.objective}")
