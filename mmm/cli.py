@@ -422,7 +422,8 @@ def _parse_bounds(bounds: str):
 
 @app.command()
 def plan(
-    outdir: Annotated[Path, typer.Argument(help="Folder holding a fitted model.nc (from `mmm fit`).")],
+    outdir: Annotated[Path, typer.Argument(help="Folder holding a fitted model.nc (from `mmm fit`), or a stacked "
+                                          "fit's folder (`mmm fit --forms auto`).")],
     budget: Annotated[float | None, typer.Option(help="TOTAL budget for the period in the spec's currency "
                                                  "(default: current spend over the period).")] = None,
     weeks: Annotated[int, typer.Option(help="Planning period in weeks (13 = a quarter).")] = 13,
@@ -513,6 +514,14 @@ def _load_checked(outdir: Path):
     Prints the check's notes (an older folder without a manifest, a spec or data file edited
     since the fit); a replaced model.nc raises :class:`mmm.outputs.StaleModelError` (exit 2).
     """
+    if (outdir / "forms.csv").is_file() and not (outdir / "model.nc").exists():
+        # `mmm fit --forms auto`: the stacked mixture of the forms' fits (mmm.many.stacked_view)
+        from mmm.many.stacked_view import load_stacked, stacked_digest
+        from mmm.outputs import FolderCheck
+
+        fitted = load_stacked(outdir)
+        console.print(f"Stacked fit: planning and reporting on the mixture of {fitted.forms_text()}.")
+        return fitted, FolderCheck(stacked_digest(outdir))
     from mmm.outputs import check_folder
     from mmm.persist import load_fit
 

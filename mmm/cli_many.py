@@ -116,8 +116,8 @@ def fit_forms_command(config: Path, out: Path, *, data: Path | None, scheduler: 
     _print_frame(stacked.channels, "Stacked channel returns (90% HDI, model-form uncertainty included)",
                  ["channel", "role", "spend", "contribution_mean", "roas_mean", "roas_hdi_low", "roas_hdi_high"])
     out_console.print(f"Wrote {', '.join(str(p) for p in stacked.paths.values())}, and each form's fit in "
-                      f"{out / 'forms'}. Plan and report from one form's folder (heaviest: "
-                      f"{out / 'forms' / stacked.heaviest}); plans over the stacked mixture are not yet made.")
+                      f"{out / 'forms'}. `mmm plan {out}` and `mmm report {out}` plan and report on the stacked "
+                      "mixture (model-form uncertainty included).")
     used = [s for s in stacked.summaries if s.name in set(stacked.forms[stacked.forms['weight'] > 0]['form'])]
     if any(not s.converged for s in used):
         console.print("[bold yellow]Not converged:[/bold yellow] a form with weight did not converge; see its "

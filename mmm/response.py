@@ -91,7 +91,13 @@ def _concat(parts: list[Any], order: list[int], axis: int, xp: Any) -> Any:
 
 
 def carryover_matrix(params: dict[str, Any], layout: Layout, xp: Any = np) -> Any:
-    """Normalised carryover weights of every channel, shape ``(draws, C, L)``."""
+    """Normalised carryover weights of every channel, shape ``(draws, C, L)``.
+
+    ``params`` that hold the weights themselves as ``carryover_weights`` (a mixture of carryover
+    forms, :class:`mmm.many.stacked_view.StackedView`) are returned as they are.
+    """
+    if "carryover_weights" in params:
+        return params["carryover_weights"]
     parts, order = [], []
     mask = layout.lag_mask()
     for kind, form in CARRYOVERS.items():

@@ -16,8 +16,8 @@ Writes, in ``OUT``:
   while another did);
 * ``forms/<form>/``: each form's own fit folder (``mmm plan`` and ``mmm report`` work on those).
 
-Not yet stacked: the plan, the response curves and the deck read one ``model.nc``, so they are
-made from a form's folder (the heaviest form is named); a plan over the mixture is future work.
+``mmm plan OUT`` and ``mmm report OUT`` read such a folder as one fitted model, the stacked
+mixture (:mod:`mmm.many.stacked_view`): plans, curves and the deck carry model-form uncertainty.
 """
 
 from __future__ import annotations
@@ -155,8 +155,14 @@ def forms_table(summaries: list[FitSummary]) -> pd.DataFrame:
 
 def stack_folders(summaries: list[FitSummary], out: Path, seed: int = 0) -> StackedFit:
     """Stack finished form fits (their folders hold ``model.nc``) and write ``channels.csv`` and
-    ``forms.csv``."""
+    ``forms.csv``.
+
+    ``channels.csv`` is the channel table of the stacked mixture
+    (:class:`mmm.many.stacked_view.StackedView`), computed as a single fit's is.
+    """
     from mmm.atomic import atomic_path
+    from mmm.many.stacked_view import StackedView
+    from mmm.outputs import CHANNEL_COLUMNS
     from mmm.persist import load_fit
 
     forms = forms_table(summaries)
@@ -165,10 +171,8 @@ def stack_folders(summaries: list[FitSummary], out: Path, seed: int = 0) -> Stac
         errors = "; ".join(f"{s.name}: {s.error}" for s in summaries if not s.ok)
         raise SpecError(f"No form could be fitted, so there is nothing to stack ({errors[:400]}).")
     fits = [load_fit(Path(folder) / "model.nc") for folder in used["folder"]]
-    channels = stacked_channel_table(fits, used["weight"].to_numpy(), seed=seed,
-                                     prior_contraction_min=fits[0].spec.checks.prior_contraction_min)
-    from mmm.outputs import CHANNEL_COLUMNS
-
+    view = StackedView.of(fits, used["weight"].to_numpy(), list(used["form"]), seed=seed)
+    channels = view.channel_summary()
     out.mkdir(parents=True, exist_ok=True)
     paths = {"channels": out / "channels.csv", "forms": out / FORMS_FILE}
     with atomic_path(paths["channels"]) as tmp:
@@ -180,54 +184,9 @@ def stack_folders(summaries: list[FitSummary], out: Path, seed: int = 0) -> Stac
 
 def mix_draws(draws: list[np.ndarray], weights: np.ndarray, total: int = STACKED_DRAWS, seed: int = 0) -> np.ndarray:
     """Draws of the mixture: ``round(w_k x total)`` draws of each ``draws[k]`` (``(S_k, ...)``), taken
-    without replacement while a form has enough draws, with replacement beyond."""
-    rng = np.random.default_rng(seed)
-    w = np.asarray(weights, dtype="float64")
-    w = w / w.sum()
-    counts = np.floor(w * total).astype(int)
-    counts[np.argsort(-(w * total - counts))[: total - counts.sum()]] += 1   # largest remainders
-    parts = []
-    for d, n in zip(draws, counts, strict=True):
-        if n:
-            parts.append(d[rng.choice(d.shape[0], size=n, replace=n > d.shape[0])])
-    return np.concatenate(parts, axis=0)
+    without replacement while a form has enough draws, with replacement beyond (as
+    :func:`mmm.planning.mixture.mixture_draws` picks them)."""
+    from mmm.planning.mixture import mixture_draws
 
-
-def stacked_channel_table(fits: list[Any], weights: np.ndarray, *, prob: float = 0.9, seed: int = 0,
-                          prior_contraction_min: float = 0.3) -> pd.DataFrame:
-    """The channel table of the stacked mixture of ``fits`` (same channels and training weeks).
-
-    Contribution and ROAS are summarised from the mixed draws; ``prior_contraction`` is the
-    weighted mean of the forms' and ``data_informed`` holds when it reaches
-    ``prior_contraction_min``.
-    """
-    from mmm.analysis.tables import channel_draws
-    from mmm.identification import prior_influence_table
-    from mmm.stats import hdi
-
-    draws = [channel_draws(f) for f in fits]
-    first = draws[0]
-    for d in draws[1:]:
-        if d.channels != first.channels or not np.allclose(d.spend, first.spend):
-            raise SpecError("Forms to stack must share their channels and training weeks.")
-    w = np.asarray(weights, dtype="float64") / np.sum(weights)
-    both = mix_draws([np.stack([d.contribution, d.roas], axis=-1) for d in draws], w, seed=seed)
-    contrib, roas = both[..., 0], both[..., 1]
-    c_lo, c_hi = hdi(contrib, prob)
-    r_lo, r_hi = hdi(roas, prob)
-    total_kpi = float(fits[0].train.kpi.sum())
-    contraction = sum(wk * prior_influence_table(f)["prior_contraction"].to_numpy() for wk, f in zip(w, fits, strict=True))
-    return pd.DataFrame({
-        "channel": list(first.channels),
-        "role": [c.role for c in fits[0].spec.channels],
-        "spend": first.spend,
-        "contribution_mean": contrib.mean(axis=0),
-        "contribution_hdi_low": c_lo,
-        "contribution_hdi_high": c_hi,
-        "roas_mean": roas.mean(axis=0),
-        "roas_hdi_low": r_lo,
-        "roas_hdi_high": r_hi,
-        "share_of_kpi": contrib.mean(axis=0) / total_kpi if total_kpi else np.nan,
-        "prior_contraction": contraction,
-        "data_informed": contraction >= prior_contraction_min,
-    })
+    picks = mixture_draws([d.shape[0] for d in draws], weights, total, seed)
+    return np.concatenate([d[i] for d, i in zip(draws, picks, strict=True) if len(i)], axis=0)

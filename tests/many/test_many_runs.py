@@ -192,20 +192,57 @@ def test_loo_log_likelihood_matches_pymc(compared) -> None:
     np.testing.assert_allclose(pointwise_loglik(fit), ref["kpi"].values, rtol=1e-6, atol=1e-6)
 
 
-def test_stacking_two_compared_fits(compared) -> None:
-    """Stacked channel table of the two variants: its ROAS mean is the weighted mean of theirs."""
+@pytest.fixture(scope="module")
+def stacked(compared):
+    """The two compared variants stacked into ``cmp/stacked`` (forms.csv, channels.csv)."""
     from mmm.many.stacking import stack_folders
     from mmm.many.tasks import FitSummary
 
     out, _ = compared
     summaries = [FitSummary.from_record(json.loads((p / "fit_task.json").read_text())["summary"])
                  for p in sorted((out / "variants").iterdir())]
-    stacked = stack_folders(summaries, out / "stacked", seed=0)
-    w = stacked.forms.set_index("form")["weight"]
+    return stack_folders(summaries, out / "stacked", seed=0), summaries, out / "stacked"
+
+
+def test_stacking_two_compared_fits(stacked) -> None:
+    """Stacked channel table of the two variants: its ROAS mean is the weighted mean of theirs."""
+    result, summaries, out = stacked
+    w = result.forms.set_index("form")["weight"]
     assert w.sum() == pytest.approx(1.0)
     mixed = sum(w[s.name] * pd.read_csv(Path(s.folder) / "channels.csv").set_index("channel")["roas_mean"]
                 for s in summaries)
-    got = stacked.channels.set_index("channel")["roas_mean"]
+    got = result.channels.set_index("channel")["roas_mean"]
     assert got.to_numpy() == pytest.approx(mixed.loc[got.index].to_numpy(), rel=0.05)
     from mmm.outputs import CHANNEL_COLUMNS
-    assert list(pd.read_csv(out / "stacked" / "channels.csv").columns) == CHANNEL_COLUMNS
+    assert list(pd.read_csv(out / "channels.csv").columns) == CHANNEL_COLUMNS
+
+
+def test_plan_and_report_on_a_stacked_folder(stacked) -> None:
+    """`mmm plan` and `mmm report` read a stacked folder as the mixture of its forms: the plan's
+    expected KPI at today's mix is the weighted mean of the forms' own, and the report shows the
+    plan just saved and names the forms."""
+    from pptx import Presentation
+
+    from mmm.many.stacked_view import load_stacked, stacked_digest
+    from mmm.planning import optimize_budget
+
+    result, summaries, out = stacked
+    r = _invoke(["plan", str(out), "--bounds", "20%"])
+    assert r.exit_code == 0, r.output
+    assert "Stacked fit: planning and reporting on the mixture" in r.output
+    doc = json.loads((out / "plan.json").read_text())
+    assert doc["request"]["model_sha256"] == stacked_digest(out)
+    assert set(pd.read_csv(out / "plan.csv")["channel"]) == {"tv", "search"}
+    view = load_stacked(out)
+    w = dict(zip(view.form_names, view.weights, strict=True))
+    budget = doc["request"]["budget"]
+    at_mix = [optimize_budget(f, budget, bounds="0%", draws=None).summary["recommended"]["expected_kpi"]["mean"]
+              for f in view.forms]
+    mixed = optimize_budget(view, budget, bounds="0%", draws=None).summary["recommended"]["expected_kpi"]["mean"]
+    assert mixed == pytest.approx(sum(w[n] * k for n, k in zip(view.form_names, at_mix, strict=True)), rel=0.03)
+    r = _invoke(["report", str(out), "--format", "pptx"])
+    assert r.exit_code == 0, r.output
+    assert "Using the plan saved" in r.output
+    text = [sh.text_frame.text for s in Presentation(str(out / "report.pptx")).slides for sh in s.shapes
+            if sh.has_text_frame]
+    assert any("Stacked forms" in t and view.form_names[0] in t for t in text)
