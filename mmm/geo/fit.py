@@ -276,7 +276,7 @@ class GeoFit:
         """The national summary, then how many geos and how much they differ."""
         text = self.total_view().summary_text()
         sd = self.draws.get("roas_geo_sd")
-        spread = "" if sd is None else ("; geo ROAS spread (sd of log ROAS across geos): " + ", ".join(
+        spread = "" if sd is None else ("; how much geos' returns differ at equal spend per head (sd on the log scale): " + ", ".join(
             f"{c} {v:.2f}" for c, v in zip(self.spec.channel_names, sd.mean(axis=0), strict=True)))
         return text + f"\n\nGeo model: {self.panel.n_geos} geos x {self.panel.n_weeks} weeks{spread}."
 

@@ -11,12 +11,21 @@ For geo ``g`` and week ``t`` (KPI divided by the geo's own mean KPI, ``kpi_scale
   channel's typical weekly spend per unit of size (:class:`GeoScaling`): ``x = 1`` is a typical
   week of a typical geo *per head*, so one saturation curve per channel serves every geo and a
   large geo does not saturate just because it is large.
-* **ROAS, partially pooled.** Each geo's return ``roas_geo[g, c] = roas[c] * exp(roas_geo_sd[c] *
-  roas_geo_z[g, c])`` (non-centred; ``z`` sums to zero over geos): ``roas[c]`` is the geometric mean
-  of the geo returns, with the spec's (or the preset's) ROAS prior, exactly as the national
-  model's; ``roas_geo_sd`` says how much geos differ.
-  As in :mod:`mmm.model`, the effect scale follows from the return:
-  ``media_beta_geo = roas_geo * spend[g, c] / (kpi_scale[g] * sum_t saturation[g, t, c])``.
+* **Effects, partially pooled per head.** Each geo's effect per head at full saturation is the
+  channel's national value times ``effect_geo_multiplier[g, c] = exp(roas_geo_sd[c] * roas_geo_z[g, c])``
+  (non-centred; ``z`` sums to zero over geos); ``roas_geo_sd`` says how much geos' returns differ
+  *at the same spend per head*. The national value follows from ``roas[c]``, the channel's
+  **national ROAS** (total contribution over all geos and weeks / total spend), with the spec's
+  (or the preset's) ROAS prior exactly as the national model's::
+
+      media_beta_geo[g, c] = roas[c] * spend[c] * multiplier[g, c] * size[g]
+                             / (kpi_scale[g] * sum_g' multiplier[g', c] * size[g'] * sum_t saturation[g', t, c])
+
+  so ``roas`` *is* the national ROAS the fit reports. A geo's own ROAS (``roas_geo``, a
+  deterministic) also differs by how far up the shared curve its spend per head sits: a geo that
+  buys more per head earns less per dollar. (Pooling the geo ROAS themselves, as an earlier
+  version did, shrank the heavy-spending geos' low returns towards the others' and so biased the
+  spend-weighted national ROAS, with intervals too narrow to show it.)
 * **Shared per channel:** carryover and saturation parameters (the priors of
   :mod:`mmm.transforms`, role-aware, with the spec's overrides).
 * **Baseline per geo:** a level (from which the intercept follows, as nationally), a trend slope
@@ -287,15 +296,24 @@ def build_geo_model(spec: Spec, panel: GeoPanel, scaling: GeoScaling, designs: l
     with pm.Model(coords=coords) as model:
         params, roas = media_priors(spec, layout, defaults)
         sd = prior_variable("roas_geo_sd", pr["roas_geo_sd"], "roas_geo_sd", dims="channel")
-        # non-centred: a geo's return is weakly informed by its own weeks (a centred form sampled no
+        # non-centred: a geo's effect is weakly informed by its own weeks (a centred form sampled no
         # better on the bundled sample: 127 leapfrog steps per draw either way, lower ESS)
         z = _geo_offsets("roas_geo_z", ("geo", "channel"), G)
-        roas_geo = pm.Deterministic("roas_geo", roas[None, :] * pt.exp(sd[None, :] * z), dims=("geo", "channel"))
+        multiplier = pm.Deterministic("effect_geo_multiplier", pt.exp(sd[None, :] * z), dims=("geo", "channel"))
         # geo folded into time: one carryover-and-saturation pass over every geo-week
         sat = saturated_media(params, lags.reshape(G * T, C, -1), layout, pt)[0].reshape((G, T, C))
-        no_spend = (spend <= 0).astype("float64")                    # beta 0 where a geo never spent
-        beta = pm.Deterministic("media_beta_geo", roas_geo * spend / (kscale[:, None] * (pt.sum(sat, axis=1) + no_spend)),
+        sat_total = pt.sum(sat, axis=1)                                  # (G, C)
+        # the pooled quantity is the effect per head at full saturation, not the geo's ROAS: a geo that
+        # buys more per head is further up the shared curve and earns less per dollar, as it should
+        size = np.asarray(scaling.size)[:, None]
+        total_spend = spend.sum(axis=0)                                  # (C,)
+        never = (total_spend <= 0).astype("float64")                     # effect 0 for a channel never bought
+        per_head = roas * total_spend / (pt.sum(multiplier * size * sat_total, axis=0) + never)
+        beta = pm.Deterministic("media_beta_geo", per_head[None, :] * multiplier * size / kscale[:, None],
                                 dims=("geo", "channel"))
+        bought = spend > 0
+        pm.Deterministic("roas_geo", pt.switch(bought, kscale[:, None] * beta * sat_total / np.where(bought, spend, 1.0),
+                                               0.0), dims=("geo", "channel"))
         level = prior_variable("level", pr["level"], "level", dims="geo")
         base: dict[str, Any] = {"intercept": pt.zeros(G)}
         if spec.model.trend != "none":

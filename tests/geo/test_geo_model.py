@@ -82,3 +82,39 @@ def test_sum_of_geo_contributions_is_the_national_contribution(geo_fit):
     np.testing.assert_allclose(draws.sum(axis=1), national, rtol=1e-10)
     spend = geo_fit.panel.spend.sum(axis=(0, 1))
     np.testing.assert_allclose(geo_fit.total_view().params["roas"], national / spend, rtol=1e-10)
+
+
+def test_model_roas_is_the_reported_national_roas(geo_fit):
+    """The model's ``roas`` is defined as total contribution over all geos and weeks / total spend (the
+    truth's definition), so it equals what the fit reports, draw by draw; each geo's ``roas_geo`` is
+    its own contribution / its spend."""
+    np.testing.assert_allclose(geo_fit.draws["roas"], geo_fit.total_view().params["roas"], rtol=1e-8)
+    np.testing.assert_allclose(geo_fit.draws["roas_geo"], geo_fit.geo_roas_draws(), rtol=1e-8)
+
+
+def test_geos_share_the_effect_per_head_not_the_roas(geo_fit):
+    """Pooled is the effect per head at full saturation: ``media_beta_geo * kpi_scale / size`` divided
+    by the geo multiplier is the same in every geo (a geo's ROAS then differs also by how far up the
+    shared curve its spend per head sits)."""
+    d = geo_fit.draws
+    kscale, size = np.asarray(geo_fit.scaling.kpi_scale), np.asarray(geo_fit.scaling.size)
+    per_head = d["media_beta_geo"] * kscale[None, :, None] / size[None, :, None] / d["effect_geo_multiplier"]
+    np.testing.assert_allclose(per_head, np.broadcast_to(per_head[:, :1], per_head.shape), rtol=1e-8)
+
+
+def test_heavier_buyers_per_head_earn_less_at_equal_effect(sim):
+    """On the truth (every geo multiplier 1), the geo that buys a geo channel most heavily per head has
+    the lowest ROAS: the shared saturation curve, not a pooled ROAS, sets it."""
+    spec, truth = sim
+    from mmm.geo.model import build_geo_model, geo_designs, geo_scaling
+
+    scaling = geo_scaling(truth.panel)
+    model = build_geo_model(spec, truth.panel, scaling, geo_designs(spec, truth.panel, scaling))
+    point = model.initial_point()
+    point["roas_geo_sd_log__"] = np.full_like(point["roas_geo_sd_log__"], -30.0)   # multipliers 1
+    [graph] = model.replace_rvs_by_values([model["roas_geo"]])       # a function of the value variables
+    roas_geo = model.compile_fn(graph, inputs=model.value_vars, on_unused_input="ignore", random_seed=0)(point)
+    c = 1                                                       # meta: bought per geo
+    per_head = truth.panel.spend[:, :, c].sum(axis=1) / np.asarray(scaling.size)
+    assert np.argmax(per_head) == np.argmin(roas_geo[:, c])
+    assert np.corrcoef(per_head, roas_geo[:, c])[0, 1] < -0.9
