@@ -691,6 +691,9 @@ _register_many(app)
 
 def main() -> None:  # pragma: no cover - console-script entry
     """Entry point that maps unexpected errors to exit code 1 with a short message."""
+    from mmm.startup import arviz_without_numba
+
+    arviz_without_numba()
     try:
         app()
     except Exception as exc:  # noqa: BLE001
