@@ -172,12 +172,13 @@ def write_fit_outputs(fitted: FittedModel | MediatedFit, out: str | Path, *, spe
     previous = read_manifest(out)
     paths = {"model": out / "model.nc", "channels": out / "channels.csv",
              "contributions": out / "contributions.csv", "diagnostics": out / "diagnostics.json"}
-    save_fit(fitted, paths["model"])
     mediated = fitted if is_mediated(fitted) else None
     funnel = fitted if is_funnel(fitted) else None
     geo = fitted if is_geo(fitted) else None
+    saved = fitted
     fitted = total_view(fitted)  # a mediation fit reports total effects
-    table = fitted.channel_summary()
+    table = fitted.channel_summary()  # before saving: a plain (or funnel) fit's model.nc keeps it for the report
+    save_fit(saved, paths["model"])
     cols = CHANNEL_COLUMNS + [c for c in VALUE_COLUMNS if c in table.columns]
     with atomic_path(paths["channels"]) as tmp:
         table[cols].to_csv(tmp, index=False)

@@ -148,6 +148,9 @@ def save_fit(fitted: FittedModel | MediatedFit | FunnelFit, path: str | Path) ->
         "mmm_diagnostics": json.dumps(fitted.diagnostics.to_dict()),
         "mmm_train_weeks": int(fitted.train_weeks),
     })
+    table = _cached_channel_table(fitted) if geo is None and not mediated else None
+    if table is not None:
+        idata.posterior.attrs["mmm_channel_table"] = table
     if geo is not None:
         idata.posterior.attrs["mmm_geo"] = json.dumps({"scaling": geo.scaling.to_dict()})
     if mediated:
@@ -169,6 +172,50 @@ def save_fit(fitted: FittedModel | MediatedFit | FunnelFit, path: str | Path) ->
         else:
             _write_model(data, tmp)
     return path
+
+
+#: Interval probability of the channel table a saved fit carries (the one every output uses).
+TABLE_PROB = 0.9
+#: Columns a saved channel table must have to be used as it is (else it is computed again).
+TABLE_COLUMNS = ("channel", "role", "spend", "contribution_mean", "contribution_hdi_low", "contribution_hdi_high",
+                 "roas_mean", "roas_hdi_low", "roas_hdi_high", "share_of_kpi", "cost_per_kpi_mean",
+                 "prior_contraction", "prior_sensitivity", "data_informed", "prob_highest_roas")
+
+
+def _cached_channel_table(fitted: Any) -> str | None:
+    """The channel table the fit has already computed (:meth:`FittedModel.channel_summary` at 90%),
+    as JSON, or None when it has not computed one: saving never computes it."""
+    table = getattr(fitted, "_channel_tables", {}).get(TABLE_PROB)
+    if table is None or not set(TABLE_COLUMNS) <= set(table.columns):
+        return None
+    return json.dumps({"prob": TABLE_PROB, "columns": list(map(str, table.columns)),
+                       "rows": table.to_numpy(dtype=object).tolist()}, default=_json_scalar)
+
+
+def _json_scalar(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else str(value)
+
+
+def _restore_channel_table(fitted: Any, text: str | None) -> None:
+    """Put a saved channel table back into the fit's cache, so that a report does not compute the
+    table (and its power-scaling prior sensitivity, which needs ArviZ) again. A table that does not
+    have the expected columns is ignored: the fit then computes it when asked."""
+    if not text or not hasattr(fitted, "_channel_tables"):
+        return
+    import pandas as pd
+
+    record = json.loads(text)
+    table = pd.DataFrame(record["rows"], columns=record["columns"])
+    if float(record.get("prob", -1)) != TABLE_PROB or not set(TABLE_COLUMNS) <= set(table.columns):
+        return
+    for col in table.columns:
+        if col in ("channel", "role"):
+            table[col] = table[col].astype(str)
+        elif col == "data_informed":
+            table[col] = table[col].astype(bool)
+        else:
+            table[col] = table[col].astype("float64")
+    fitted._channel_tables[TABLE_PROB] = table
 
 
 def content_digest(idata: Any) -> str:
@@ -271,12 +318,19 @@ def load_fit(path: str | Path) -> FittedModel | MediatedFit:
     if kind in _READERS:  # a mediation or funnel fit: its own settings ride in one more attribute
         read, key, what = _READERS[kind]
         try:
-            return read(idata, json.loads(attrs[key]), spec, dataset, scaling, diagnostics, train_weeks)
+            out = read(idata, json.loads(attrs[key]), spec, dataset, scaling, diagnostics, train_weeks)
         except (KeyError, ValueError, TypeError) as exc:
             raise FitError(f"'{path}' is an mmm {kind} model file but its {what} are damaged ({exc}); "
                            "refit.") from None
+        if kind == KIND_FUNNEL:
+            _restore_channel_table(out.leads, attrs.get("mmm_channel_table"))
+        return out
     fitted = FittedModel(spec=spec, dataset=dataset, scaling=scaling, idata=_only(idata),
                          diagnostics=diagnostics, train_weeks=train_weeks)
+    try:
+        _restore_channel_table(fitted, attrs.get("mmm_channel_table"))
+    except (KeyError, ValueError, TypeError) as exc:
+        raise FitError(f"'{path}' is an mmm model file but its channel table is damaged ({exc}); refit.") from None
     if "health" not in diag:
         # saved before model-health checks existed: run them now rather than call the fit "ok"
         fitted.check_health()
@@ -318,6 +372,7 @@ def _read_groups(path: Path) -> SavedPosterior:
     """Every group of the model file, fully read into memory (xarray, without ArviZ)."""
     import xarray as xr
 
+    _no_dask_probe(xr)
     if hasattr(xr, "open_datatree"):
         with xr.open_datatree(str(path), engine="h5netcdf") as tree:
             return SavedPosterior({name: node.to_dataset().load() for name, node in tree.children.items()})
@@ -325,6 +380,59 @@ def _read_groups(path: Path) -> SavedPosterior:
 
     idata = az.from_netcdf(str(path))
     return SavedPosterior({name: getattr(idata, name).load() for name in idata.groups()})
+
+
+class _DaskArrayType:
+    """Stands in for xarray's cached record of the ``dask`` duck-array module: its ``type`` is
+    ``dask.array.Array`` once ``dask.array`` has been imported (by anyone), and empty before,
+    when no dask array can exist. Every other attribute is the real record, built on first use."""
+
+    def __init__(self, pycompat: Any):
+        self._pycompat = pycompat
+
+    @property
+    def type(self) -> tuple[type, ...]:
+        import sys
+
+        array = sys.modules.get("dask.array")
+        return (array.Array,) if array is not None and hasattr(array, "Array") else ()
+
+    def __getattr__(self, name: str) -> Any:
+        real = self._pycompat.DuckArrayModule("dask")
+        self._pycompat._cached_duck_array_modules["dask"] = real
+        return getattr(real, name)
+
+
+def _no_dask_probe(xr: Any) -> None:
+    """Keep xarray from importing dask (about 0.4 s) only to learn that the arrays of a model
+    file are not dask arrays.
+
+    With dask installed (the many-fit commands need it), xarray imports ``dask.array`` the
+    first time it builds a variable, to have its type for an ``isinstance`` check, and
+    ``dask`` to ask whether a NumPy array is a dask collection. A model file is read into NumPy
+    arrays: the type is looked up lazily (:class:`_DaskArrayType`) and an object without
+    ``__dask_graph__`` is answered ``False`` (dask's own answer) without importing dask. Nothing
+    changes when ``dask.array`` is already imported, or when this xarray has no such hooks.
+    """
+    import sys
+
+    if "dask.array" in sys.modules:
+        return
+    try:
+        from xarray.namedarray import pycompat, utils
+    except ImportError:  # pragma: no cover - another xarray layout: keep its behaviour
+        return
+    cache = getattr(pycompat, "_cached_duck_array_modules", None)
+    if isinstance(cache, dict) and "dask" not in cache and hasattr(pycompat, "DuckArrayModule"):
+        cache["dask"] = _DaskArrayType(pycompat)
+    probe = getattr(utils, "is_dask_collection", None)
+    if callable(probe) and not getattr(probe, "_mmm_lazy", False):
+        def is_dask_collection(x: object, _probe: Any = probe) -> bool:
+            # dask's own answer for an object without ``__dask_graph__`` is False: no need to import it
+            return hasattr(x, "__dask_graph__") and _probe(x)
+
+        is_dask_collection._mmm_lazy = True  # type: ignore[attr-defined]
+        utils.is_dask_collection = is_dask_collection
 
 
 def _only(idata: Any, prefix: str = "") -> SavedPosterior:

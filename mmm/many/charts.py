@@ -49,9 +49,13 @@ def plot_portfolio(summary: pd.DataFrame, return_name: str = "ROAS") -> Any:
     return finish(fig, title=None, auto=f"{len(ok)} fits: highest total media {return_name} in {best}", note=note)
 
 
-def plot_backtest(folds: pd.DataFrame, roas: pd.DataFrame, return_name: str = "ROAS") -> Any:
+def plot_backtest(folds: pd.DataFrame, roas: pd.DataFrame, return_name: str = "ROAS", *, title: str | None = None,
+                  approximate: Any = None) -> Any:
     """Left: out-of-sample MAPE and 90% coverage per fold; right: each channel's ROAS and 90% HDI
-    per fold (stable ROAS: intervals that overlap across folds)."""
+    per fold (stable ROAS: intervals that overlap across folds).
+
+    ``title``: the takeaway (default: MAPE and coverage over the folds); ``approximate``: the
+    watermark of a fit not fit to present (see :func:`mmm.plots.style.finish`)."""
     from mmm.plots.style import MODEL_COLOR, NORM_COLOR, channel_colors, finish, new_figure
 
     fig, (a1, a2) = new_figure(1, 2)
@@ -78,8 +82,9 @@ def plot_backtest(folds: pd.DataFrame, roas: pd.DataFrame, return_name: str = "R
     a2.set_title(f"{return_name} by channel across folds", loc="left")
     a2.legend(loc="upper left", fontsize=12)
     cov = float(folds["coverage_90"].mean())
-    return finish(fig, title=None, auto=f"Out of sample: MAPE {folds['mape'].mean():.1%}, "
-                                        f"{cov:.0%} of weeks inside the 90% interval over {len(folds)} folds")
+    return finish(fig, title=title, auto=f"Out of sample: MAPE {folds['mape'].mean():.1%}, "
+                                         f"{cov:.0%} of weeks inside the 90% interval over {len(folds)} folds",
+                  approximate=approximate)
 
 
 def plot_compare(table: pd.DataFrame, label: str = "variant") -> Any:

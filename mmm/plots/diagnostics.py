@@ -67,16 +67,15 @@ def plot_diagnostics(data: Any, *, kind: str = "trace", var_names: list[str] | N
         The fitted model (posterior, spec for colours, diagnostics for the title) or its
         ``idata``.
     kind : "trace" or "rank"
-        ArviZ ``plot_trace`` (compact, one row per parameter) or ``plot_rank``.
+        Trace plot (compact, one row per parameter: each chain's density per channel and its draws,
+        as ArviZ's ``plot_trace``, drawn here without ArviZ) or ArviZ's ``plot_rank``.
     var_names : list of str, optional
         Parameters to show (default: those of :data:`DIAGNOSTIC_VARS` present).
     """
-    import arviz as az
-
     if kind not in ("trace", "rank"):
         raise ValueError(f"kind must be 'trace' or 'rank'; got {kind!r}.")
     idata = getattr(data, "idata", data)
-    if hasattr(idata, "to_arviz"):  # a fit read from model.nc: its groups as ArviZ's InferenceData
+    if kind == "rank" and hasattr(idata, "to_arviz"):  # a fit read from model.nc: ArviZ's InferenceData
         idata = idata.to_arviz()
     if hasattr(data, "spec"):
         colors = colors or channel_colors(data.spec)
@@ -100,10 +99,7 @@ def plot_diagnostics(data: Any, *, kind: str = "trace", var_names: list[str] | N
                 coords = _channel_coords(post[v])
                 cols = [colors.get(c, "#555555") for c in coords] if coords else ["#555555"]
                 used.update({c: colors.get(c, "#555555") for c in coords})
-                az.plot_trace(idata, var_names=[v], axes=axes[i:i + 1, :], compact=True,
-                              compact_prop={"color": cols}, chain_prop={"linestyle": ["-", "--", ":", "-."]},
-                              trace_kwargs={"linewidth": 0.8, "alpha": 0.8}, plot_kwargs={"linewidth": 2},
-                              backend_kwargs=None, show=False)
+                _trace_row(post[v], axes[i, 0], axes[i, 1], cols)
                 axes[i, 0].set_title(pretty_name(v, units), loc="left", fontsize=FONT["legend"], color="#333333")
                 axes[i, 1].set_title("")
                 for a in axes[i]:
@@ -120,6 +116,8 @@ def plot_diagnostics(data: Any, *, kind: str = "trace", var_names: list[str] | N
             nrows = int(np.ceil(panels / ncols))
             fig, axes = new_figure(nrows, ncols, figsize=(FIGSIZE[0], max(FIGSIZE[1], 2.2 * nrows + 1)))
             axes = np.atleast_1d(axes).ravel()
+            import arviz as az
+
             az.plot_rank(idata, var_names=names, ax=axes[:panels], show=False)
             for a in axes[panels:]:
                 a.set_axis_off()
@@ -137,6 +135,70 @@ def plot_diagnostics(data: Any, *, kind: str = "trace", var_names: list[str] | N
                        fontsize=FONT["legend"])  # the footer of a watermarked chart takes the bottom edge
     return finish(fig, title=title, auto=diagnostics_takeaway(diagnostics), approximate=approximate,
                   standalone=True)
+
+
+#: Line style of each chain (the colour is the channel's).
+CHAIN_STYLES = ("-", "--", ":", "-.")
+
+
+def _trace_row(da: Any, dens_ax: Any, trace_ax: Any, colors: list[str]) -> None:
+    """One parameter's row of the trace plot (ArviZ's compact ``plot_trace`` drawn with NumPy): on the
+    left the density of every chain's draws per channel, on the right the draws in order.
+
+    ``da``: the parameter's draws, ``(chain, draw)`` or ``(chain, draw, channel)``; ``colors``: one
+    per channel (or one for a scalar parameter).
+    """
+    values = np.asarray(da.values, dtype="float64")
+    values = values.reshape(values.shape[0], values.shape[1], -1)           # (chain, draw, k)
+    draws = np.arange(values.shape[1])
+    for k in range(values.shape[2]):
+        color = colors[k % len(colors)]
+        for chain in range(values.shape[0]):
+            style = CHAIN_STYLES[chain % len(CHAIN_STYLES)]
+            x = values[chain, :, k]
+            grid, density = kde(x)
+            if grid.size:
+                dens_ax.plot(grid, density, color=color, linestyle=style, linewidth=2)
+            trace_ax.plot(draws, x, color=color, linestyle=style, linewidth=0.8, alpha=0.8)
+    trace_ax.set_xlim(0, max(len(draws) - 1, 1))
+
+
+def kde(x: np.ndarray, points: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """Gaussian kernel density of ``x`` on ``points`` grid points over the range of the draws.
+
+    Binned (linear binning onto the grid, then a Gaussian convolution), with Silverman's rule
+    for the bandwidth and the mass that would fall outside the range reflected back at both ends,
+    as ArviZ's default density does. Returns the grid and the density (integrating to about 1);
+    empty arrays for fewer than two finite draws.
+    """
+    x = np.asarray(x, dtype="float64")
+    x = x[np.isfinite(x)]
+    if x.size < 2:
+        return np.empty(0), np.empty(0)
+    lo, hi = float(x.min()), float(x.max())
+    if hi <= lo:
+        return np.array([lo]), np.array([1.0])
+    iqr = float(np.subtract(*np.percentile(x, [75, 25])))
+    spread = min(float(x.std(ddof=1)), iqr / 1.349) if iqr > 0 else float(x.std(ddof=1))
+    bw = 0.9 * spread * x.size ** -0.2 if spread > 0 else (hi - lo) / 10
+    grid = np.linspace(lo, hi, points)
+    step = grid[1] - grid[0]
+    pos = (x - lo) / step                                                   # linear binning onto the grid
+    left = np.clip(np.floor(pos).astype(int), 0, points - 2)
+    frac = pos - left
+    counts = np.bincount(left, 1 - frac, points) + np.bincount(left + 1, frac, points)
+    half = int(np.ceil(4 * bw / step))
+    offsets = np.arange(-half, half + 1) * step
+    kernel = np.exp(-0.5 * (offsets / bw) ** 2)
+    padded = np.concatenate([counts[half:0:-1], counts, counts[-2:-half - 2:-1]]) if half < points else counts
+    if half >= points:  # a kernel wider than the range: reflect the whole range repeatedly
+        reps = int(np.ceil(half / (points - 1))) + 1
+        mirrored = np.concatenate([counts[::-1][:-1], counts])
+        padded = np.concatenate([np.tile(mirrored, reps)[-(half + 1):-1], counts,
+                                 np.tile(mirrored[::-1], reps)[1:half + 1]])
+    density = np.convolve(padded, kernel, mode="valid")
+    density /= density.sum() * step
+    return grid, density
 
 
 def _channel_coords(da: Any) -> list[str]:

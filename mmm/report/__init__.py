@@ -26,6 +26,8 @@ Files written into ``outdir``::
     charts/08_budget_plan.png, .svg      current vs recommended plan, expected KPI
     charts/09_brand_split.png, .svg      brand vs performance split curve
     charts/10_diagnostics.png, .svg      sampler trace plots (appendix)
+    charts/13_backtest.png, .svg         out-of-sample accuracy and ROAS per fold (appendix; only with the
+                                         results of `mmm backtest` in outdir/backtest/ or outdir/)
     report.pptx                          title, executive summary, one chart per slide, appendix
     onepager.png                         fit, decomposition, ROAS, response curves, plan
     report.html                          (with ``"html"`` in formats) images embedded
@@ -108,7 +110,7 @@ def write_report(fitted: Any, outdir: str | Path, *, formats: Iterable[str] | st
                  budget: float | None = None, weeks: int = 13, bounds: Any = "30%", plan: Any = None,
                  split: Any = None, curves: Any = None, dpi: int = PNG_DPI, title: str | None = None,
                  plan_options: dict[str, Any] | None = None,
-                 keep_figures: bool = False) -> dict:
+                 keep_figures: bool = False, backtest: str | Path | bool | None = None) -> dict:
     """Write every chart, the deck, the one-pager and (optionally) an HTML report into ``outdir``.
 
     Parameters
@@ -143,6 +145,10 @@ def write_report(fitted: Any, outdir: str | Path, *, formats: Iterable[str] | st
     keep_figures : bool
         Return the matplotlib figures too (``figures``: {chart name: Figure}, and
         ``"onepager"``), e.g. to inspect them; by default they are dropped once saved.
+    backtest : path or bool, optional
+        Results of ``mmm backtest`` to show in the appendix (:mod:`mmm.report.backtest`): a
+        ``backtest.csv`` or the folder holding it. Default: ``outdir/backtest/backtest.csv``, else
+        ``outdir/backtest.csv``, when there is one; ``False``: none.
 
     Returns
     -------
@@ -198,6 +204,7 @@ def write_report(fitted: Any, outdir: str | Path, *, formats: Iterable[str] | st
     if geo is not None:
         from mmm.report.geo import geo_charts
         specs[-1:-1] = geo_charts(geo)
+    specs += _backtest_charts(fitted, out, backtest, skipped)
     fitted.channel_summary()  # cached on the fit before the chart workers fork: they and the deck share it
     # each chart drawn once: PNG and SVG files, and a slide-sized image only when a deck or HTML is asked for;
     # the one-pager is drawn alongside them (in parallel where that is safe: see render_jobs)
@@ -227,3 +234,25 @@ def write_report(fitted: Any, outdir: str | Path, *, formats: Iterable[str] | st
         result["html"] = write_html(fitted, out / "report.html", rendered, plan=plan, split=split, weeks=weeks,
                                     budget=budget, title=title)
     return result
+
+
+def _backtest_charts(fitted: Any, out: Path, backtest: str | Path | bool | None,
+                     skipped: dict[str, str]) -> list[ChartSpec]:
+    """The backtest's appendix chart when its results are found (see ``write_report``'s ``backtest``);
+    a table that cannot be shown is named in ``skipped``."""
+    from mmm.report.backtest import FOLDS_FILE, backtest_charts, find_backtest
+
+    if backtest is False:
+        return []
+    if backtest is None or backtest is True:
+        source = find_backtest(out)
+        if source is None:
+            return []
+    else:
+        source = Path(backtest)
+        source = source / FOLDS_FILE if source.is_dir() else source
+    try:
+        return backtest_charts(fitted, source)
+    except (MMMError, OSError, ValueError) as exc:
+        skipped["backtest"] = str(exc)
+        return []

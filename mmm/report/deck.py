@@ -314,7 +314,9 @@ def write_deck(fitted: Any, path: Path, charts: list[RenderedChart], *, plan: An
     _accent(s, 0.8, 2.45)
     body = s.placeholders[1]
     body.left, body.top, body.width, body.height = Inches(0.8), Inches(3.9), Inches(11.7), Inches(1.2)
-    body.text = "Sampler diagnostics and model settings, for the analyst"
+    backtested = any(c.appendix and c.name.endswith("backtest") for c in charts)
+    body.text = ("Sampler diagnostics, the out-of-sample backtest and model settings, for the analyst" if backtested
+                 else "Sampler diagnostics and model settings, for the analyst")
     _mark_slide(s, caution)
     titles.append("Appendix")
     for chart in charts:
