@@ -80,16 +80,24 @@ def figure_rgba(fig: Any, dpi: float) -> np.ndarray:
 def save_png(fig: Any, target: str | Path | IO[bytes], dpi: float, *, level: int = COMPRESS_LEVEL) -> None:
     """Write ``fig`` as PNG at ``dpi`` to ``target`` (a path or a binary file): the image
     ``fig.savefig(target, dpi=dpi)`` gives, written faster (see the module's notes)."""
+    write_png(fig, target, dpi, level=level)
+
+
+def write_png(fig: Any, target: str | Path | IO[bytes], dpi: float, *,
+              level: int = COMPRESS_LEVEL) -> np.ndarray | None:
+    """:func:`save_png`, returning the pixels written (``(height, width, 4)`` uint8), or ``None`` when
+    this matplotlib could not hand them over and ``savefig`` wrote the file itself."""
     import matplotlib
 
     try:
         rgba = figure_rgba(fig, dpi)
     except ValueError:
         fig.savefig(target, format="png", dpi=dpi, pil_kwargs={"compress_level": level})
-        return
+        return None
     data = png_bytes(rgba, dpi, level=level,
                      software=f"Matplotlib version{matplotlib.__version__}, https://matplotlib.org/")
     if hasattr(target, "write"):
         target.write(data)
     else:
         Path(target).write_bytes(data)
+    return rgba

@@ -1,9 +1,11 @@
 """Which charts the report holds, and rendering each figure once for every output that wants it.
 
-Each chart is drawn once (from :mod:`mmm.plots`, given the numbers it shows) and saved as PNG
-(``PNG_DPI``) and SVG into ``charts/``; for the deck and the HTML report the same figure is
-then re-laid out to the slide's chart area and kept as PNG bytes (``DECK_DPI``). A format
-that is not asked for is not rendered.
+Each chart is drawn and laid out once (from :mod:`mmm.plots`, given the numbers it shows) and
+saved as PNG (``PNG_DPI``, written by :func:`mmm.plots.png.save_png`) and SVG into ``charts/``
+with that layout; for the deck and the HTML report the same layout is rendered again at
+``DECK_DPI`` without the takeaway title (the slide's title carries it), the band it leaves
+cut off. Without PNG files the figure is laid out for the slide's chart area instead. A
+format that is not asked for is not rendered.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib as mpl
+import numpy as np
 
 from mmm.analysis import split_summary
 from mmm.atomic import atomic_path
@@ -33,7 +36,7 @@ from mmm.plots import (
     plot_split,
     plot_waterfall,
 )
-from mmm.plots.png import save_png
+from mmm.plots.png import save_png, write_png
 from mmm.plots.style import Caution, caution_of, ensure_caution, hide_takeaway, takeaway_of
 
 #: Resolution of the PNG files in ``charts/`` (and of the one-pager: ``ONEPAGER_DPI``).
@@ -208,6 +211,7 @@ def render_jobs(jobs: list[RenderJob], *, caution: Caution | None, deck_dpi: int
     n = _workers(workers, len(jobs), keep_figures)
     outcomes = None
     if n > 1:
+        _warm_up()
         outcomes = _render_in_pool(jobs, caution, deck_dpi, n)
     if outcomes is None:
         outcomes = [_render(job, caution, deck_dpi, keep_figures) for job in jobs]
@@ -234,6 +238,23 @@ def _workers(asked: int | None, n_jobs: int, keep_figures: bool) -> int:
     return max(1, min(asked, n_jobs))
 
 
+def _warm_up() -> None:
+    """Before forking: import the SVG backend and load the house fonts (regular and bold) in this
+    process, so that every worker inherits them instead of loading them again."""
+    import matplotlib.backends.backend_svg  # noqa: F401
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from mmm.plots.style import house_style
+
+    with house_style():
+        fig = Figure(figsize=(2, 1))
+        ax = fig.add_subplot()
+        ax.set_title("Warm-up 0.5", fontweight="bold")
+        ax.set_xlabel("$1.2M")
+        FigureCanvasAgg(fig).draw()
+
+
 #: (jobs, caution, deck_dpi) of the pool being run: forked workers inherit it (charts are closures).
 _POOL_JOBS: tuple[list[RenderJob], Caution | None, int] | None = None
 
@@ -250,12 +271,19 @@ def _render_in_pool(jobs: list[RenderJob], caution: Caution | None, deck_dpi: in
     try:
         # the slowest charts first, so that no worker is left with a long one at the end
         order = sorted(range(len(jobs)), key=lambda i: -_cost(jobs[i]))
+        import gc
+
+        gc.freeze()  # the workers' garbage collector leaves the inherited objects alone: fewer pages copied
         try:
             pool = multiprocessing.get_context("fork").Pool(n)
         except (OSError, ValueError):
+            gc.unfreeze()
             return None
-        with pool:
-            done = pool.map(_render_at, order, chunksize=1)
+        try:
+            with pool:
+                done = pool.map(_render_at, order, chunksize=1)
+        finally:
+            gc.unfreeze()
         outcomes: list[_Outcome] = [""] * len(jobs)
         for i, outcome in zip(order, done, strict=True):
             outcomes[i] = outcome
@@ -290,10 +318,11 @@ def _render(job: RenderJob, caution: Caution | None, deck_dpi: int, keep_figure:
         ensure_caution(fig, caution)  # every chart carries the fit's watermark, whatever drew it
         files: dict[str, Path] = {}
         engine = fig.get_layout_engine()
+        pixels = None
         if job.png:
             files["png"] = job.folder / f"{chart.name}.png"
             with atomic_path(files["png"]) as tmp:
-                save_png(fig, tmp, job.dpi)
+                pixels = write_png(fig, tmp, job.dpi)
             # laid out once for this size: the SVG uses the same positions (a second constrained-layout
             # pass at the same size would give them again, at a third of the SVG's cost)
             fig.set_layout_engine("none")
@@ -301,11 +330,16 @@ def _render(job: RenderJob, caution: Caution | None, deck_dpi: int, keep_figure:
             files["svg"] = job.folder / f"{chart.name}.svg"
             with atomic_path(files["svg"]) as tmp, mpl.rc_context({"svg.hashsalt": chart.name}):
                 fig.savefig(tmp, metadata={"Date": None})  # the same chart gives the same file
-        if engine is not None:
-            fig.set_layout_engine(engine)
         image, size = None, (0.0, 0.0)
         takeaway = takeaway_of(fig)
-        if job.slides:
+        slide = None
+        if job.slides and pixels is not None:
+            slide = _slide_from_pixels(fig, pixels, job.dpi, deck_dpi)
+        if engine is not None:
+            fig.set_layout_engine(engine)
+        if slide is not None:
+            image, size = slide
+        elif job.slides:
             hide_takeaway(fig)  # the slide's title carries it
             if fig.get_size_inches()[1] <= 9.8:  # a tall figure (diagnostics) keeps its shape
                 fig.set_size_inches(CHART_BOX[2], CHART_BOX[3])
@@ -313,6 +347,44 @@ def _render(job: RenderJob, caution: Caution | None, deck_dpi: int, keep_figure:
             save_png(fig, buf, deck_dpi)
             image, size = buf.getvalue(), tuple(fig.get_size_inches())
     return takeaway, files, image, size, fig if keep_figure else None
+
+
+#: Space (inches) kept above the highest artist when a slide image is cut below the takeaway.
+SLIDE_TOP_PAD = 0.12
+
+
+def _slide_from_pixels(fig: Any, pixels: Any, dpi: int, deck_dpi: int) -> tuple[bytes, tuple[float, float]] | None:
+    """The slide image of a chart from the pixels of its PNG file (``pixels`` at ``dpi``): the band of
+    the takeaway title cut off (the slide's title carries it) and the rest scaled down by a whole factor
+    towards ``deck_dpi`` (2 for 300 -> 150 dpi; averaging each 2 x 2 block), so no second rendering.
+
+    Returns PNG bytes and the image's size in inches, or ``None`` when the chart has no takeaway or
+    something else reaches into its band (a legend beside the title): that chart is laid out again
+    for the slide instead.
+    """
+    from PIL import Image
+
+    from mmm.plots.png import png_bytes
+
+    title = getattr(fig, "_suptitle", None)
+    if title is None or not title.get_visible() or not title.get_text().strip():
+        return None
+    h_in = float(fig.get_size_inches()[1])
+    title_bottom = title.get_window_extent().y0 / fig.dpi  # inches from the bottom
+    title.set_visible(False)
+    try:
+        top = fig.get_tightbbox().y1  # the highest other artist (the watermark does not count)
+    finally:
+        title.set_visible(True)
+    if top > title_bottom + 0.05:
+        return None
+    cut = int(max(0.0, h_in - min(h_in, top + SLIDE_TOP_PAD)) * dpi)
+    img = Image.fromarray(pixels[cut:])
+    factor = max(1, round(dpi / max(deck_dpi, 1)))
+    if factor > 1:
+        img = img.reduce(factor)
+    out_dpi = dpi / factor
+    return png_bytes(np.asarray(img), out_dpi), (img.width / out_dpi, img.height / out_dpi)
 
 
 def onepager_job(fitted: Any, folder: Path, *, curves: Any, plan: Any, weeks: int, caution: Caution | None,
