@@ -56,6 +56,10 @@ class SamplerSettings:
     chains: int
     target_accept: float
     chain_method: str  # "vectorized" (one program runs all chains in lockstep) or "parallel" (one device each)
+    #: NUTS mass matrix: ``False`` diagonal (the default), ``True`` dense over every sampled value, or
+    #: blocks of sampled-variable names (numpyro's structured form, e.g. ``(("roas_log__", "carryover_logodds__"),)``):
+    #: dense within each block, diagonal elsewhere
+    dense_mass: bool | tuple[tuple[str, ...], ...] = False
 
 
 @dataclass(frozen=True)
@@ -258,9 +262,17 @@ def _build_program(graph: LiftedGraph, settings: SamplerSettings) -> _Program:
     out_fn = _jax_function(graph.inputs, graph.outs)
     tune, draws = settings.tune, settings.draws
 
+    # a structured (block) mass matrix names its blocks by variable, so the sampler's position is then a
+    # dict by value name; otherwise the plain list (the order the national programs have always used)
+    blocks = settings.dense_mass if isinstance(settings.dense_mass, tuple) else None
+    names = list(graph.value_names)
+
+    def values(z: Any) -> list[Any]:
+        return [z[n] for n in names] if blocks is not None else list(z)
+
     def potential_gen(*data: Any) -> Any:
         def potential(z: Any) -> Any:
-            return -logp_fn(*z, *data)[0]
+            return -logp_fn(*values(z), *data)[0]
         return potential
 
     def one_chain(key: Any, *data: Any) -> tuple[Any, Any]:
@@ -283,16 +295,19 @@ def _build_program(graph: LiftedGraph, settings: SamplerSettings) -> _Program:
 
         k0, k1 = random.split(k_start)
         _, _, z0 = lax.while_loop(bad, retry, (0, k0, jitter(k1)))
+        if blocks is not None:
+            z0 = dict(zip(names, z0, strict=True))
         init_kernel, sample_kernel = hmc(potential_fn_gen=potential_gen, algo="NUTS")
         state = init_kernel(z0, num_warmup=tune, target_accept_prob=settings.target_accept,
-                            adapt_step_size=True, adapt_mass_matrix=True, dense_mass=False,
+                            adapt_step_size=True, adapt_mass_matrix=True,
+                            dense_mass=[tuple(b) for b in blocks] if blocks is not None else bool(settings.dense_mass),
                             model_args=data, rng_key=k_run)
 
         def step(s: Any, _: Any) -> tuple[Any, Any]:
             s = sample_kernel(s, model_args=data)
             stats = (s.diverging, s.num_steps, s.potential_energy, s.energy, s.adapt_state.step_size,
                      s.accept_prob)  # the order of _STATS
-            return s, (s.z, stats)
+            return s, (values(s.z), stats)
 
         _, (zs, stats) = lax.scan(step, state, None, length=tune + draws)
         zs = [z[tune:] for z in zs]
@@ -343,9 +358,12 @@ def _program_path(graph: LiftedGraph, settings: SamplerSettings) -> Any:
     import jax
 
     root = _cache_dir()
-    if root is None:
+    if root is None or settings.dense_mass:
+        # a dense mass matrix calls LAPACK (Cholesky): such a program read back by a new process crashed
+        # it (a segmentation fault, measured on CPU), so it is compiled in each process and kept in memory only
         return None
-    text = _canonical((graph.key, tuple(vars(settings).items())))
+    # the default mass matrix is left out of the text: programs cached before the setting existed keep their names
+    text = _canonical((graph.key, tuple((k, v) for k, v in vars(settings).items() if k != "dense_mass" or v)))
     if " at 0x" in text or "('other'," in text:
         return None
     versions = tuple(version(p) for p in ("jax", "jaxlib", "numpyro", "pymc", "pytensor")) + (

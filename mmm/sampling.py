@@ -44,8 +44,10 @@ def chain_method(chains: int) -> str:
     return "parallel" if chains <= jax.local_device_count() and jax.default_backend() == "cpu" else "vectorized"
 
 
-def sample_compiled(model: pm.Model, fit: FitSettings) -> az.InferenceData:
+def sample_compiled(model: pm.Model, fit: FitSettings, *, dense_mass: bool | tuple = False) -> az.InferenceData:
     """NUTS through :mod:`mmm.compiled`: one compiled program per model structure, reused by refits.
+
+    ``dense_mass``: the mass matrix (:class:`mmm.compiled.SamplerSettings`; diagonal by default).
 
     The InferenceData has the groups, names, dims and coordinates ``pm.sample(nuts_sampler="numpyro")``
     gives: ``posterior`` (free variables and deterministics), ``sample_stats`` and ``observed_data``.
@@ -56,7 +58,7 @@ def sample_compiled(model: pm.Model, fit: FitSettings) -> az.InferenceData:
 
     settings = compiled.SamplerSettings(draws=fit.draws, tune=fit.tune, chains=fit.chains,
                                         target_accept=float(fit.target_accept),
-                                        chain_method=chain_method(fit.chains))
+                                        chain_method=chain_method(fit.chains), dense_mass=dense_mass)
     start = time.perf_counter()
     draws = compiled.sample(model, settings, seed=int(fit.seed) if fit.seed is not None else 0)
     coords, dims = coords_and_dims_for_inferencedata(model)
@@ -72,13 +74,16 @@ def sample_compiled(model: pm.Model, fit: FitSettings) -> az.InferenceData:
 CHECK_EXCLUDE = ("mu", "media_beta")
 
 
-def run_sampler(model: pm.Model, fit: FitSettings, *, progressbar: bool = True) -> tuple[az.InferenceData, float]:
+def run_sampler(model: pm.Model, fit: FitSettings, *, progressbar: bool = True,
+                dense_mass: bool | tuple = False) -> tuple[az.InferenceData, float]:
     """Sample ``model`` with the settings in ``fit``; return the posterior and seconds taken.
 
     ``fit.sampler``: ``numpyro`` (JAX, the default: fastest measured on 2-core CPUs, and
     runs on GPU; through :mod:`mmm.compiled`, which compiles one program per model structure
     and reuses it for refits), ``nutpie`` (Rust NUTS with a Numba-compiled model), ``pymc``
     (PyMC's own NUTS) or ``advi`` (mean-field variational inference: fast but **approximate**).
+    ``dense_mass``: numpyro's mass matrix (:class:`mmm.compiled.SamplerSettings`; diagonal by
+    default); the other samplers ignore it.
     """
     start = time.perf_counter()
     with model, warnings.catch_warnings():
@@ -95,7 +100,7 @@ def run_sampler(model: pm.Model, fit: FitSettings, *, progressbar: bool = True) 
                     draw=np.arange(fit.draws * fit.chains)).expand_dims("chain")
             elif fit.sampler == "numpyro":
                 try:
-                    idata = sample_compiled(model, fit)
+                    idata = sample_compiled(model, fit, dense_mass=dense_mass)
                 except NotImplementedError:  # an operation with no JAX form in mmm.compiled's path
                     idata = pm.sample(draws=fit.draws, tune=fit.tune, chains=fit.chains, random_seed=fit.seed,
                                       target_accept=fit.target_accept, nuts_sampler="numpyro",
@@ -125,13 +130,13 @@ def fast_mode(spec: Any) -> Any:
 
 
 def sample_and_judge(model: pm.Model, fit: FitSettings, *, progressbar: bool = True,
-                     build_seconds: float = 0.0) -> tuple[az.InferenceData, Diagnostics]:
+                     build_seconds: float = 0.0, dense_mass: bool | tuple = False) -> tuple[az.InferenceData, Diagnostics]:
     """Sample a built model and judge it: the one path every fit takes from graph to verdict.
 
     Returns the posterior and its :class:`Diagnostics` (timing, R-hat, ESS, divergences, the
     verdict, and FAST MODE when ``MMM_FAST`` is set).
     """
-    idata, seconds = run_sampler(model, fit, progressbar=progressbar)
+    idata, seconds = run_sampler(model, fit, progressbar=progressbar, dense_mass=dense_mass)
     diagnostics = judge(idata, fit, seconds)
     diagnostics.build_seconds = round(build_seconds, 2)
     if os.environ.get("MMM_FAST"):

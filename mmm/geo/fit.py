@@ -366,7 +366,7 @@ class GeoTotalView(FittedModel):
 def fit_geo(spec: Spec | str | Path | dict, data: Any = None, *, draws: int | None = None, tune: int | None = None,
             chains: int | None = None, sampler: str | None = None, seed: int | None = None,
             target_accept: float | None = None, holdout_weeks: int | None = None, progressbar: bool = True,
-            aggregate_daily: bool = False) -> GeoFit:
+            aggregate_daily: bool = False, mass_matrix: str = "diagonal") -> GeoFit:
     """Fit the hierarchical geo model (:mod:`mmm.geo.model`) to a panel.
 
     Parameters
@@ -381,6 +381,9 @@ def fit_geo(spec: Spec | str | Path | dict, data: Any = None, *, draws: int | No
         Not available for geo fits (a clear error if set).
     aggregate_daily : bool
         Sum daily rows into Monday-starting weeks per geo (:func:`mmm.geo.load.load_panel`).
+    mass_matrix : str
+        NUTS mass matrix of the numpyro sampler (:data:`mmm.geo.model.MASS_MATRICES`): ``diagonal``,
+        ``dense``, or ``global`` (dense over the parameters every geo shares).
 
     Returns
     -------
@@ -402,14 +405,21 @@ def fit_geo(spec: Spec | str | Path | dict, data: Any = None, *, draws: int | No
         from mmm.geo.load import load_panel
 
         panel = load_panel(spec, data, aggregate_daily=aggregate_daily)
-    from mmm.geo.model import build_geo_model, geo_designs, geo_lift_data, geo_scaling
+    from mmm.geo.model import (
+        build_geo_model,
+        geo_designs,
+        geo_lift_data,
+        geo_scaling,
+        mass_matrix_setting,
+    )
 
     t0 = time.perf_counter()
     scaling = geo_scaling(panel)
     model = build_geo_model(spec, panel, scaling, geo_designs(spec, panel, scaling),
                             lift=geo_lift_data(spec, panel, scaling))
     build_seconds = time.perf_counter() - t0
-    idata, diagnostics = sample_and_judge(model, spec.fit, progressbar=progressbar, build_seconds=build_seconds)
+    idata, diagnostics = sample_and_judge(model, spec.fit, progressbar=progressbar, build_seconds=build_seconds,
+                                          dense_mass=mass_matrix_setting(model, mass_matrix))
     fit = GeoFit(spec=spec, panel=panel, scaling=scaling, idata=idata, diagnostics=diagnostics)
     fit.check_fit()
     fit.check_health()

@@ -343,6 +343,31 @@ def build_geo_model(spec: Spec, panel: GeoPanel, scaling: GeoScaling, designs: l
     return model
 
 
+#: Mass matrices a geo fit can use: ``diagonal`` (numpyro's default), ``dense`` (over every sampled
+#: value) and ``global`` (dense over the values every geo shares, diagonal over the per-geo ones).
+MASS_MATRICES = ("diagonal", "dense", "global")
+
+
+def mass_matrix_setting(model: pm.Model, kind: str) -> bool | tuple[tuple[str, ...], ...]:
+    """The sampler's ``dense_mass`` (:class:`mmm.compiled.SamplerSettings`) for mass matrix ``kind``.
+
+    ``global``: one dense block over the sampled values without a geo axis (channel carryover,
+    saturation and ROAS, the pooling scales, national trend, seasonality, events, controls and
+    noise), where the posterior correlations that slow NUTS are (ROAS against saturation and
+    carryover); the per-geo values, many and nearly independent, keep a diagonal mass.
+    """
+    from mmm.errors import SpecError
+
+    if kind not in MASS_MATRICES:
+        raise SpecError(f"mass matrix '{kind}' is not one of {', '.join(MASS_MATRICES)}.")
+    if kind != "global":
+        return kind == "dense"
+    per_geo = {"geo", "geo_free"}
+    shared = tuple(model.rvs_to_values[rv].name for rv in model.free_RVs
+                   if not per_geo & set(model.named_vars_to_dims.get(rv.name, ())))
+    return (shared,) if shared else False
+
+
 def _add_lift(lift: list[GeoLift], params: dict[str, Any], layout: Layout, lags: np.ndarray, beta: Any,
               kscale: np.ndarray, unit: float) -> None:
     """Each lift test's measured lift against the lift the model predicts, summed over its geos."""
@@ -379,5 +404,5 @@ def _likelihood(spec: Spec, mu: Any, pr: dict[str, Prior], kscale: np.ndarray, y
         pm.Normal("kpi", mu=mu, sigma=sigma, observed=y, dims=("geo", "date"))
 
 
-__all__ = ["GEO_PRIORS", "GeoLift", "GeoScaling", "build_geo_model", "geo_designs", "geo_lift_data",
+__all__ = ["GEO_PRIORS", "MASS_MATRICES", "GeoLift", "GeoScaling", "mass_matrix_setting", "build_geo_model", "geo_designs", "geo_lift_data",
            "geo_scaling", "national_scaling", "panel_controls", "panel_events"]

@@ -118,3 +118,28 @@ def test_heavier_buyers_per_head_earn_less_at_equal_effect(sim):
     per_head = truth.panel.spend[:, :, c].sum(axis=1) / np.asarray(scaling.size)
     assert np.argmax(per_head) == np.argmin(roas_geo[:, c])
     assert np.corrcoef(per_head, roas_geo[:, c])[0, 1] < -0.9
+
+
+def test_global_mass_matrix_is_dense_over_the_shared_values_only(sim):
+    """``global``: one dense block of the sampled values without a geo axis; the per-geo ones (offsets,
+    levels) stay diagonal; an unknown kind is a SpecError naming the choices."""
+    from mmm import compiled
+    from mmm.errors import SpecError
+    from mmm.geo.model import build_geo_model, geo_designs, geo_scaling, mass_matrix_setting
+
+    spec, truth = sim
+    scaling = geo_scaling(truth.panel)
+    model = build_geo_model(spec, truth.panel, scaling, geo_designs(spec, truth.panel, scaling))
+    [block] = mass_matrix_setting(model, "global")
+    assert {"roas_log__", "saturation_lambda_log__", "carryover_logodds__", "roas_geo_sd_log__"} <= set(block)
+    assert not {"level", "roas_geo_z_raw", "seasonality_geo_z_raw", "noise_geo_offset_raw"} & set(block)
+    assert mass_matrix_setting(model, "diagonal") is False and mass_matrix_setting(model, "dense") is True
+    with pytest.raises(SpecError, match="diagonal, dense, global"):
+        mass_matrix_setting(model, "full")
+    # the mass matrix is part of the compiled program's key: a dense program is never taken for a diagonal one,
+    # and it is kept in memory only (one read back from disk crashed a new process)
+    plain = compiled.SamplerSettings(draws=10, tune=10, chains=1, target_accept=0.9, chain_method="vectorized")
+    dense = compiled.SamplerSettings(10, 10, 1, 0.9, "vectorized", dense_mass=(tuple(block),))
+    assert plain != dense and plain.dense_mass is False
+    graph = compiled.lift_model(model)
+    assert compiled._program_path(graph, dense) is None
