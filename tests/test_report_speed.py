@@ -84,3 +84,24 @@ def test_reading_a_model_imports_no_dask_or_arviz(small_fit, tmp_path):
     assert out["dates"].startswith(str(small_fit.dataset.dates[0].date()))
     assert out["channels"] == list(small_fit.spec.channel_names)
     assert out["diverging"] == "bool"
+
+
+def test_slide_image_is_the_png_without_its_title_band(tmp_path):
+    from mmm.plots.style import finish, new_figure
+    from mmm.report.charts import ChartSpec, render_charts
+
+    def draw():
+        fig, ax = new_figure(figsize=(6.0, 4.0))
+        ax.plot([0, 1, 2], [1, 3, 2])
+        return finish(fig, title="A takeaway long enough to need its own band at the top", auto="")
+
+    (chart,) = render_charts([ChartSpec("x", draw)], tmp_path, caution=None, png=True, svg=False, slides=True,
+                             dpi=60, deck_dpi=30, workers=1)
+    png = np.asarray(Image.open(chart.files["png"]))
+    slide = np.asarray(Image.open(io.BytesIO(chart.image)))
+    assert slide.shape[1] == png.shape[1] // 2                  # 2 x 2 blocks of the PNG's pixels
+    assert slide.shape[0] < png.shape[0] // 2 - 5               # the title band is cut off
+    assert chart.size == pytest.approx((slide.shape[1] / 30, slide.shape[0] / 30))
+    # the rest is the PNG's bottom part, averaged: the same picture
+    bottom = Image.fromarray(png[png.shape[0] - 2 * slide.shape[0]:]).reduce(2)
+    assert np.abs(np.asarray(bottom).astype(int) - slide.astype(int)).mean() < 1.0
