@@ -3,6 +3,7 @@
     python benchmarks/latency.py                          # every command, 3 repeats
     python benchmarks/latency.py --repeats 5 --commands help,validate
     python benchmarks/latency.py --quick                  # skip the fits and the report (seconds, not minutes)
+    python benchmarks/latency.py --commands plan,report --plan-fit default   # on a default (4 x 1000) fit
 
 Every command runs as its own subprocess through the installed ``mmm`` console script,
 on a bundled sample (``data/samples/ecommerce.yaml`` by default, ``--dataset b2b`` for the
@@ -24,7 +25,9 @@ in ``peer.yaml``:
 * ``report``    ``mmm report D`` (default formats)
 
 ``plan`` and ``report`` need a fitted folder: when ``fit`` is not among the commands, one
-``MMM_FAST`` fit is made first (not timed).
+fit is made first (not timed; ``MMM_FAST``, or the default draws with ``--plan-fit default``)
+and each repeat plans and reports on a fresh copy of it. Their notes name the heavy libraries
+their code path imports (one more untimed run).
 
 The table gives the median, min and max wall time over ``--repeats`` and notes with a
 per-phase breakdown where one is available: for ``help`` the import time of ``mmm.cli``
@@ -83,8 +86,10 @@ seconds = time.perf_counter() - t0
 print("NOTEBOOK_REFIT " + json.dumps({"seconds": seconds, "program": fit.idata.posterior.attrs.get("sampler_program"),
                                       "compiles": compiled.compile_count()}))
 """
-#: Libraries that `mmm --help` and `mmm validate` should not need.
-HEAVY = ("pymc", "pytensor", "jax", "jaxlib", "numpyro", "arviz", "matplotlib", "scipy", "xarray", "numba", "nutpie")
+#: Heavy libraries named in the notes: `mmm --help` and `mmm validate` should need none of them, `mmm plan`
+#: and `mmm report` none of the sampler stack (pymc, pytensor, jax, numpyro, arviz) nor dask.
+HEAVY = ("pymc", "pytensor", "jax", "jaxlib", "numpyro", "arviz", "matplotlib", "scipy", "xarray", "numba", "nutpie",
+         "dask")
 
 
 def mmm_command() -> list[str]:
@@ -228,7 +233,7 @@ def _med(xs: list[float]) -> float:
     return statistics.median(xs) if xs else float("nan")
 
 
-def run(commands: list[str], repeats: int, dataset: str, timeout: float) -> dict[str, Any]:
+def run(commands: list[str], repeats: int, dataset: str, timeout: float, plan_fit: str = "fast") -> dict[str, Any]:
     base_env = {**os.environ, "PYTHONWARNINGS": "ignore", "NO_COLOR": "1", "COLUMNS": "120"}
     base_env.pop("MMM_FAST", None)
     mmm = mmm_command()
@@ -254,8 +259,12 @@ def run(commands: list[str], repeats: int, dataset: str, timeout: float) -> dict
             out = tmp / f"out-{rep}"
             fast_out = tmp / f"out-fast-{rep}"
             if any(c in commands for c in ("plan", "report")) and "fit" not in commands:
-                subprocess.run([*mmm, "fit", config, "--out", str(out)], cwd=tmp, env={**env, "MMM_FAST": "1"},
-                               capture_output=True, timeout=timeout)
+                fitted = tmp / "fitted"
+                if not fitted.exists():  # one untimed fit; each repeat plans and reports on a fresh copy of it
+                    fit_env = {**env, "MMM_FAST": "1"} if plan_fit == "fast" else env
+                    subprocess.run([*mmm, "fit", config, "--out", str(fitted)], cwd=tmp, env=fit_env,
+                                   capture_output=True, timeout=timeout)
+                shutil.copytree(fitted, out, dirs_exist_ok=True)
             for cmd in commands:
                 run_env, argv = env, None
                 if cmd == "help":
@@ -320,6 +329,13 @@ def run(commands: list[str], repeats: int, dataset: str, timeout: float) -> dict
                     f"r = CliRunner().invoke(app, ['validate', {config!r}])\nassert r.exit_code == 0, r.output")
             heavy = heavy_after(code, tmp, base_env)
             notes["validate"].append("heavy imported: " + (", ".join(heavy) or "none"))
+        for cmd in ("plan", "report"):  # what their code path imports, run once more on the last folder
+            if cmd in commands and (tmp / f"out-{repeats - 1}" / "model.nc").exists():
+                code = ("from typer.testing import CliRunner\nfrom mmm.cli import app\n"
+                        f"r = CliRunner().invoke(app, [{cmd!r}, {str(tmp / f'out-{repeats - 1}')!r}])\n"
+                        "assert r.exit_code in (0, 3), r.output")
+                heavy = heavy_after(code, tmp, base_env)
+                notes[cmd].append("heavy imported: " + (", ".join(heavy) or "none"))
     for cmd in commands:
         if phases[cmd]:
             keys = [k for k in phases[cmd][0] if k not in ("chains", "draws", "tune")]
@@ -389,6 +405,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dataset", default="ecommerce", choices=("ecommerce", "b2b", "peer"),
                    help="a bundled sample, or peer: PyMC-Marketing's example data with the matched settings")
     p.add_argument("--timeout", type=float, default=1200, help="seconds per command")
+    p.add_argument("--plan-fit", default="fast", choices=("fast", "default"),
+                   help="the untimed fit plan and report run on when fit is not timed: MMM_FAST, or the "
+                        "default draws (4 x 1000, what a user reports on)")
     p.add_argument("--csv", type=Path, default=HERE / "results" / "latency.csv")
     args = p.parse_args(argv)
     commands = [c.strip() for c in args.commands.split(",") if c.strip()]
@@ -397,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"unknown command(s) {', '.join(unknown)}; choose from {', '.join(COMMANDS)}")
     if args.quick:
         commands = [c for c in commands if c not in QUICK_SKIP]
-    result = run(commands, max(1, args.repeats), args.dataset, args.timeout)
+    result = run(commands, max(1, args.repeats), args.dataset, args.timeout, args.plan_fit)
     print("\n" + table(result))
     write_csv(result, args.csv)
     print(f"\nwrote {args.csv}")
