@@ -206,6 +206,8 @@ def write_report(fitted: Any, outdir: str | Path, *, formats: Iterable[str] | st
         specs[-1:-1] = geo_charts(geo)
     specs += _backtest_charts(fitted, out, backtest, skipped)
     fitted.channel_summary()  # cached on the fit before the chart workers fork: they and the deck share it
+    fitted.components()  # the weekly decomposition, likewise: the fit, contribution and waterfall charts and
+    # the one-pager all read it, and each worker would otherwise compute it again
     # each chart drawn once: PNG and SVG files, and a slide-sized image only when a deck or HTML is asked for;
     # the one-pager is drawn alongside them (in parallel where that is safe: see render_jobs)
     jobs = charts.chart_jobs(specs, out / "charts", png="png" in fmts, svg="svg" in fmts,

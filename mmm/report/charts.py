@@ -292,10 +292,16 @@ def _render_in_pool(jobs: list[RenderJob], caution: Caution | None, deck_dpi: in
         _POOL_JOBS = None
 
 
+#: Rough relative cost of drawing and saving a chart, by a part of its name (others: 1).
+_COSTS = {"diagnostics": 2.5, "onepager": 2.0, "response_curves": 1.8, "carryover": 1.8}
+
+
 def _cost(job: RenderJob) -> float:
-    """A rough relative cost of rendering ``job`` (the trace plots and the one-pager are the big ones)."""
+    """A rough relative cost of rendering ``job`` (the trace plots, the one-pager and the small-multiple
+    charts are the big ones), measured as CPU seconds per chart on the bundled samples."""
     name = job.spec.name
-    return 3.0 if "diagnostics" in name or name == "onepager" else 1.0 + job.svg + job.slides
+    base = next((c for part, c in _COSTS.items() if part in name), 1.0)
+    return base * (1.0 + 0.4 * job.svg + 0.1 * job.slides)
 
 
 def _render_at(index: int) -> _Outcome:
