@@ -44,7 +44,7 @@ def test_summary_numbers_come_from_the_tables(tmp_path):
     assert s.stable == ("tv",) and s.unstable == ("search",)
     assert s.sentence == ("Backtest, 3 folds of 10-13-week forecasts: 92% of held-out weeks inside the 90% "
                           "intervals (about 90% is right), MAPE 8.0% (5.0% to 10.0%); ROAS not stable across "
-                          "folds for search, stable for tv; 1 of 4 folds failed")
+                          "folds for Search, stable for TV; 1 of 4 folds failed")
 
 
 def test_where_the_report_looks(tmp_path):

@@ -50,13 +50,15 @@ def plot_portfolio(summary: pd.DataFrame, return_name: str = "ROAS") -> Any:
 
 
 def plot_backtest(folds: pd.DataFrame, roas: pd.DataFrame, return_name: str = "ROAS", *, title: str | None = None,
-                  approximate: Any = None) -> Any:
+                  approximate: Any = None, colors: dict[str, str] | None = None) -> Any:
     """Left: out-of-sample MAPE and 90% coverage per fold; right: each channel's ROAS and 90% HDI
     per fold (stable ROAS: intervals that overlap across folds).
 
     ``title``: the takeaway (default: MAPE and coverage over the folds); ``approximate``: the
-    watermark of a fit not fit to present (see :func:`mmm.plots.style.finish`)."""
-    from mmm.plots.style import MODEL_COLOR, NORM_COLOR, channel_colors, finish, new_figure
+    watermark of a fit not fit to present (see :func:`mmm.plots.style.finish`); ``colors``: the
+    channels' colours (default: by name, as :func:`mmm.plots.style.channel_colors` gives them;
+    the report passes the spec's, so that a channel has the same colour on every slide)."""
+    from mmm.plots.style import MODEL_COLOR, NORM_COLOR, channel_colors, finish, label, new_figure
 
     fig, (a1, a2) = new_figure(1, 2)
     x = folds["fold"].to_numpy()
@@ -70,13 +72,13 @@ def plot_backtest(folds: pd.DataFrame, roas: pd.DataFrame, return_name: str = "R
     a1b.set_ylabel("weeks inside the 90% interval, %")
     a1.set_title("Forecast error and coverage per fold", loc="left")
     channels = list(dict.fromkeys(roas["channel"]))
-    colors = channel_colors(channels)
+    colors = {**channel_colors(channels), **(colors or {})}
     width = 0.8 / max(len(channels), 1)
     for j, ch in enumerate(channels):
         r = roas[roas["channel"] == ch]
         xs = r["fold"].to_numpy() + (j - (len(channels) - 1) / 2) * width
         a2.errorbar(xs, r["roas_mean"], yerr=[r["roas_mean"] - r["roas_hdi_low"], r["roas_hdi_high"] - r["roas_mean"]],
-                    fmt="o", color=colors[ch], label=ch, capsize=3)
+                    fmt="o", color=colors[ch], label=label(ch), capsize=3)
     a2.set_xlabel("fold")
     a2.set_ylabel(f"{return_name} (90% HDI)")
     a2.set_title(f"{return_name} by channel across folds", loc="left")

@@ -89,6 +89,9 @@ class BacktestSummary:
 
 
 def _names(names: tuple[str, ...]) -> str:
+    from mmm.format import label
+
+    names = tuple(label(n) for n in names)
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
@@ -166,7 +169,7 @@ def backtest_charts(fitted: Any, source: str | Path) -> list[ChartSpec]:
         When the tables cannot be read, or are about channels this model does not have.
     """
     from mmm.many.charts import plot_backtest
-    from mmm.plots.style import caution_of, units_of
+    from mmm.plots.style import caution_of, channel_colors, units_of
 
     folds, roas = read_backtest(source)
     channels = set(fitted.spec.channel_names)
@@ -184,6 +187,7 @@ def backtest_charts(fitted: Any, source: str | Path) -> list[ChartSpec]:
              f"(line; about 90% is right) per fold. Right: each channel's {kind.return_name} with its 90% "
              "interval in every fold; a channel is called stable when its intervals share a value across "
              "all folds. Coverage is over all held-out weeks; MAPE is the mean over folds.")
+    colors = channel_colors(fitted)
     return [ChartSpec(CHART_NAME, lambda: plot_backtest(scored, roas, kind.return_name, title=summary.sentence,
-                                                        approximate=caution),
+                                                        approximate=caution, colors=colors),
                       notes, appendix=True)]
