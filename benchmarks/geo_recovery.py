@@ -5,7 +5,7 @@ TV plus channels bought per geo, lognormal geo deviations of the effect), fit th
 (:func:`mmm.geo.fit.fit_geo`) and the plain national model on the same data summed over geos, and record
 per channel: the true national ROAS, both models' posterior mean and 90% HDI, whether each HDI covers the
 truth, the width ratio (geo / national), and the correlation of the estimated geo ROAS with the true ones;
-per fit: max R-hat, min bulk ESS, divergences and seconds.
+per fit: max R-hat, min bulk ESS, divergences, leapfrog steps per draw and seconds.
 
 Usage::
 
@@ -80,6 +80,7 @@ def one_seed(seed: int, args: argparse.Namespace) -> pd.DataFrame:
             "geo_corr": float(np.corrcoef(est[:, c], truth.geo_roas[:, c])[0, 1]),
             "geo_rhat": geo.diagnostics.max_rhat, "geo_ess": geo.diagnostics.min_ess_bulk,
             "geo_div": geo.diagnostics.divergences, "geo_seconds": round(geo_s, 1),
+            "geo_steps": float(np.asarray(geo.idata.sample_stats.n_steps).mean()),
             "nat_rhat": nat.diagnostics.max_rhat, "nat_div": nat.diagnostics.divergences,
             "nat_seconds": round(nat_s, 1), "draws": args.draws, "tune": args.tune, "chains": args.chains,
             "load": os.getloadavg()[0]})
@@ -102,7 +103,8 @@ def report(table: pd.DataFrame) -> str:
              f"geo fits: max R-hat {fits.geo_rhat.max():.3f}, min bulk ESS {fits.geo_ess.min():.0f}, divergences "
              f"{int(fits.geo_div.sum())}; median {fits.geo_seconds.median():.0f} s per fit (national "
              f"{fits.nat_seconds.median():.0f} s); load average during the runs {fits.load.min():.1f}-"
-             f"{fits.load.max():.1f}"]
+             f"{fits.load.max():.1f}"
+             + (f"; leapfrog steps per draw median {fits.geo_steps.median():.0f}" if "geo_steps" in fits else "")]
     return "\n".join(lines)
 
 

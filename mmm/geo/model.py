@@ -30,7 +30,8 @@ For geo ``g`` and week ``t`` (KPI divided by the geo's own mean KPI, ``kpi_scale
   :mod:`mmm.transforms`, role-aware, with the spec's overrides).
 * **Baseline per geo:** a level (from which the intercept follows, as nationally), a trend slope
   and Fourier seasonality, each a national mean plus zero-sum geo offsets with a pooled scale
-  (the trend centred, the small seasonal differences non-centred); events and controls share
+  (both non-centred: on Meridian's noisy geo data a centred trend
+  offset sampled as a funnel, min bulk ESS 27 against 98 non-centred); events and controls share
   one effect.
 * **Noise per geo**, pooled on the log scale (centred); Student-t and negative-binomial likelihoods as for
   national models (the KPI preset decides).
@@ -318,7 +319,9 @@ def build_geo_model(spec: Spec, panel: GeoPanel, scaling: GeoScaling, designs: l
         base: dict[str, Any] = {"intercept": pt.zeros(G)}
         if spec.model.trend != "none":
             slope = prior_variable("trend_slope", pr["trend"], "trend")
-            base["trend_slope"] = _pooled("trend_slope", slope, pr["trend_geo_sd"], ("geo",), G, centred=True)
+            # non-centred: a geo's trend is well informed when its noise is small (simulated panels: either form
+            # samples alike) but not on noisy geos (Meridian's data: the centred form had R-hat 1.08, ESS 27)
+            base["trend_slope"] = _pooled("trend_slope", slope, pr["trend_geo_sd"], ("geo",), G, centred=False)
         if spec.model.trend == "piecewise":
             base["trend_delta"] = prior_variable("trend_delta", pr["changepoints"], "changepoints",
                                                  dims="changepoint")[None, :]
