@@ -122,7 +122,7 @@ class StackedView(FittedModel):
         from mmm.planning.mixture import MixtureResponseModel
 
         return MixtureResponseModel.of([ResponseModel.from_fitted(f) for f in self.forms], self.weights,
-                                       list(self.form_names), fitted=self)
+                                       list(self.form_names), fitted=self, picks=list(self.picks))
 
     def forms_table(self) -> pd.DataFrame:
         """``form, adstock, saturation, weight`` of the forms mixed, heaviest first."""

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from mmm.errors import PlanError
-from mmm.planning.engine import Engine, ResponseModel, build_engine
+from mmm.planning.engine import Engine, ResponseModel, build_engine, draw_index
 
 
 def mixture_counts(weights: np.ndarray, total: int) -> np.ndarray:
@@ -54,18 +54,24 @@ class MixtureResponseModel(ResponseModel):
     """A :class:`~mmm.planning.engine.ResponseModel` of a weighted mixture of response models.
 
     Build one with :meth:`of`. The inherited fields are the first part's (channels, roles,
-    spend history, scales, KPI); ``parts`` are the response models mixed and ``weights`` their
-    weights (summing to 1). Planning evaluates :meth:`engine`.
+    spend history, scales, KPI); ``parts`` are the response models mixed, ``weights`` their
+    weights (summing to 1) and ``picks`` the draws of each part that make up the mixture's
+    draws, in order (part 0's, then part 1's ...): draw ``i`` of the mixture is the same draw
+    everywhere it is used, as for a single fit. Planning evaluates :meth:`engine`.
     """
 
     parts: tuple[ResponseModel, ...] = field(default=(), repr=False)
     weights: np.ndarray | None = field(default=None, repr=False)
     names: tuple[str, ...] = ()
+    picks: tuple[np.ndarray, ...] = field(default=(), repr=False)
 
     @classmethod
     def of(cls, parts: list[ResponseModel], weights: np.ndarray, names: list[str] | None = None,
-           fitted: Any = None) -> MixtureResponseModel:
+           fitted: Any = None, picks: list[np.ndarray] | None = None, seed: int = 0) -> MixtureResponseModel:
         """Mix ``parts`` (same channels, spend history and spend scale) with ``weights``.
+
+        ``picks`` are the draws of each part in the mixture (default: :func:`mixture_draws` with
+        as many draws as the part with the most, seeded by ``seed``).
 
         Raises
         ------
@@ -83,27 +89,34 @@ class MixtureResponseModel(ResponseModel):
                                 f"({p.channels} vs {first.channels}).")
         w = np.asarray(weights, dtype="float64")
         mixture_counts(w, 1)  # validates
+        if picks is None:
+            picks = mixture_draws([p.n_draws for p in parts], w, max(p.n_draws for p in parts), seed)
+        if len(picks) != len(parts):
+            raise PlanError(f"picks needs one array of draws per part ({len(parts)}); got {len(picks)}.")
         return cls(layout=first.layout, transform_params=first.transform_params, media_beta=first.media_beta,
                    spend_scale=first.spend_scale, kpi_scale=first.kpi_scale, spend_history=first.spend_history,
                    roles=first.roles, kpi_type=first.kpi_type, kpi_column=first.kpi_column,
                    currency=first.currency, current_weekly=first.current_weekly,
                    approximate=any(p.approximate for p in parts), fitted=fitted, parts=tuple(parts),
-                   weights=w / w.sum(), names=tuple(names or (str(i) for i in range(len(parts)))))
+                   weights=w / w.sum(), names=tuple(names or (str(i) for i in range(len(parts)))),
+                   picks=tuple(np.asarray(i, dtype=int) for i in picks))
 
     @property
     def n_draws(self) -> int:
-        """Draws of the mixture at full size: as many as the part with the most."""
-        return max(p.n_draws for p in self.parts)
+        """Draws of the mixture."""
+        return int(sum(len(i) for i in self.picks))
 
     def engine(self, weeks: int, horizon: str, draws: int | None, seed: int) -> MixtureEngine:
-        """The mixture's engine for a ``weeks``-week period on ``draws`` draws (the full size when
-        ``None``): ``w_k x draws`` of them from part ``k`` (see :func:`mixture_draws`)."""
-        total = self.n_draws if draws is None else int(draws)
-        picks = mixture_draws([p.n_draws for p in self.parts], self.weights, total, seed)
-        engines = []
-        for p, idx in zip(self.parts, picks, strict=True):
-            if len(idx):
-                engines.append(build_engine(p, weeks, horizon, None, seed).subset(idx))
+        """The mixture's engine for a ``weeks``-week period on a seeded subsample of ``draws`` of its
+        draws (all when ``None``), chosen as :func:`~mmm.planning.engine.draw_index` chooses a single
+        fit's: so they are the same draws as the fit's parameters at those indices."""
+        idx = draw_index(self.n_draws, draws, seed)
+        engines, start = [], 0
+        for p, pick in zip(self.parts, self.picks, strict=True):
+            mine = idx[(idx >= start) & (idx < start + len(pick))] - start
+            start += len(pick)
+            if len(mine):
+                engines.append(build_engine(p, weeks, horizon, None, seed).subset(pick[mine]))
         return MixtureEngine.of(engines)
 
 

@@ -246,3 +246,21 @@ def test_plan_and_report_on_a_stacked_folder(stacked) -> None:
     text = [sh.text_frame.text for s in Presentation(str(out / "report.pptx")).slides for sh in s.shapes
             if sh.has_text_frame]
     assert any("Stacked forms" in t and view.form_names[0] in t for t in text)
+
+
+def test_stacked_view_draws_line_up_with_its_planning_draws(stacked) -> None:
+    """Draw i of the stacked view's parameters is draw i of its planning engine (the lift-test
+    recommendations pair them draw by draw), on every subsample planning takes."""
+    from mmm.many.stacked_view import load_stacked
+    from mmm.planning import build_engine, draw_index
+
+    _, _, out = stacked
+    view = load_stacked(out)
+    rm = view.response_model()
+    n = view.params["media_beta"].shape[0]
+    assert rm.n_draws == n == view.components(0, 5)["mean"].shape[0]
+    for draws in (None, 25):
+        eng = build_engine(view, 13, "period+tail", draws, seed=2)
+        idx = draw_index(n, draws, 2)
+        beta = np.concatenate([p.beta for p in eng.parts], axis=0)
+        np.testing.assert_allclose(beta, view.params["media_beta"][idx] * view.scaling.kpi_scale, rtol=1e-12)

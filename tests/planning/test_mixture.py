@@ -42,25 +42,45 @@ def test_counts_follow_the_weights() -> None:
 def test_mixture_is_the_weighted_sum_of_its_forms() -> None:
     a, b = form("geometric", "logistic", 4), form("delayed", "hill", 10, scale=1.5)
     mix = MixtureResponseModel.of([a, b], np.array([3.0, 1.0]), ["geometric-logistic", "delayed-hill"])
-    eng = mp.build_engine(mix, WEEKS, "period+tail", draws=400, seed=0)
-    assert isinstance(eng, MixtureEngine) and eng.n_draws == 400
+    assert mix.n_draws == 40 and [len(p) for p in mix.picks] == [30, 10]   # as many draws as a part has
+    eng = mp.build_engine(mix, WEEKS, "period+tail", draws=None, seed=0)
+    assert isinstance(eng, MixtureEngine) and eng.n_draws == 40
+    assert mp.build_engine(mix, WEEKS, "period+tail", draws=20, seed=0).n_draws == 20
     x = np.array([1200.0, 900.0])
     ta, _ = mp.build_engine(a, WEEKS, "period+tail", None).totals_grad(x)
     tb, _ = mp.build_engine(b, WEEKS, "period+tail", None).totals_grad(x)
     tot, grad = eng.totals_grad(x)
     np.testing.assert_allclose(tot.mean(axis=0), 0.75 * ta[0] + 0.25 * tb[0], rtol=1e-12)
-    assert grad.shape == (400, 2)
+    assert grad.shape == (40, 2)
     # weekly paths: the shorter carryover is padded with zeros after its own tail
     wk = eng.weekly(x)
-    assert wk.shape == (400, WEEKS + 9, 2)
-    assert np.all(wk[:300, WEEKS + 3:] == 0) and np.any(wk[300:, WEEKS + 3:] != 0)
+    assert wk.shape == (40, WEEKS + 9, 2)
+    assert np.all(wk[:30, WEEKS + 3:] == 0) and np.any(wk[30:, WEEKS + 3:] != 0)
     np.testing.assert_allclose(wk.sum(axis=1), tot, rtol=1e-10)
     # curves and subsets index the concatenated draws
     curve, _ = eng.channel_curve(1, np.array([0.0, 900.0]))
     np.testing.assert_allclose(curve[1], tot[:, 1], rtol=1e-12)
-    sub = eng.subset(np.array([0, 299, 300, 399]))
-    np.testing.assert_allclose(sub.totals_grad(x, grad=False)[0], tot[[0, 299, 300, 399]], rtol=1e-12)
-    assert eng.channel_subset([1]).totals_grad(x[[1]], grad=False)[0].shape == (400, 1)
+    sub = eng.subset(np.array([0, 29, 30, 39]))
+    np.testing.assert_allclose(sub.totals_grad(x, grad=False)[0], tot[[0, 29, 30, 39]], rtol=1e-12)
+    assert eng.channel_subset([1]).totals_grad(x[[1]], grad=False)[0].shape == (40, 1)
+
+
+def test_the_mixture_draws_are_the_same_draws_everywhere() -> None:
+    """Draw i of a mixture's engine is draw i of its picks: a subsample by draw_index (as planning takes
+    from a fit) lands on the same draws of the same parts."""
+    a, b = form("geometric", "logistic", 4, draws=40), form("delayed", "hill", 10, draws=40, scale=1.5)
+    b = mp.ResponseModel(b.layout, b.transform_params, media_beta=b.media_beta * np.linspace(1, 2, 40)[:, None],
+                         spend_scale=b.spend_scale, kpi_scale=b.kpi_scale, spend_history=b.spend_history,
+                         roles=b.roles)
+    pick_b = np.array([5, 6, 7, 38, 20, 21, 22, 23, 24, 25])
+    mix = MixtureResponseModel.of([a, b], np.array([0.5, 0.5]), picks=[np.arange(20), pick_b])
+    idx = mp.draw_index(mix.n_draws, 12, seed=3)
+    got = mp.build_engine(mix, WEEKS, "period", draws=12, seed=3).totals_grad(np.array([900.0, 700.0]), grad=False)[0]
+    beta = np.concatenate([a.media_beta[:20], b.media_beta[pick_b]])[idx]
+    from_b = idx >= 20
+    assert from_b.any() and (~from_b).any()
+    ratio = got[from_b] / beta[from_b]
+    np.testing.assert_allclose(ratio, np.broadcast_to(ratio[0], ratio.shape), rtol=1e-10)  # each its own beta
 
 
 def test_a_plan_on_the_mixture_weighs_both_forms() -> None:
