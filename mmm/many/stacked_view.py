@@ -80,6 +80,10 @@ class StackedView(FittedModel):
         w = w / w.sum()
         n = [int(f.params["media_beta"].shape[0]) for f in fits]
         picks = mixture_draws(n, w, int(total or max(n)), seed)
+        keep = [k for k, p in enumerate(picks) if len(p)]  # a weight too small for one draw adds nothing
+        fits, names, picks = [fits[k] for k in keep], [names[k] for k in keep], [picks[k] for k in keep]
+        w = w[keep] / w[keep].sum()
+        first = fits[0]
         layout = _mixture_layout([f.layout for f in fits])
         view = cls(spec=first.spec, dataset=first.dataset, scaling=first.scaling, idata=first.idata,
                    diagnostics=_worst_diagnostics([f.diagnostics for f in fits], names), train_weeks=first.train_weeks,
