@@ -87,6 +87,9 @@ def form_tasks(spec: Any, data: Any, out: Path, settings: dict[str, Any]) -> lis
         raw, data = {**raw, "data": str(Path(data).resolve())}, None
     if raw.get("branded_search") or raw.get("funnel"):
         raise SpecError("--forms auto stacks plain models; this spec has branded_search: or funnel:.")
+    if raw.get("geo_column"):
+        raise SpecError("--forms auto stacks national models; this spec has geo_column: (a geo panel). Fit the geo "
+                        "model with one form, or compare forms with `mmm compare --vary model.adstock=...`.")
     tasks = []
     for adstock, saturation in PLAUSIBLE_FORMS[raw["kpi"]["type"]]:
         name = form_name(adstock, saturation)

@@ -116,3 +116,15 @@ def test_resume_hash_follows_library_versions(monkeypatch) -> None:
     assert task.content_hash() != before
     monkeypatch.setattr(tasks, "library_versions", lambda: {**real, "pymc": "0.0"})
     assert task.content_hash() != before
+
+
+def test_forms_auto_refuses_a_geo_spec(tmp_path) -> None:
+    """A geo panel spec with --forms auto exits 2 naming geo_column, before any fit."""
+    from mmm.samples import sample_path
+
+    raw = yaml.safe_load(sample_path("geo").read_text())
+    raw["data"] = str(sample_path("geo", ".csv"))
+    (tmp_path / "geo.yaml").write_text(yaml.safe_dump(raw))
+    r = _run(["fit", str(tmp_path / "geo.yaml"), "--forms", "auto", "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and "geo_column" in r.output
+    assert not (tmp_path / "o" / "forms.csv").exists()
