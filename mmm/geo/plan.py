@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mmm.planning.engine import REPORT_DRAWS, Engine, ResponseModel, build_engine
+from mmm.planning.engine import REPORT_DRAWS, Engine, PlanFrame, ResponseModel, build_engine
 from mmm.response import Layout
 from mmm.transforms import CARRYOVERS, SATURATIONS
 
@@ -104,19 +104,13 @@ def _names(layout: Layout, c: int) -> tuple[str, ...]:
 
 
 @dataclass
-class SummedEngine:
+class SummedEngine(PlanFrame):
     """The national response of a geo fit: an engine over (geo, channel) pairs, summed over geos.
 
     Has the interface planning uses of :class:`mmm.planning.engine.Engine`: a national weekly
     spend ``x`` (``C``) is split as ``shares * x`` over geos, evaluated pair by pair, and summed.
     """
 
-    channels: tuple[str, ...]
-    roles: tuple[str, ...]
-    current: np.ndarray
-    scale: np.ndarray
-    weeks: int
-    horizon: str
     inner: Engine
     shares: np.ndarray          # (G, C)
 
@@ -127,10 +121,6 @@ class SummedEngine:
     @property
     def n_time(self) -> int:
         return self.inner.n_time
-
-    @property
-    def n_horizon(self) -> int:
-        return self.inner.n_horizon
 
     @property
     def n_geos(self) -> int:

@@ -228,7 +228,31 @@ def response_model(model: FittedModel | ResponseModel) -> ResponseModel:
 
 
 @dataclass
-class Engine:
+class PlanFrame:
+    """What every response engine has: the channels planned (their roles, current weekly spend and
+    spend scale) and the plan period (``weeks``, ``horizon``). :class:`Engine`, the geo fit's
+    :class:`mmm.geo.plan.SummedEngine` and the stacked fit's :class:`mmm.planning.mixture.MixtureEngine`
+    extend it with how they compute the response (``n_time`` weeks of it: the period, then its tail)."""
+
+    channels: tuple[str, ...]
+    roles: tuple[str, ...]
+    current: np.ndarray
+    scale: np.ndarray
+    weeks: int
+    horizon: str
+
+    @property
+    def n_time(self) -> int:
+        raise NotImplementedError
+
+    @property
+    def n_horizon(self) -> int:
+        """Weeks of response counted: the period, or the period and its carryover tail."""
+        return self.weeks if self.horizon == "period" else self.n_time
+
+
+@dataclass
+class Engine(PlanFrame):
     """Per-draw response of every channel to a constant weekly spend over the plan period.
 
     ``h`` is the scaled carried-over spend from the history, ``k`` the carried-over
@@ -237,12 +261,6 @@ class Engine:
     ``h + (x / scale) * k``: linear in ``x``, so everything is cheap and vectorised.
     """
 
-    channels: tuple[str, ...]
-    roles: tuple[str, ...]
-    current: np.ndarray
-    scale: np.ndarray
-    weeks: int
-    horizon: str
     h: np.ndarray
     k: np.ndarray
     beta: np.ndarray
@@ -266,10 +284,6 @@ class Engine:
     @property
     def n_time(self) -> int:
         return self.h.shape[1]
-
-    @property
-    def n_horizon(self) -> int:
-        return self.weeks if self.horizon == "period" else self.n_time
 
     def subset(self, idx: np.ndarray) -> Engine:
         """The same engine on a subset of draws."""

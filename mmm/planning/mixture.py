@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from mmm.errors import PlanError
-from mmm.planning.engine import Engine, ResponseModel, build_engine, draw_index
+from mmm.planning.engine import Engine, PlanFrame, ResponseModel, build_engine, draw_index
 
 
 def mixture_counts(weights: np.ndarray, total: int) -> np.ndarray:
@@ -121,7 +121,7 @@ class MixtureResponseModel(ResponseModel):
 
 
 @dataclass
-class MixtureEngine:
+class MixtureEngine(PlanFrame):
     """Engines of several response models over the same channels, concatenated along the draws.
 
     Has the interface planning uses of :class:`~mmm.planning.engine.Engine`. Parts whose
@@ -129,12 +129,6 @@ class MixtureEngine:
     the longest (no effect lands after a part's own carryover window).
     """
 
-    channels: tuple[str, ...]
-    roles: tuple[str, ...]
-    current: np.ndarray
-    scale: np.ndarray
-    weeks: int
-    horizon: str
     parts: list[Engine]
 
     @classmethod
@@ -153,10 +147,6 @@ class MixtureEngine:
     @property
     def n_time(self) -> int:
         return max(p.n_time for p in self.parts)
-
-    @property
-    def n_horizon(self) -> int:
-        return self.weeks if self.horizon == "period" else self.n_time
 
     def _split(self, idx: np.ndarray) -> list[np.ndarray]:
         """Indices into the concatenated draws, as indices into each part."""
