@@ -29,10 +29,8 @@ import pandas as pd
 
 from mmm.errors import FitError
 from mmm.fitted import FittedModel
+from mmm.many.stacking import FORMS_FILE
 from mmm.response import Layout, carryover_matrix
-
-#: ``forms.csv`` and the folder of each form's fit (as :mod:`mmm.many.stacking` writes them).
-FORMS_FILE = "forms.csv"
 
 
 @dataclass
@@ -166,12 +164,6 @@ def _worst_diagnostics(diags: list[Any], names: list[str]) -> Any:
                    verdict=("do not trust: " + "; ".join(bad)) if bad else first.verdict,
                    seconds=float(sum(d.seconds for d in diags)), fast=any(d.fast for d in diags),
                    approximate=any(d.approximate for d in diags), holdout={}, checks=[])
-
-
-def is_stacked_folder(out: str | Path) -> bool:
-    """Whether ``out`` is a ``mmm fit --forms auto`` folder (``forms.csv``, no ``model.nc`` of its own)."""
-    out = Path(out)
-    return out.is_dir() and (out / FORMS_FILE).is_file() and not (out / "model.nc").exists()
 
 
 def stacked_digest(out: str | Path) -> str:
