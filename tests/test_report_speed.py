@@ -95,13 +95,15 @@ def test_slide_image_is_the_png_without_its_title_band(tmp_path):
         ax.plot([0, 1, 2], [1, 3, 2])
         return finish(fig, title="A takeaway long enough to need its own band at the top", auto="")
 
+    # above the figure's own 100 dpi, as the report's 300: the title band is measured in the PNG's pixels (a
+    # renderer left at another resolution measured the title 3x too tall, so no chart was cut from its PNG)
     (chart,) = render_charts([ChartSpec("x", draw)], tmp_path, caution=None, png=True, svg=False, slides=True,
-                             dpi=60, deck_dpi=30, workers=1)
+                             dpi=240, deck_dpi=120, workers=1)
     png = np.asarray(Image.open(chart.files["png"]))
     slide = np.asarray(Image.open(io.BytesIO(chart.image)))
     assert slide.shape[1] == png.shape[1] // 2                  # 2 x 2 blocks of the PNG's pixels
     assert slide.shape[0] < png.shape[0] // 2 - 5               # the title band is cut off
-    assert chart.size == pytest.approx((slide.shape[1] / 30, slide.shape[0] / 30))
+    assert chart.size == pytest.approx((slide.shape[1] / 120, slide.shape[0] / 120))
     # the rest is the PNG's bottom part, averaged: the same picture
     bottom = Image.fromarray(png[png.shape[0] - 2 * slide.shape[0]:]).reduce(2)
     assert np.abs(np.asarray(bottom).astype(int) - slide.astype(int)).mean() < 1.0

@@ -14,6 +14,8 @@ from __future__ import annotations
 import io
 import struct
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -62,11 +64,117 @@ def _chunk(tag: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
 
 
+#: One Agg renderer per image size, shared by the figures drawn at that size in this process: its text
+#: metrics are cached per renderer, so the layout pass and the drawing (and the next chart's tick labels)
+#: measure each text once, and no 36 MB pixel buffer is allocated per figure.
+_RENDERERS: dict[tuple[int, int, float], Any] = {}
+
+
+def _agg_canvas(fig: Any) -> Any:
+    """``fig``'s canvas as an Agg canvas (attached if the figure has another), drawing with the renderer
+    shared by every figure of this pixel size and ``fig.dpi``."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    w, h = canvas.get_width_height(physical=True)
+    key = (w, h, fig.dpi)
+    renderer = _RENDERERS.get(key)
+    if renderer is None:
+        if len(_RENDERERS) >= 3:
+            _RENDERERS.clear()
+        renderer = _RENDERERS[key] = RendererAgg(w, h, fig.dpi)
+    canvas.renderer, canvas._lastKey = renderer, key  # what FigureCanvasAgg.get_renderer returns for this key
+    return canvas
+
+
+@contextmanager
+def measured_at(fig: Any, dpi: float) -> Iterator[Any]:
+    """Within: ``fig`` at ``dpi`` and the Agg renderer :func:`figure_rgba` draws it with at that
+    resolution, to measure artists in the drawn image's pixels (``artist.get_window_extent(renderer)``).
+
+    Text measured without a renderer uses the one it was last drawn with, whatever the figure's
+    dpi is now: its extent is then off by the ratio of the two resolutions.
+    """
+    old_dpi = fig.dpi
+    fig.dpi = dpi
+    try:
+        yield _agg_canvas(fig).get_renderer()
+    finally:
+        fig.dpi = old_dpi
+
+
+def lay_out(fig: Any, dpi: float) -> Any:
+    """Run ``fig``'s layout engine once, as ``savefig(..., dpi=dpi)`` would, and switch the engine off.
+
+    ``savefig`` on a figure with a layout engine draws the whole figure once without output to
+    run the layout, then again for the file; each further format saved draws it twice more.
+    After this call each ``savefig`` (and :func:`figure_rgba`) draws once, with the same
+    positions: the same pixels and the same SVG, since the layout is computed at the PNG's
+    ``dpi`` as ``savefig`` computes it. Returns the engine that was switched off (``None`` if
+    none), to give back with ``fig.set_layout_engine(engine)``.
+    """
+    engine = fig.get_layout_engine()
+    if engine is None:
+        return None
+    old_dpi = fig.dpi
+    fig.dpi = dpi
+    try:
+        _agg_canvas(fig)
+        engine.execute(fig)
+    finally:
+        fig.dpi = old_dpi
+    fig.set_layout_engine(None)
+    if fig.get_layout_engine() is not None:  # rcParams ask for a default engine: keep one that does nothing
+        fig.set_layout_engine("none")
+    return engine
+
+
 def figure_rgba(fig: Any, dpi: float) -> np.ndarray:
-    """The pixels ``fig.savefig(..., dpi=dpi)`` would write, as a ``(height, width, 4)`` uint8 array."""
+    """The pixels ``fig.savefig(..., dpi=dpi)`` would write, as a read-only ``(height, width, 4)`` uint8 array.
+
+    Drawn as ``savefig`` draws (its layout engine run at ``dpi`` first, the ``savefig`` face and
+    edge colours), with the renderer this process shares among figures of the same size: the
+    array is a view of its buffer and holds this figure's pixels until the next figure of that
+    size is drawn (copy it to keep it).
+    """
+    import matplotlib as mpl
+    from matplotlib.backend_bases import FigureCanvasBase
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if mpl.rcParams["savefig.bbox"] == "tight":
+        return _savefig_rgba(fig, dpi)  # cropped to the artists: savefig's own way
+    engine = lay_out(fig, dpi)
+    old_dpi, old_canvas = fig.dpi, fig.canvas
+    colors = {prop: mpl.rcParams[f"savefig.{prop}"] for prop in ("facecolor", "edgecolor")}
+    colors = {prop: c for prop, c in colors.items() if not (isinstance(c, str) and c == "auto")}
+    saved = {prop: getattr(fig, f"get_{prop}")() for prop in colors}
+    fig.dpi = dpi
+    try:
+        canvas = _agg_canvas(fig)
+        for prop, c in colors.items():
+            getattr(fig, f"set_{prop}")(c)
+        canvas._is_saving = True  # as savefig draws (animated artists included)
+        try:
+            FigureCanvasAgg.draw(canvas)
+        finally:
+            canvas._is_saving = False
+        rgba = np.asarray(canvas.renderer.buffer_rgba())  # no copy
+    finally:
+        for prop, c in saved.items():
+            getattr(fig, f"set_{prop}")(c)
+        fig.dpi = old_dpi
+        if engine is not None:
+            fig.set_layout_engine(engine)
+        if type(old_canvas) is not FigureCanvasBase and old_canvas is not fig.canvas:
+            fig.set_canvas(old_canvas)  # a GUI canvas keeps its figure; the Agg one was only for drawing
+    return rgba
+
+
+def _savefig_rgba(fig: Any, dpi: float) -> np.ndarray:
+    """:func:`figure_rgba` through ``savefig`` (a figure whose layout engine still has to run)."""
     buf = io.BytesIO()
     fig.savefig(buf, format="rgba", dpi=dpi)
-    raw = buf.getbuffer()  # no copy
+    raw = buf.getbuffer()
     w, h = (int(v) for v in fig.get_size_inches() * dpi)
     if w * h * 4 != len(raw):  # Agg sized the canvas otherwise: find the width from the figure's aspect
         n = len(raw) // 4

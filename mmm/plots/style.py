@@ -112,25 +112,39 @@ def house_style():
 
 
 class CompactFormatter(Formatter):
-    """Tick formatter writing ``$1.2M`` / ``45k`` with as many decimals as the ticks need."""
+    """Tick formatter writing ``$1.2M`` / ``45k`` with as many decimals as the ticks need.
+
+    The decimals and the scale are worked out once per set of ticks (:meth:`set_locs`), not
+    once per label.
+    """
 
     def __init__(self, prefix: str = "", suffix: str = ""):
         self.prefix, self.suffix = prefix, suffix
+        self._ticks: list[float] = []
+        self._digits_top: tuple[int, float] = (1, 0.0)
+
+    def set_locs(self, locs: Any) -> None:
+        super().set_locs(locs)
+        self._ticks = [float(v) for v in locs if np.isfinite(v)]
+        self._digits_top = (self._count_digits(self._ticks), max((abs(v) for v in self._ticks), default=0.0))
 
     @staticmethod
     def _div(top: float) -> float:
         return next((d for d in (1e9, 1e6, 1e3) if top >= (d if d > 1e3 else 1e4)), 1.0)
 
-    def _digits(self) -> int:
-        locs = [v for v in getattr(self, "locs", []) if np.isfinite(v)]
+    @classmethod
+    def _count_digits(cls, locs: list[float]) -> int:
         if not locs:
             return 1
         top = max(abs(v) for v in locs)
-        div = self._div(top)
+        div = cls._div(top)
         for d in range(4):
             if all(abs(round(v / div, d) - v / div) < 1e-6 * max(1.0, abs(v / div)) for v in locs):
                 return d
         return 3
+
+    def _digits(self) -> int:
+        return self._digits_top[0]
 
     def __call__(self, x: float, pos: int | None = None) -> str:
         if x == 0:
@@ -143,8 +157,7 @@ class CompactFormatter(Formatter):
         return f"{sign}{self.prefix}{trim_zeros(f'{a / div:,.{digits}f}')}{suf}{self.suffix}"
 
     def _top(self) -> float:
-        locs = [abs(v) for v in getattr(self, "locs", []) if np.isfinite(v)]
-        return max(locs) if locs else 0.0
+        return self._digits_top[1]
 
 
 def money_formatter(units: Units) -> Formatter:

@@ -36,7 +36,7 @@ from mmm.plots import (
     plot_split,
     plot_waterfall,
 )
-from mmm.plots.png import save_png, write_png
+from mmm.plots.png import lay_out, save_png, write_png
 from mmm.plots.style import Caution, caution_of, ensure_caution, hide_takeaway, takeaway_of
 
 #: Resolution of the PNG files in ``charts/`` (and of the one-pager: ``ONEPAGER_DPI``).
@@ -327,11 +327,12 @@ def _render(job: RenderJob, caution: Caution | None, deck_dpi: int, keep_figure:
         pixels = None
         if job.png:
             files["png"] = job.folder / f"{chart.name}.png"
+            # laid out once, at the PNG's resolution as savefig would: the PNG and the SVG are then drawn
+            # once each with those positions (savefig would draw the figure once more for each file to
+            # run the layout engine first)
+            lay_out(fig, job.dpi)
             with atomic_path(files["png"]) as tmp:
                 pixels = write_png(fig, tmp, job.dpi)
-            # laid out once for this size: the SVG uses the same positions (a second constrained-layout
-            # pass at the same size would give them again, at a third of the SVG's cost)
-            fig.set_layout_engine("none")
         if job.svg:
             files["svg"] = job.folder / f"{chart.name}.svg"
             with atomic_path(files["svg"]) as tmp, mpl.rc_context({"svg.hashsalt": chart.name}):
@@ -370,18 +371,21 @@ def _slide_from_pixels(fig: Any, pixels: Any, dpi: int, deck_dpi: int) -> tuple[
     """
     from PIL import Image
 
-    from mmm.plots.png import png_bytes
+    from mmm.plots.png import measured_at, png_bytes
 
     title = getattr(fig, "_suptitle", None)
     if title is None or not title.get_visible() or not title.get_text().strip():
         return None
     h_in = float(fig.get_size_inches()[1])
-    title_bottom = title.get_window_extent().y0 / fig.dpi  # inches from the bottom
-    title.set_visible(False)
-    try:
-        top = fig.get_tightbbox().y1  # the highest other artist (the watermark does not count)
-    finally:
-        title.set_visible(True)
+    # measured at the PNG's resolution with the renderer that drew it (its text sizes are cached there;
+    # a renderer at another resolution gives text extents off by the ratio of the two)
+    with measured_at(fig, dpi) as renderer:
+        title_bottom = title.get_window_extent(renderer).y0 / dpi  # inches from the bottom
+        title.set_visible(False)
+        try:
+            top = fig.get_tightbbox(renderer).y1  # the highest other artist (the watermark does not count)
+        finally:
+            title.set_visible(True)
     if top > title_bottom + 0.05:
         return None
     cut = int(max(0.0, h_in - min(h_in, top + SLIDE_TOP_PAD)) * dpi)
