@@ -180,7 +180,8 @@ class _Group:
         xg = project(xg, self.lo_g, self.hi_g, total)
         free = [i for i in range(len(self.idx)) if self.hi_g[i] > self.lo_g[i]]
         if opt is not None and len(free) >= 2:
-            xg = polish(objective_fn(opt, "mean", 0.0, None), xg, self.lo_g, self.hi_g, total, free)
+            xg = polish(objective_fn(opt, "mean", 0.0, None), xg, self.lo_g, self.hi_g, total, free,
+                        separable=True)
             xg = project(xg, self.lo_g, self.hi_g, total)
         x[self.idx] = xg
         return x
