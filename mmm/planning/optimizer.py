@@ -83,7 +83,7 @@ def pchip(xk: np.ndarray, yk: np.ndarray, x: np.ndarray) -> np.ndarray:
     Examples
     --------
     >>> pchip(np.array([0.0, 1.0, 2.0]), np.array([0.0, 1.0, 1.5]), np.array([0.0, 1.0, 1.5])).round(4).tolist()
-    [0.0, 1.0, 1.3281]
+    [0.0, 1.0, 1.3021]
     """
     xk, yk, x = (np.asarray(v, dtype="float64") for v in (xk, yk, x))
     h = np.diff(xk)
