@@ -77,3 +77,27 @@ def test_pchip_is_scipys(seed):
     assert np.allclose(pchip(xk, yk, x), expect, rtol=1e-12, atol=1e-12 * np.abs(yk).max())
     two = PchipInterpolator(xk[:2], yk[:2])(x[:3])
     assert np.allclose(pchip(xk[:2], yk[:2], x[:3]), two, rtol=1e-12)
+
+
+def test_project_is_the_euclidean_projection():
+    from mmm.planning.optimizer import project
+
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        n = int(rng.integers(1, 10))
+        lo = rng.uniform(0, 100, n) * (rng.random(n) < 0.7)
+        hi = lo + rng.uniform(0, 200, n)
+        total = float(rng.uniform(lo.sum(), hi.sum()))
+        x = rng.normal(50, 80, n)
+        y = project(x, lo, hi, total)
+        assert y.sum() == pytest.approx(total, rel=1e-12, abs=1e-9)
+        assert np.all(y >= lo) and np.all(y <= hi + 1e-9)
+        # optimality of the projection: one shift for the channels strictly inside their bounds; channels at
+        # a lower bound would move further down, at an upper bound further up
+        shift = y - x
+        inside = (y > lo + 1e-9) & (y < hi - 1e-9)
+        if inside.any():
+            s = shift[inside].mean()
+            assert np.allclose(shift[inside], s, atol=1e-9 * max(1.0, total))
+            assert np.all(shift[(y <= lo + 1e-9) & ~inside] >= s - 1e-9 * max(1.0, total))
+            assert np.all(shift[(y >= hi - 1e-9) & ~inside] <= s + 1e-9 * max(1.0, total))

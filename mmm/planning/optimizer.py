@@ -36,17 +36,22 @@ def project(x: np.ndarray, lo: np.ndarray, hi: np.ndarray, total: float) -> np.n
     [3.0, 5.0]
     """
     x = np.asarray(x, dtype="float64")
+    lo = np.asarray(lo, dtype="float64")
     hi_f = np.minimum(hi, np.maximum(lo, 0) + total)  # finite caps: no channel can exceed the total
-    a, b = float(np.min(lo - x)) - 1.0, float(np.max(hi_f - x)) + 1.0
-    for _ in range(200):
-        mid = 0.5 * (a + b)
-        if np.clip(x + mid, lo, hi_f).sum() < total:
-            a = mid
-        else:
-            b = mid
-        if b - a <= 1e-15 * max(1.0, abs(total)):
-            break
-    y = np.clip(x + 0.5 * (a + b), lo, hi_f)
+    # y = clip(x + shift, lo, hi): its sum is piecewise linear and increasing in the shift, with a kink where a
+    # channel meets a bound; the shift that gives ``total`` is found exactly between two kinks
+    kinks = np.unique(np.concatenate([lo - x, hi_f - x]))
+    sums = np.clip(x[:, None] + kinks[None, :], lo[:, None], hi_f[:, None]).sum(axis=0)
+    j = int(np.searchsorted(sums, total))
+    if j == 0:
+        shift = float(kinks[0])
+    elif j >= len(kinks):
+        shift = float(kinks[-1])
+    else:
+        s0, s1 = sums[j - 1], sums[j]
+        shift = float(kinks[j - 1] + (kinks[j] - kinks[j - 1]) * (total - s0) / (s1 - s0)) if s1 > s0 \
+            else float(kinks[j])
+    y = np.clip(x + shift, lo, hi_f)
     for _ in range(3):  # put the last rounding residual on channels with room
         r = total - y.sum()
         if r == 0:
