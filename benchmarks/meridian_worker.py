@@ -217,8 +217,10 @@ def convergence(idata: Any) -> dict[str, Any]:
     worst_r = max(((float(np.nanmax(rhat[v].values)), v) for v in rhat.data_vars if rhat[v].size), default=(np.nan, ""))
     worst_e = min(((float(np.nanmin(ess[v].values)), v) for v in ess.data_vars if ess[v].size), default=(np.nan, ""))
     div = int(idata.sample_stats["diverging"].values.sum()) if "diverging" in idata.sample_stats else None
+    # the quantity a comparison is about: each channel's ROI (Meridian samples it as ``roi_m``)
+    roi_ess = float(np.nanmin(ess["roi_m"].values)) if "roi_m" in ess.data_vars else float("nan")
     return {"max_rhat": worst_r[0], "max_rhat_var": worst_r[1], "min_ess_bulk": worst_e[0],
-            "min_ess_var": worst_e[1], "divergences": div,
+            "min_ess_var": worst_e[1], "min_ess_bulk_roi": roi_ess, "divergences": div,
             "n_draws_total": int(post.sizes["chain"] * post.sizes["draw"])}
 
 

@@ -210,3 +210,22 @@ def test_grouped_chains_split_over_devices_give_the_exact_posterior(cache_dir):
     two = compiled._program_path(graph, settings)
     assert two != compiled._program_path(graph, compiled.SamplerSettings(**{**vars(settings), "devices": 1}))
     assert two != compiled._program_path(graph, compiled.SamplerSettings(**{**vars(settings), "chain_method": "parallel"}))
+
+
+def test_large_fits_share_devices_and_small_fits_get_one_each(monkeypatch):
+    """The layout rule by hand on a CPU: 4 chains on 2 cores are grouped 2 + 2 for a geo-sized fit, a device per
+    chain for a national one; chains that fit on the cores always get a device each."""
+    import jax
+
+    from mmm import sampling
+
+    if jax.default_backend() != "cpu" or jax.local_device_count() < 4:
+        pytest.skip("needs JAX on a CPU with at least 4 host devices (mmm.sampling asks for them)")
+    monkeypatch.setattr(sampling.os, "cpu_count", lambda: 2)
+    big, small = sampling.LARGE_FIT_OBSERVATIONS, 179
+    assert sampling.chain_layout(4, big) == ("grouped", 2)
+    assert sampling.chain_layout(4, small) == ("parallel", 4)
+    assert sampling.chain_layout(2, big) == ("parallel", 2)
+    assert sampling.chain_layout(3, big) == ("vectorized", 1)   # 3 chains do not split over 2 devices
+    monkeypatch.setattr(sampling.os, "cpu_count", lambda: 16)
+    assert sampling.chain_layout(4, big) == ("parallel", 4)
