@@ -4,6 +4,7 @@
     python benchmarks/latency.py --repeats 5 --commands help,validate
     python benchmarks/latency.py --quick                  # skip the fits and the report (seconds, not minutes)
     python benchmarks/latency.py --commands plan,report --plan-fit default   # on a default (4 x 1000) fit
+    python benchmarks/latency.py --commands plan,report --plan-fit default --before /tmp/old   # before/after
 
 Every command runs as its own subprocess through the installed ``mmm`` console script,
 on a bundled sample (``data/samples/ecommerce.yaml`` by default, ``--dataset b2b`` for the
@@ -43,6 +44,11 @@ system time of the command's processes: close to the wall time a quiet machine g
 the single-threaded commands (help, validate, plan, report), and less sensitive to load
 (the fits run chains in parallel, so theirs can exceed the wall time).
 
+``--before DIR`` (``help``, ``validate``, ``plan``, ``report`` only) also runs each command with
+the ``mmm`` package in ``DIR`` (``PYTHONPATH``; e.g. ``git archive <commit> mmm | tar -x -C DIR``)
+right before the current one, on its own copy of the same fitted folder, and gives its median
+wall and CPU seconds beside them: on a shared machine the two then see the same load.
+
 Writes ``benchmarks/results/latency.csv`` (``--csv`` to change), one row per command.
 """
 
@@ -68,6 +74,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SAMPLES = ROOT / "data" / "samples"
 COMMANDS = ("help", "validate", "fit", "refit", "fit_fast", "notebook_refit", "plan", "report")
+#: Commands ``--before`` can compare (the fits would compile and sample twice per repeat).
+BEFORE_COMMANDS = ("help", "validate", "plan", "report")
 QUICK_SKIP = ("fit", "refit", "fit_fast", "notebook_refit", "report")
 #: ``notebook_refit``: fit, change a prior value, fit again in the same process; the second fit is timed.
 NOTEBOOK_REFIT = """
@@ -233,7 +241,8 @@ def _med(xs: list[float]) -> float:
     return statistics.median(xs) if xs else float("nan")
 
 
-def run(commands: list[str], repeats: int, dataset: str, timeout: float, plan_fit: str = "fast") -> dict[str, Any]:
+def run(commands: list[str], repeats: int, dataset: str, timeout: float, plan_fit: str = "fast",
+        before: Path | None = None) -> dict[str, Any]:
     base_env = {**os.environ, "PYTHONWARNINGS": "ignore", "NO_COLOR": "1", "COLUMNS": "120"}
     base_env.pop("MMM_FAST", None)
     mmm = mmm_command()
@@ -245,6 +254,8 @@ def run(commands: list[str], repeats: int, dataset: str, timeout: float, plan_fi
     phases: dict[str, list[dict[str, float]]] = {c: [] for c in commands}
     programs: dict[str, list[str]] = {c: [] for c in commands}
     tails: dict[str, str] = {}
+    before_walls: dict[str, list[float]] = {c: [] for c in commands}
+    before_cpus: dict[str, list[float]] = {c: [] for c in commands}
     load_before = os.getloadavg()
     started = time.time()
     with tempfile.TemporaryDirectory(prefix="mmm-latency-") as tmp_s:
@@ -265,6 +276,8 @@ def run(commands: list[str], repeats: int, dataset: str, timeout: float, plan_fi
                     subprocess.run([*mmm, "fit", config, "--out", str(fitted)], cwd=tmp, env=fit_env,
                                    capture_output=True, timeout=timeout)
                 shutil.copytree(fitted, out, dirs_exist_ok=True)
+                if before is not None:
+                    shutil.copytree(fitted, tmp / f"out-before-{rep}", dirs_exist_ok=True)
             for cmd in commands:
                 run_env, argv = env, None
                 if cmd == "help":
@@ -293,6 +306,17 @@ def run(commands: list[str], repeats: int, dataset: str, timeout: float, plan_fi
                     print(f"  repeat {rep + 1}/{repeats} {cmd:9s} {wall:7.2f} s  (second fit in one process)  "
                           f"exit {code}", file=sys.stderr, flush=True)
                     continue
+                if before is not None and cmd in BEFORE_COMMANDS:
+                    old_env = {**run_env, "PYTHONPATH": str(before)}
+                    old_argv = [str(tmp / f"out-before-{rep}") if a == str(out) else a for a in argv]
+                    try:
+                        b_wall, b_cpu, b_code, _ = timed(old_argv, tmp, old_env, timeout)
+                    except subprocess.TimeoutExpired:
+                        b_wall, b_cpu, b_code = float("nan"), float("nan"), -1
+                    before_walls[cmd].append(b_wall if b_code in (0, 3) else float("nan"))
+                    before_cpus[cmd].append(b_cpu if b_code in (0, 3) else float("nan"))
+                    print(f"  repeat {rep + 1}/{repeats} {cmd:9s} {b_wall:7.2f} s  cpu {b_cpu:7.2f} s  exit {b_code}"
+                          "  (before)", file=sys.stderr, flush=True)
                 try:
                     wall, cpu, code, tail = timed(argv, tmp, run_env, timeout)
                 except subprocess.TimeoutExpired:
@@ -360,14 +384,19 @@ def run(commands: list[str], repeats: int, dataset: str, timeout: float, plan_fi
     rows = []
     for cmd in commands:
         xs = [w for w in walls[cmd] if w == w]
+        bw = [w for w in before_walls[cmd] if w == w]
+        bc = [c for c in before_cpus[cmd] if c == c]
         rows.append({"command": cmd, "median_s": round(_med(xs), 2), "min_s": round(min(xs), 2) if xs else None,
                      "max_s": round(max(xs), 2) if xs else None, "repeats": len(walls[cmd]),
                      "cpu_s": round(_med([c for c in cpus[cmd] if c == c]), 2),
+                     "before_median_s": round(_med(bw), 2) if bw else None,
+                     "before_cpu_s": round(_med(bc), 2) if bc else None,
                      "notes": "; ".join(notes[cmd])})
     return {"rows": rows, "load_before": load_before, "load_after": os.getloadavg(),
             "cores": os.cpu_count(), "dataset": dataset, "repeats": repeats,
             "when": _dt.datetime.fromtimestamp(started).strftime("%Y-%m-%d %H:%M"),
-            "elapsed_s": round(time.time() - started, 1), "python": platform.python_version()}
+            "elapsed_s": round(time.time() - started, 1), "python": platform.python_version(),
+            "before": str(before) if before is not None else None}
 
 
 def table(result: dict[str, Any]) -> str:
@@ -376,9 +405,19 @@ def table(result: dict[str, Any]) -> str:
              f"{result['cores']} cores, Python {result['python']}, load average (1/5/15 min) "
              f"{la[0]:.2f}/{la[1]:.2f}/{la[2]:.2f} before, {lb[0]:.2f}/{lb[1]:.2f}/{lb[2]:.2f} after, "
              f"{result['elapsed_s']:.0f} s in all",
-             "",
-             "| command | median s | min | max | CPU s | notes |",
-             "|---|---:|---:|---:|---:|---|"]
+             ""]
+    if result.get("before"):
+        lines += [f"before: the mmm package in {result['before']}, run right before each timed command", "",
+                  "| command | before: median s | before: CPU s | median s | min | max | CPU s | notes |",
+                  "|---|---:|---:|---:|---:|---:|---:|---|"]
+        for r in result["rows"]:
+            b = (f"{r['before_median_s']:.2f} | {r['before_cpu_s']:.2f}" if r["before_median_s"] is not None
+                 else " | ")
+            lines.append(f"| {r['command']} | {b} | {r['median_s']:.2f} | {r['min_s']:.2f} | {r['max_s']:.2f} | "
+                         f"{r['cpu_s']:.2f} | {r['notes']} |")
+        return "\n".join(lines)
+    lines += ["| command | median s | min | max | CPU s | notes |",
+              "|---|---:|---:|---:|---:|---|"]
     for r in result["rows"]:
         lines.append(f"| {r['command']} | {r['median_s']:.2f} | {r['min_s']:.2f} | {r['max_s']:.2f} | "
                      f"{r['cpu_s']:.2f} | {r['notes']} |")
@@ -391,10 +430,11 @@ def write_csv(result: dict[str, Any], path: Path) -> None:
     with path.open("w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["command", "median_s", "min_s", "max_s", "cpu_s", "repeats", "notes", "dataset", "cores",
-                    "load_before_1m", "load_after_1m", "when"])
+                    "load_before_1m", "load_after_1m", "when", "before_median_s", "before_cpu_s", "before"])
         for r in result["rows"]:
             w.writerow([r["command"], r["median_s"], r["min_s"], r["max_s"], r["cpu_s"], r["repeats"], r["notes"],
-                        result["dataset"], result["cores"], round(la[0], 2), round(lb[0], 2), result["when"]])
+                        result["dataset"], result["cores"], round(la[0], 2), round(lb[0], 2), result["when"],
+                        r.get("before_median_s"), r.get("before_cpu_s"), result.get("before") or ""])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -408,6 +448,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--plan-fit", default="fast", choices=("fast", "default"),
                    help="the untimed fit plan and report run on when fit is not timed: MMM_FAST, or the "
                         "default draws (4 x 1000, what a user reports on)")
+    p.add_argument("--before", type=Path, default=None,
+                   help="a folder holding an earlier mmm package: each of help, validate, plan, report also runs "
+                        "with it (PYTHONPATH) right before the current one")
     p.add_argument("--csv", type=Path, default=HERE / "results" / "latency.csv")
     args = p.parse_args(argv)
     commands = [c.strip() for c in args.commands.split(",") if c.strip()]
@@ -416,7 +459,13 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"unknown command(s) {', '.join(unknown)}; choose from {', '.join(COMMANDS)}")
     if args.quick:
         commands = [c for c in commands if c not in QUICK_SKIP]
-    result = run(commands, max(1, args.repeats), args.dataset, args.timeout, args.plan_fit)
+    if args.before is not None:
+        if not (args.before / "mmm" / "__init__.py").is_file():
+            p.error(f"--before {args.before}: no mmm package there (expected {args.before / 'mmm' / '__init__.py'})")
+        if any(c not in BEFORE_COMMANDS for c in commands):
+            p.error(f"--before compares only {', '.join(BEFORE_COMMANDS)}")
+        args.before = args.before.resolve()
+    result = run(commands, max(1, args.repeats), args.dataset, args.timeout, args.plan_fit, args.before)
     print("\n" + table(result))
     write_csv(result, args.csv)
     print(f"\nwrote {args.csv}")
