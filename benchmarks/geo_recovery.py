@@ -141,7 +141,10 @@ def prior_override(text: str) -> tuple[str, dict]:
 
 
 def report(table: pd.DataFrame) -> str:
-    """The summary printed and quoted in ``benchmarks/README.md``."""
+    """The summary printed and quoted in ``benchmarks/README.md``, one block per ``label`` (run)."""
+    if "label" in table and table.label.nunique() > 1:
+        return "\n\n".join(f"[{label}]\n" + report(t.drop(columns="label"))
+                             for label, t in table.groupby("label", sort=False))
     fits = table.drop_duplicates("seed")
     lines = [f"{table.seed.nunique()} seeds, {len(table)} channel fits "
              f"({int(fits.geos.iloc[0])} geos x {int(fits.weeks.iloc[0])} weeks, {fits.chains.iloc[0]} chains x "
@@ -198,7 +201,8 @@ def main(argv: list[str] | None = None) -> None:
         rows.to_csv(args.out, mode="a", header=not args.out.exists(), index=False)
         print(rows[["seed", "channel", "true_roas", "geo_low", "geo_high", "geo_covers", "width_ratio",
                     "geo_corr"]].to_string(index=False), flush=True)
-    print(report(pd.read_csv(args.out)))
+    table = pd.read_csv(args.out)
+    print(report(table[table.label == args.label] if "label" in table else table))
 
 
 if __name__ == "__main__":

@@ -27,7 +27,8 @@ For geo ``g`` and week ``t`` (KPI divided by the geo's own mean KPI, ``kpi_scale
   version did, shrank the heavy-spending geos' low returns towards the others' and so biased the
   spend-weighted national ROAS, with intervals too narrow to show it.)
 * **Shared per channel:** carryover and saturation parameters (the priors of
-  :mod:`mmm.transforms`, role-aware, with the spec's overrides).
+  :mod:`mmm.transforms`, role-aware, with the spec's overrides), except the logistic ``lambda``,
+  whose default here is :data:`GEO_SATURATION_LAMBDA` (mode at a typical week half way up the curve).
 * **Baseline per geo:** a level (from which the intercept follows, as nationally), a trend slope
   and Fourier seasonality, each a national mean plus zero-sum geo offsets with a pooled scale
   (both non-centred: on Meridian's noisy geo data a centred trend
@@ -69,6 +70,15 @@ GEO_PRIORS: dict[str, Prior] = {
     "seasonality_geo_sd": Prior("HalfNormal", {"sigma": 0.1}),
     "noise_geo_sd": Prior("HalfNormal", {"sigma": 0.5}),
 }
+
+#: Default prior of the logistic saturation ``lambda`` in a geo fit (a spec's ``saturation_lambda``
+#: under ``model: priors:`` or a channel's ``priors:`` still wins). ``x = 1`` is a typical week of a
+#: typical geo per head, and Gamma(3, 2) has its mode there at ``lambda = 1`` (a typical week about half
+#: way up the curve: ``tanh(0.5) = 0.46``), mean 1.5, 90% of its mass in [0.41, 3.15] and 8% below 0.5
+#: (a nearly straight line). The national default, Gamma(2, 2), has its mode at 0.5 and 26% below it; on
+#: simulated panels it pulled every channel's ``lambda``, and with it the national ROAS, below the truth
+#: (``benchmarks/geo_recovery.py``, 20 seeds: ROAS z-scores' mean -0.22 with it; see benchmarks/README.md).
+GEO_SATURATION_LAMBDA = Prior("Gamma", {"alpha": 3.0, "beta": 2.0})
 
 
 @dataclass(frozen=True)
@@ -286,6 +296,7 @@ def build_geo_model(spec: Spec, panel: GeoPanel, scaling: GeoScaling, designs: l
     layout, defaults, pr, coords = model_setup(spec, nat, panel.national_kpi() / nat_scaling.kpi_scale,
                                                nat_scaling, panel.dates)
     pr = {**GEO_PRIORS, **pr}
+    defaults = {**defaults, "saturation_lambda": GEO_SATURATION_LAMBDA}
     coords["geo"] = list(panel.geos)
     coords["geo_free"] = list(range(G - 1))
     kscale = np.asarray(scaling.kpi_scale)
@@ -407,5 +418,5 @@ def _likelihood(spec: Spec, mu: Any, pr: dict[str, Prior], kscale: np.ndarray, y
         pm.Normal("kpi", mu=mu, sigma=sigma, observed=y, dims=("geo", "date"))
 
 
-__all__ = ["GEO_PRIORS", "MASS_MATRICES", "GeoLift", "GeoScaling", "mass_matrix_setting", "build_geo_model", "geo_designs", "geo_lift_data",
+__all__ = ["GEO_PRIORS", "GEO_SATURATION_LAMBDA", "MASS_MATRICES", "GeoLift", "GeoScaling", "mass_matrix_setting", "build_geo_model", "geo_designs", "geo_lift_data",
            "geo_scaling", "national_scaling", "panel_controls", "panel_events"]

@@ -143,3 +143,30 @@ def test_global_mass_matrix_is_dense_over_the_shared_values_only(sim):
     assert plain != dense and plain.dense_mass is False
     graph = compiled.lift_model(model)
     assert compiled._program_path(graph, dense) is None
+
+
+def test_default_lambda_prior_puts_a_typical_week_mid_curve_and_a_spec_prior_wins(sim):
+    """The geo model's logistic ``lambda`` prior is Gamma(3, 2): its mode is a typical week about half way up
+    the curve (``lambda = 1``), and P(lambda < 0.5), a nearly straight line, is ``1 - e^-1 (1 + 1 + 1/2)``
+    by hand (Gamma(2, 2), the national default, has its mode at 0.5 and puts 26% there: on simulated
+    panels it pulled every channel's lambda, and its ROAS, below the truth). A spec's prior still wins."""
+    import pymc as pm
+
+    from mmm.geo.model import build_geo_model, geo_designs, geo_scaling
+
+    spec, truth = sim
+    scaling = geo_scaling(truth.panel)
+    designs = geo_designs(spec, truth.panel, scaling)
+    model = build_geo_model(spec, truth.panel, scaling, designs)
+    lam = model["saturation_lambda"]
+    grid = np.array([0.5, 0.9, 1.0, 1.1, 2.0])
+    logp = np.array([pm.logp(lam, np.full(3, x)).eval()[0] for x in grid])
+    assert np.argmax(logp) == 2                                               # mode at 1 (of these)
+    below = float(np.exp(pm.logcdf(lam, np.full(3, 0.5)).eval()[0]))
+    assert below == pytest.approx(1 - 2.5 / np.e, rel=1e-6)                  # 0.080
+    assert float(np.tanh(0.5)) == pytest.approx(0.462, abs=1e-3)             # the mode's typical week
+    own = spec_from_dict({**spec.to_dict(), "model": {**spec.to_dict().get("model", {}),
+                                                      "priors": {"saturation_lambda": {"distribution": "Gamma",
+                                                                                       "alpha": 2, "beta": 2}}}})
+    theirs = build_geo_model(own, truth.panel, scaling, designs)["saturation_lambda"]
+    assert float(np.exp(pm.logcdf(theirs, np.full(3, 0.5)).eval()[0])) == pytest.approx(1 - 2 / np.e, rel=1e-6)
