@@ -35,6 +35,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -81,7 +82,8 @@ def fit_ours(spec_path: str, truth_path: str, draws: int | None, tune: int | Non
                  for c, v in truth.items())
     roas = np.asarray(fit.idata.posterior["roas"].values)           # (chain, draw, channel)
     d = fit.diagnostics
-    return {"tool": "mmm", "seconds_to_result": round(seconds, 1), "sampling_seconds": d.seconds,
+    steps = float(fit.idata.sample_stats["n_steps"].values.mean())
+    return {"tool": "mmm", "steps_per_draw": round(steps, 1), "seconds_to_result": round(seconds, 1), "sampling_seconds": d.seconds,
             "chains": d.chains, "draws": d.draws, "tune": d.tune, "max_rhat": d.max_rhat,
             "min_ess_bulk": d.min_ess_bulk, "min_ess_bulk_roi": float(min(az.ess(roas[..., i], method="bulk")
                                                                           for i in range(roas.shape[-1]))),
@@ -148,7 +150,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--meridian-sampler", default="--chains 4 --adapt 500 --burnin 500 --keep 1000",
                    help="Meridian worker's sampler flags (default: the issue's reference)")
     p.add_argument("--meridian-python", default=MERIDIAN_PYTHON)
-    p.add_argument("--out", type=Path, default=RESULTS / "geo_vs_meridian.csv")
+    p.add_argument("--out", type=Path, default=RESULTS / "geo_vs_meridian_v2.csv")
     p.add_argument("--report", type=Path, default=None, help="print the table of a results CSV and stop")
     p.add_argument("--one", nargs=2, default=None, help=argparse.SUPPRESS)  # the child process: spec, truth
     args = p.parse_args(argv)
@@ -158,7 +160,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.one:
         print(json.dumps(fit_ours(*args.one, args.draws, args.tune, args.chains), default=float))
         return
-    folder = RESULTS / "geo_vs_meridian_data" / f"g{args.geos}w{args.weeks}c{args.channels}s{args.seed}"
+    folder = Path(tempfile.gettempdir()) / "mmm_geo_vs_meridian" / f"g{args.geos}w{args.weeks}c{args.channels}s{args.seed}"
     spec_path, truth_path = write_panel(folder, args.geos, args.weeks, args.channels, args.seed)
     extra = [a for k in ("draws", "tune", "chains") if getattr(args, k) is not None
              for a in (f"--{k}", str(getattr(args, k)))]

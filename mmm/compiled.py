@@ -324,7 +324,9 @@ def _build_program(graph: LiftedGraph, settings: SamplerSettings) -> _Program:
         _, (zs, stats) = lax.scan(step, state, None, length=tune + draws)
         zs = [z[tune:] for z in zs]
         stats = tuple(x[tune:] for x in stats)
-        outs = jax.vmap(lambda *z: tuple(out_fn(*z, *data)))(*zs)
+        # the deterministics of 100 draws at a time: all draws at once held every intermediate of every draw
+        # (XLA's temporary memory per chain of the bundled geo sample's program: 250 MB, now 27 MB)
+        outs = lax.map(lambda z: tuple(out_fn(*z, *data)), tuple(zs), batch_size=min(draws, 100))
         return tuple(outs), stats
 
     keys = jax.ShapeDtypeStruct((settings.chains, 2), jnp.uint32)
