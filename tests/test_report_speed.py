@@ -26,8 +26,10 @@ def test_png_bytes_decode_to_the_same_pixels():
     assert img.mode == "RGBA" and img.size == (53, 37)
     assert np.array_equal(np.asarray(img), rgba)
     assert img.info["Software"] == "test" and img.info["dpi"] == pytest.approx((300, 300), abs=0.01)
+    rgb = Image.open(io.BytesIO(png_bytes(rgba[..., :3], 300)))     # an opaque image as an RGB PNG
+    assert rgb.mode == "RGB" and np.array_equal(np.asarray(rgb), rgba[..., :3])
     with pytest.raises(ValueError, match="RGBA"):
-        png_bytes(rgba[..., :3])
+        png_bytes(rgba[..., :2])
 
 
 def test_save_png_gives_matplotlibs_image():
@@ -106,4 +108,4 @@ def test_slide_image_is_the_png_without_its_title_band(tmp_path):
     assert chart.size == pytest.approx((slide.shape[1] / 120, slide.shape[0] / 120))
     # the rest is the PNG's bottom part, averaged: the same picture
     bottom = Image.fromarray(png[png.shape[0] - 2 * slide.shape[0]:]).reduce(2)
-    assert np.abs(np.asarray(bottom).astype(int) - slide.astype(int)).mean() < 1.0
+    assert np.abs(np.asarray(bottom)[..., :3].astype(int) - slide[..., :3].astype(int)).mean() < 1.0

@@ -28,7 +28,8 @@ _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 def png_bytes(rgba: np.ndarray, dpi: float | None = None, *, level: int = COMPRESS_LEVEL,
               software: str | None = None) -> bytes:
-    """A PNG file of the ``(height, width, 4)`` uint8 RGBA image ``rgba``.
+    """A PNG file of the ``(height, width, 4)`` uint8 RGBA image ``rgba`` (or an opaque
+    ``(height, width, 3)`` RGB one, written as an RGB PNG).
 
     Parameters
     ----------
@@ -42,15 +43,16 @@ def png_bytes(rgba: np.ndarray, dpi: float | None = None, *, level: int = COMPRE
         Text of the ``Software`` tag.
     """
     rgba = np.ascontiguousarray(rgba, dtype=np.uint8)
-    if rgba.ndim != 3 or rgba.shape[2] != 4:
-        raise ValueError(f"expected a (height, width, 4) RGBA image; got shape {rgba.shape}")
-    h, w, _ = rgba.shape
-    rows = rgba.reshape(h, w * 4)
-    filtered = np.empty((h, w * 4 + 1), dtype=np.uint8)
+    if rgba.ndim != 3 or rgba.shape[2] not in (3, 4):
+        raise ValueError(f"expected a (height, width, 4) RGBA or (height, width, 3) RGB image; got shape {rgba.shape}")
+    h, w, bands = rgba.shape
+    rows = rgba.reshape(h, w * bands)
+    filtered = np.empty((h, w * bands + 1), dtype=np.uint8)
     filtered[:, 0] = 2                                            # filter type 2, "up": row minus the row above
     filtered[0, 1:] = rows[0]
     np.subtract(rows[1:], rows[:-1], out=filtered[1:, 1:])        # uint8 arithmetic wraps modulo 256, as PNG wants
-    parts = [_SIGNATURE, _chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0))]
+    color_type = 6 if bands == 4 else 2                           # RGBA or RGB, 8 bits per channel
+    parts = [_SIGNATURE, _chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, color_type, 0, 0, 0))]
     if dpi:
         ppm = int(round(dpi / 0.0254))
         parts.append(_chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1)))

@@ -391,7 +391,10 @@ def _slide_from_pixels(fig: Any, pixels: Any, dpi: int, deck_dpi: int) -> tuple[
     if top > title_bottom + 0.05:
         return None
     cut = int(max(0.0, h_in - min(h_in, top + SLIDE_TOP_PAD)) * dpi)
-    img = Image.fromarray(pixels[cut:])
+    part = pixels[cut:]
+    img = Image.fromarray(part)
+    if int(part[:, :, 3].min()) == 255:  # opaque (a chart's white face): average the colours only, 5x faster
+        img = img.convert("RGB")
     factor = max(1, round(dpi / max(deck_dpi, 1)))
     if factor > 1:
         img = img.reduce(factor)
