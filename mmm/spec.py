@@ -193,9 +193,11 @@ class Prior:
 #: Prior names an analyst can override in ``model.priors`` (all channels) or in a
 #: channel's ``priors`` (that channel only). Media priors are per channel.
 CHANNEL_PRIOR_NAMES = ("roas", *transforms.CARRYOVER_PARAMS, *transforms.SATURATION_PARAM_NAMES)
+#: How much geos differ, in a geo panel's model (``mmm.geo.model.GEO_PRIORS`` has their defaults).
+GEO_PRIOR_NAMES = ("roas_geo_sd", "trend_geo_sd", "seasonality_geo_sd", "noise_geo_sd")
 MODEL_PRIOR_NAMES = CHANNEL_PRIOR_NAMES + ("level", "trend", "changepoints", "seasonality",
                                            "controls", "events", "noise", "student_t_nu",
-                                           "nb_alpha")
+                                           "nb_alpha") + GEO_PRIOR_NAMES
 
 
 def _parse_priors(where: str, value: Any, names: tuple[str, ...]) -> dict[str, Prior]:
@@ -835,6 +837,10 @@ def spec_from_dict(raw: dict[str, Any], *, base_dir: str | Path | None = None) -
         funnel=_funnel(raw.get("funnel"), kpi.column),
         **_geo_keys(raw, channels, lift_tests),
     )
+    geo_priors = [k for k in model.priors if k in GEO_PRIOR_NAMES]
+    if geo_priors and spec.geo_column is None:
+        _fail(f"'model.priors.{geo_priors[0]}' sets how much geos differ; this spec has no 'geo_column'. Add "
+              "'geo_column: <the region column>' or remove the prior.")
     _check_roles(spec)
     return spec
 

@@ -170,3 +170,23 @@ def test_default_lambda_prior_puts_a_typical_week_mid_curve_and_a_spec_prior_win
                                                                                        "alpha": 2, "beta": 2}}}})
     theirs = build_geo_model(own, truth.panel, scaling, designs)["saturation_lambda"]
     assert float(np.exp(pm.logcdf(theirs, np.full(3, 0.5)).eval()[0])) == pytest.approx(1 - 2 / np.e, rel=1e-6)
+
+
+def test_a_spec_sets_how_much_geos_differ(sim):
+    """``model.priors.roas_geo_sd`` (a pooling prior the geo model documents as overridable) reaches the model:
+    HalfNormal(0.05) instead of the default HalfNormal(0.3), its log density at 0.1 by hand."""
+    import pymc as pm
+
+    from mmm.geo.model import GEO_PRIORS, build_geo_model, geo_designs, geo_scaling
+    from mmm.spec import GEO_PRIOR_NAMES
+
+    assert set(GEO_PRIORS) == set(GEO_PRIOR_NAMES)              # every default can be overridden by name
+    spec, truth = sim
+    raw = spec.to_dict()
+    own = spec_from_dict({**raw, "model": {**raw.get("model", {}),
+                                           "priors": {"roas_geo_sd": {"distribution": "HalfNormal", "sigma": 0.05}}}})
+    scaling = geo_scaling(truth.panel)
+    model = build_geo_model(own, truth.panel, scaling, geo_designs(own, truth.panel, scaling))
+    sd = model["roas_geo_sd"]
+    got = float(pm.logp(sd, np.full(sd.eval().shape, 0.1)).eval()[0])
+    assert got == pytest.approx(np.log(2 / (np.sqrt(2 * np.pi) * 0.05)) - 0.5 * (0.1 / 0.05) ** 2, rel=1e-9)

@@ -110,3 +110,13 @@ def test_lift_tests_may_name_the_geos_of_a_geo_experiment(tmp_path):
     national["channels"] = {"search": {"spend": "search_spend"}}
     with pytest.raises(SpecError, match=r"'lift_tests\[0\]\.geos' names geos of a panel; this spec has no"):
         spec_from_dict({**national, "lift_tests": [{**test, "geos": ["Boston"]}]})
+
+
+def test_geo_pooling_priors_need_a_geo_column():
+    raw = geo_raw()
+    raw["model"] = {"priors": {"roas_geo_sd": {"distribution": "HalfNormal", "sigma": 0.1}}}
+    assert spec_from_dict(raw).model.priors["roas_geo_sd"].params == {"sigma": 0.1}
+    national = {k: v for k, v in raw.items() if k not in ("geo_column", "population_column")}
+    national["channels"] = {name: {k: v for k, v in ch.items() if k not in ("level", "allocation")} for name, ch in raw["channels"].items()}
+    with pytest.raises(SpecError, match="model.priors.roas_geo_sd.*no 'geo_column'"):
+        spec_from_dict(national)
