@@ -27,6 +27,20 @@ DP_STEPS = 400
 CURVE_POINTS = 81
 
 
+def _piecewise_linear_root(knots: np.ndarray, values: np.ndarray, target: float) -> float:
+    """Where the piecewise-linear, non-decreasing function through ``(knots, values)`` reaches ``target``
+    (interpolated between the two knots around it; the first or last knot when ``target`` is outside)."""
+    j = int(np.searchsorted(values, target))
+    if j == 0:
+        return float(knots[0])
+    if j >= len(knots):
+        return float(knots[-1])
+    v0, v1 = values[j - 1], values[j]
+    if v1 <= v0:
+        return float(knots[j])
+    return float(knots[j - 1] + (knots[j] - knots[j - 1]) * (target - v0) / (v1 - v0))
+
+
 def project(x: np.ndarray, lo: np.ndarray, hi: np.ndarray, total: float) -> np.ndarray:
     """Euclidean projection of ``x`` onto ``{lo <= x <= hi, sum(x) = total}`` (assumed non-empty).
 
@@ -42,16 +56,7 @@ def project(x: np.ndarray, lo: np.ndarray, hi: np.ndarray, total: float) -> np.n
     # channel meets a bound; the shift that gives ``total`` is found exactly between two kinks
     kinks = np.unique(np.concatenate([lo - x, hi_f - x]))
     sums = np.clip(x[:, None] + kinks[None, :], lo[:, None], hi_f[:, None]).sum(axis=0)
-    j = int(np.searchsorted(sums, total))
-    if j == 0:
-        shift = float(kinks[0])
-    elif j >= len(kinks):
-        shift = float(kinks[-1])
-    else:
-        s0, s1 = sums[j - 1], sums[j]
-        shift = float(kinks[j - 1] + (kinks[j] - kinks[j - 1]) * (total - s0) / (s1 - s0)) if s1 > s0 \
-            else float(kinks[j])
-    y = np.clip(x + shift, lo, hi_f)
+    y = np.clip(x + _piecewise_linear_root(kinks, sums, total), lo, hi_f)
     for _ in range(3):  # put the last rounding residual on channels with room
         r = total - y.sum()
         if r == 0:
@@ -309,14 +314,7 @@ def _newton_step(g: np.ndarray, a: np.ndarray, lower: np.ndarray, upper: np.ndar
     sum, piecewise linear and decreasing in ``mu``, crosses zero (found exactly between its breakpoints)."""
     marks = np.unique(np.concatenate([g - a * lower, g - a * upper]))
     sums = np.clip((g[:, None] - marks[None, :]) / a[:, None], lower[:, None], upper[:, None]).sum(axis=0)
-    j = int(np.searchsorted(-sums, 0.0))  # sums decrease along marks: the first at or below zero
-    if j == 0:
-        mu = float(marks[0])
-    elif j >= len(marks):
-        mu = float(marks[-1])
-    else:
-        s0, s1 = sums[j - 1], sums[j]
-        mu = float(marks[j - 1] + (marks[j] - marks[j - 1]) * s0 / (s0 - s1)) if s0 != s1 else float(marks[j])
+    mu = _piecewise_linear_root(marks, -sums, 0.0)  # sums decrease along marks
     return np.clip((g - mu) / a, lower, upper)
 
 
