@@ -78,10 +78,12 @@ def chain_method(chains: int) -> str:
     return chain_layout(chains)[0]
 
 
-def sample_compiled(model: pm.Model, fit: FitSettings, *, dense_mass: bool | tuple = False) -> az.InferenceData:
+def sample_compiled(model: pm.Model, fit: FitSettings, *, dense_mass: bool | tuple = False,
+                    mass_adaptation: str = "gradient") -> az.InferenceData:
     """NUTS through :mod:`mmm.compiled`: one compiled program per model structure, reused by refits.
 
-    ``dense_mass``: the mass matrix (:class:`mmm.compiled.SamplerSettings`; diagonal by default).
+    ``dense_mass``: the mass matrix (:class:`mmm.compiled.SamplerSettings`; diagonal by default);
+    ``mass_adaptation``: how warm-up learns a diagonal one (``windows`` or ``gradient``).
 
     The InferenceData has the groups, names, dims and coordinates ``pm.sample(nuts_sampler="numpyro")``
     gives: ``posterior`` (free variables and deterministics), ``sample_stats`` and ``observed_data``.
@@ -94,7 +96,8 @@ def sample_compiled(model: pm.Model, fit: FitSettings, *, dense_mass: bool | tup
     method, devices = chain_layout(fit.chains, sum(int(np.size(v)) for v in observed.values()))
     settings = compiled.SamplerSettings(draws=fit.draws, tune=fit.tune, chains=fit.chains,
                                         target_accept=float(fit.target_accept),
-                                        chain_method=method, devices=devices, dense_mass=dense_mass)
+                                        chain_method=method, devices=devices, dense_mass=dense_mass,
+                                        mass_adaptation=mass_adaptation)
     start = time.perf_counter()
     draws = compiled.sample(model, settings, seed=int(fit.seed) if fit.seed is not None else 0)
     coords, dims = coords_and_dims_for_inferencedata(model)
@@ -111,7 +114,7 @@ CHECK_EXCLUDE = ("mu", "media_beta")
 
 
 def run_sampler(model: pm.Model, fit: FitSettings, *, progressbar: bool = True,
-                dense_mass: bool | tuple = False) -> tuple[az.InferenceData, float]:
+                dense_mass: bool | tuple = False, mass_adaptation: str = "gradient") -> tuple[az.InferenceData, float]:
     """Sample ``model`` with the settings in ``fit``; return the posterior and seconds taken.
 
     ``fit.sampler``: ``numpyro`` (JAX, the default: fastest measured on 2-core CPUs, and
@@ -136,7 +139,7 @@ def run_sampler(model: pm.Model, fit: FitSettings, *, progressbar: bool = True,
                     draw=np.arange(fit.draws * fit.chains)).expand_dims("chain")
             elif fit.sampler == "numpyro":
                 try:
-                    idata = sample_compiled(model, fit, dense_mass=dense_mass)
+                    idata = sample_compiled(model, fit, dense_mass=dense_mass, mass_adaptation=mass_adaptation)
                 except NotImplementedError:  # an operation with no JAX form in mmm.compiled's path
                     idata = pm.sample(draws=fit.draws, tune=fit.tune, chains=fit.chains, random_seed=fit.seed,
                                       target_accept=fit.target_accept, nuts_sampler="numpyro",
@@ -166,13 +169,15 @@ def fast_mode(spec: Any) -> Any:
 
 
 def sample_and_judge(model: pm.Model, fit: FitSettings, *, progressbar: bool = True,
-                     build_seconds: float = 0.0, dense_mass: bool | tuple = False) -> tuple[az.InferenceData, Diagnostics]:
+                     build_seconds: float = 0.0, dense_mass: bool | tuple = False,
+                     mass_adaptation: str = "gradient") -> tuple[az.InferenceData, Diagnostics]:
     """Sample a built model and judge it: the one path every fit takes from graph to verdict.
 
     Returns the posterior and its :class:`Diagnostics` (timing, R-hat, ESS, divergences, the
     verdict, and FAST MODE when ``MMM_FAST`` is set).
     """
-    idata, seconds = run_sampler(model, fit, progressbar=progressbar, dense_mass=dense_mass)
+    idata, seconds = run_sampler(model, fit, progressbar=progressbar, dense_mass=dense_mass,
+                                 mass_adaptation=mass_adaptation)
     diagnostics = judge(idata, fit, seconds)
     diagnostics.build_seconds = round(build_seconds, 2)
     if os.environ.get("MMM_FAST"):
