@@ -382,8 +382,9 @@ def fit_geo(spec: Spec | str | Path | dict, data: Any = None, *, draws: int | No
     aggregate_daily : bool
         Sum daily rows into Monday-starting weeks per geo (:func:`mmm.geo.load.load_panel`).
     mass_matrix : str
-        NUTS mass matrix of the numpyro sampler (:data:`mmm.geo.model.MASS_MATRICES`): ``diagonal``,
-        ``dense``, or ``global`` (dense over the parameters every geo shares).
+        NUTS mass matrix of the numpyro sampler (:data:`mmm.geo.model.MASS_MATRICES`): ``diagonal``
+        (learnt in warm-up from the draws and their gradients), ``dense``, or ``global`` (dense over the
+        parameters every geo shares).
 
     Returns
     -------
@@ -418,8 +419,12 @@ def fit_geo(spec: Spec | str | Path | dict, data: Any = None, *, draws: int | No
     model = build_geo_model(spec, panel, scaling, geo_designs(spec, panel, scaling),
                             lift=geo_lift_data(spec, panel, scaling))
     build_seconds = time.perf_counter() - t0
+    # warm-up learns the diagonal mass from draws and gradients (mmm.compiled.gradient_mass_updates): a panel's
+    # scales differ ten-thousandfold, and numpyro's windows kept the identity for 100 draws of 1,023 leapfrog
+    # steps each (10 geos: 58 s -> 21 s, the same posterior; benchmarks/README.md, "Warm-up")
     idata, diagnostics = sample_and_judge(model, spec.fit, progressbar=progressbar, build_seconds=build_seconds,
-                                          dense_mass=mass_matrix_setting(model, mass_matrix))
+                                          dense_mass=mass_matrix_setting(model, mass_matrix),
+                                          mass_adaptation="gradient")
     fit = GeoFit(spec=spec, panel=panel, scaling=scaling, idata=idata, diagnostics=diagnostics)
     fit.check_fit()
     fit.check_health()
