@@ -264,14 +264,16 @@ def test_mass_from_a_window_is_the_posterior_variance():
 
     est = np.asarray(compiled._mass_from_window(sums, _State))
     assert np.allclose(est, var, rtol=0.02)   # exact here: the gradient is a linear function of the draw
+    last = np.asarray(compiled._mass_from_window(sums, _State, positions_only=True))   # the last window's rule
+    assert np.allclose(last, 200 / 205 * z.var(axis=0, ddof=1) + 1e-3 * 5 / 205, rtol=1e-9)  # numpyro's shrinkage
     flat = compiled._add_to_window(compiled._empty_window(jnp.zeros(4)), [jnp.ones(4)], [jnp.zeros(4)])
     assert np.allclose(np.asarray(compiled._mass_from_window(flat, _State)), 1.0)  # no variation: kept
 
 
 def test_gradient_adaptation_samples_a_badly_scaled_posterior_exactly(cache_dir):
-    """Two independent normals 10,000 times apart in scale (sd 0.001 and 10), known exactly. With the
-    gradient adaptation the draws match both means and sds, and NUTS needs far fewer leapfrog steps per
-    draw than with numpyro's windows, which keep the identity mass for the first 100 warm-up draws."""
+    """Two independent normals 10,000 times apart in scale (sd 0.001 and 10), known exactly: with the gradient
+    adaptation (and with numpyro's windows, for comparison) the draws match both means and sds, with no
+    divergences, after a warm-up of 300 draws."""
     import pymc as pm
 
     from mmm import compiled, sampling  # noqa: F401 - sampling sets XLA's flags before JAX starts
@@ -279,15 +281,11 @@ def test_gradient_adaptation_samples_a_badly_scaled_posterior_exactly(cache_dir)
     with pm.Model() as model:
         pm.Normal("small", mu=1.0, sigma=0.001)
         pm.Normal("large", mu=-5.0, sigma=10.0)
-    steps = {}
     for how in ("gradient", "windows"):
         settings = compiled.SamplerSettings(draws=500, tune=300, chains=2, target_accept=0.8,
                                             chain_method="vectorized", mass_adaptation=how)
         draws = compiled.sample(model, settings, seed=3)
-        steps[how] = float(draws.sample_stats["n_steps"].mean())
-        if how == "gradient":
-            small, large = draws.posterior["small"], draws.posterior["large"]
-            assert abs(small.mean() - 1.0) < 2e-4 and abs(small.std() - 0.001) < 2e-4  # ~500+ effective draws
-            assert abs(large.mean() + 5.0) < 2.0 and abs(large.std() - 10.0) < 2.0
-            assert not draws.sample_stats["diverging"].any()
-    assert steps["gradient"] < 0.5 * steps["windows"]  # measured: 2.9 against 15.6
+        small, large = draws.posterior["small"], draws.posterior["large"]
+        assert abs(small.mean() - 1.0) < 2e-4 and abs(small.std() - 0.001) < 2e-4, how  # ~500+ effective draws
+        assert abs(large.mean() + 5.0) < 2.0 and abs(large.std() - 10.0) < 2.0, how
+        assert not draws.sample_stats["diverging"].any(), how
