@@ -33,6 +33,7 @@ loaded (tests count compilations, not seconds).
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections import OrderedDict
@@ -507,12 +508,23 @@ def _program_path(graph: LiftedGraph, settings: SamplerSettings) -> Any:
     if " at 0x" in text or "('other'," in text:
         return None
     versions = tuple(version(p) for p in ("jax", "jaxlib", "numpyro", "pymc", "pytensor")) + (
+        # this module's own code: a program built by an earlier mmm (another warm-up, other outputs) is not reused
+        _source_digest(),
         jax.default_backend(), jax.local_device_count(), str(jax.devices()[0].device_kind),
         # a program compiled under other XLA flags (e.g. a Dask worker's single-thread ones) fails to load
         tuple(sorted(f for f in os.environ.get("XLA_FLAGS", "").split()
                      if not f.startswith("--xla_force_host_platform_device_count"))))
     digest = hashlib.sha256((repr(versions) + text).encode()).hexdigest()[:32]
     return Path(root) / "programs" / f"{digest}.xla"
+
+
+@functools.lru_cache(maxsize=1)
+def _source_digest() -> str:
+    """A digest of this module's source, which builds every program."""
+    import hashlib
+    from pathlib import Path
+
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 
 
 def _trees(n_args: int, n_outs: int) -> tuple[Any, Any]:

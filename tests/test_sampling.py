@@ -289,3 +289,15 @@ def test_gradient_adaptation_samples_a_badly_scaled_posterior_exactly(cache_dir)
         assert abs(small.mean() - 1.0) < 2e-4 and abs(small.std() - 0.001) < 2e-4, how  # ~500+ effective draws
         assert abs(large.mean() + 5.0) < 2.0 and abs(large.std() - 10.0) < 2.0, how
         assert not draws.sample_stats["diverging"].any(), how
+
+
+def test_a_program_built_by_other_code_has_its_own_file(cache_dir, monkeypatch):
+    """The on-disk name covers the code that builds the program: a change to :mod:`mmm.compiled` (another
+    warm-up rule) must not read back a program the old code compiled for the same model and settings."""
+    from mmm import compiled
+
+    graph = compiled.lift_model(_conjugate_model(np.zeros(5), 0.0))
+    settings = compiled.SamplerSettings(draws=10, tune=10, chains=1, target_accept=0.8, chain_method="vectorized")
+    now = compiled._program_path(graph, settings)
+    monkeypatch.setattr(compiled, "_source_digest", lambda: "another-build")
+    assert compiled._program_path(graph, settings) != now
