@@ -286,7 +286,9 @@ def _build_program(graph: LiftedGraph, settings: SamplerSettings) -> _Program:
     names = list(graph.value_names)
     if settings.mass_adaptation not in ("windows", "gradient"):
         raise ValueError(f"mass_adaptation '{settings.mass_adaptation}' is not 'windows' or 'gradient'")
-    gradient_mass = settings.mass_adaptation == "gradient" and not settings.dense_mass and bool(gradient_mass_updates(tune))
+    # the warm-up draws after which the gradient adaptation resets the mass (none: numpyro's windows)
+    updates = gradient_mass_updates(tune) if settings.mass_adaptation == "gradient" and not settings.dense_mass else ()
+    gradient_mass = bool(updates)
 
     def values(z: Any) -> list[Any]:
         return [z[n] for n in names] if blocks is not None else list(z)
@@ -331,7 +333,6 @@ def _build_program(graph: LiftedGraph, settings: SamplerSettings) -> _Program:
 
         if gradient_mass:
             state = _set_mass(state, _mass_from_start(state.z_grad))
-            updates = gradient_mass_updates(tune)
             ends = jnp.asarray(updates, dtype=jnp.int32)
 
             def new_mass(carry: Any) -> tuple[Any, Any]:
@@ -342,7 +343,8 @@ def _build_program(graph: LiftedGraph, settings: SamplerSettings) -> _Program:
                 s, sums = carry
                 s = sample_kernel(s, model_args=data)
                 sums = _add_to_window(sums, s.z, s.z_grad)
-                s, sums, _ = lax.cond(jnp.any(ends == i + 1), new_mass, lambda c: c, (s, sums, i + 1 == updates[-1]))
+                is_last = i + 1 == updates[-1]  # the last window keeps the draws' own variance
+                s, sums, _ = lax.cond(jnp.any(ends == i + 1), new_mass, lambda c: c, (s, sums, is_last))
                 return (s, sums), record(s)
 
             _, (zs, stats) = lax.scan(step, (state, _empty_window(_flat(state.z))), jnp.arange(tune + draws))
