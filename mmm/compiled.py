@@ -65,11 +65,12 @@ class SamplerSettings:
     dense_mass: bool | tuple[tuple[str, ...], ...] = False
     #: devices a ``grouped`` program runs on (a divisor of ``chains``); ignored by the other methods
     devices: int = 1
-    #: how warm-up learns a diagonal mass matrix: ``windows`` (numpyro's: the variance of the draws in Stan's
-    #: doubling windows, identity until the first window ends at draw 100) or ``gradient`` (the variance of the
-    #: draws over the variance of their gradients, from the gradient at the start onwards; see
-    #: :func:`gradient_mass_updates`)
-    mass_adaptation: str = "windows"
+    #: how warm-up learns a diagonal mass matrix: ``gradient`` (the default: the variance of the draws over the
+    #: variance of their gradients, from the gradient at the start onwards; see :func:`gradient_mass_updates`)
+    #: or ``windows`` (numpyro's: the variance of the draws in Stan's doubling windows, identity until the first
+    #: window ends at draw 100). Measured on the bundled national samples (2 x 500, seeds 0-9): sampling 45%
+    #: faster, bulk ESS 7-11% lower, R-hat as often over 1.01; on geo panels 2-3.5x faster (benchmarks/README.md)
+    mass_adaptation: str = "gradient"
 
     def n_devices(self) -> int:
         """How many devices the program runs on."""

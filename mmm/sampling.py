@@ -79,11 +79,12 @@ def chain_method(chains: int) -> str:
 
 
 def sample_compiled(model: pm.Model, fit: FitSettings, *, dense_mass: bool | tuple = False,
-                    mass_adaptation: str = "windows") -> az.InferenceData:
+                    mass_adaptation: str = "gradient") -> az.InferenceData:
     """NUTS through :mod:`mmm.compiled`: one compiled program per model structure, reused by refits.
 
     ``dense_mass``: the mass matrix (:class:`mmm.compiled.SamplerSettings`; diagonal by default);
-    ``mass_adaptation``: how warm-up learns a diagonal one (``windows`` or ``gradient``).
+    ``mass_adaptation``: how warm-up learns a diagonal one (``gradient``, the default, or numpyro's
+    ``windows``: :class:`mmm.compiled.SamplerSettings`).
 
     The InferenceData has the groups, names, dims and coordinates ``pm.sample(nuts_sampler="numpyro")``
     gives: ``posterior`` (free variables and deterministics), ``sample_stats`` and ``observed_data``.
@@ -114,7 +115,7 @@ CHECK_EXCLUDE = ("mu", "media_beta")
 
 
 def run_sampler(model: pm.Model, fit: FitSettings, *, progressbar: bool = True,
-                dense_mass: bool | tuple = False, mass_adaptation: str = "windows") -> tuple[az.InferenceData, float]:
+                dense_mass: bool | tuple = False, mass_adaptation: str = "gradient") -> tuple[az.InferenceData, float]:
     """Sample ``model`` with the settings in ``fit``; return the posterior and seconds taken.
 
     ``fit.sampler``: ``numpyro`` (JAX, the default: fastest measured on 2-core CPUs, and
@@ -170,7 +171,7 @@ def fast_mode(spec: Any) -> Any:
 
 def sample_and_judge(model: pm.Model, fit: FitSettings, *, progressbar: bool = True,
                      build_seconds: float = 0.0, dense_mass: bool | tuple = False,
-                     mass_adaptation: str = "windows") -> tuple[az.InferenceData, Diagnostics]:
+                     mass_adaptation: str = "gradient") -> tuple[az.InferenceData, Diagnostics]:
     """Sample a built model and judge it: the one path every fit takes from graph to verdict.
 
     Returns the posterior and its :class:`Diagnostics` (timing, R-hat, ESS, divergences, the

@@ -419,12 +419,11 @@ def fit_geo(spec: Spec | str | Path | dict, data: Any = None, *, draws: int | No
     model = build_geo_model(spec, panel, scaling, geo_designs(spec, panel, scaling),
                             lift=geo_lift_data(spec, panel, scaling))
     build_seconds = time.perf_counter() - t0
-    # warm-up learns the diagonal mass from draws and gradients (mmm.compiled.gradient_mass_updates): a panel's
-    # scales differ ten-thousandfold, and numpyro's windows kept the identity for 100 draws of 1,023 leapfrog
-    # steps each (10 geos, 2 chains: sampling 57 s -> 26-30 s, the same posterior; benchmarks/README.md)
+    # warm-up learns the diagonal mass from draws and gradients (mmm.compiled.gradient_mass_updates, every fit's
+    # default): a panel's scales differ ten-thousandfold, and numpyro's windows kept the identity for 100 draws of
+    # 1,023 leapfrog steps each (10 geos, 2 chains: sampling 57 s -> 26-30 s, the same posterior; benchmarks/README.md)
     idata, diagnostics = sample_and_judge(model, spec.fit, progressbar=progressbar, build_seconds=build_seconds,
-                                          dense_mass=mass_matrix_setting(model, mass_matrix),
-                                          mass_adaptation="gradient")
+                                          dense_mass=mass_matrix_setting(model, mass_matrix))
     fit = GeoFit(spec=spec, panel=panel, scaling=scaling, idata=idata, diagnostics=diagnostics)
     fit.check_fit()
     fit.check_health()
