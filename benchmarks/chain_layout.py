@@ -4,7 +4,7 @@
     python benchmarks/chain_layout.py --spec /tmp/peer.yaml --repeats 3      # a national spec, the defaults
 
 Layouts (``mmm.compiled.SamplerSettings``): ``parallel`` (one device per chain: 4 devices for 4
-chains, whatever the core count), ``grouped:D`` (D devices, the chains of one device in lockstep),
+chains, whatever the core count), ``grouped:D`` (D devices, the chains of one device one after another),
 ``vectorized`` (one device, all chains in lockstep). Each fit runs in its own process, so
 ``ru_maxrss`` is that fit's peak memory; the layouts are interleaved within each repeat, so load
 from other processes falls on all of them alike. Rows go to ``benchmarks/results/chain_layout.csv``.

@@ -44,8 +44,10 @@ def _enable_jax_cache() -> None:
 #: Observed values from which a fit counts as large: its chains then share devices (``grouped``) on a CPU with
 #: fewer cores than chains. Measured (``benchmarks/chain_layout.py``, 2 cores, 4 chains): the bundled geo sample
 #: (3,120 observations) peaked at 4.4 GB with a device per chain and 2.0 GB grouped, at the same 127 leapfrog
-#: steps per draw; the national peer example (179) took 11.0 s parallel against 13.9 s grouped (lockstep: 21
-#: steps per pair of chains against 15 per chain) at under 0.9 GB either way.
+#: steps per draw; the national peer example (179) took 11.0 s parallel against 13.9 s grouped when a device's
+#: chains ran in lockstep (21 steps per pair of chains against 15 per chain) at under 0.9 GB either way. Since a
+#: device runs its chains one after another, Meridian's 40-geo data (4 chains) took 173 s grouped (1.2 GB) and
+#: 170 s with a device each (6.7 GB), against 282 s in lockstep.
 LARGE_FIT_OBSERVATIONS = 2000
 
 
@@ -55,8 +57,9 @@ def chain_layout(chains: int, observations: int = 0) -> tuple[str, int]:
     On a CPU: ``parallel`` (one XLA device per chain: fastest for a small model) when there are devices
     enough and the fit is small; for a large fit (``observations`` >= :data:`LARGE_FIT_OBSERVATIONS`, e.g. a
     geo panel) with more chains than cores, ``grouped``: the chains split over one device per core, those of
-    one device in lockstep, because each device costs its own working memory (a 4-chain fit of 40 geos
-    peaked at 14 GB with a device per chain on 2 cores) and devices beyond the cores buy no speed there.
+    one device one after another, because each device costs its own working memory (a 4-chain fit of 40 geos
+    peaked at 6.7-14 GB with a device per chain on 2 cores, 1.2 GB grouped) and devices beyond the cores buy
+    no speed there.
     On an accelerator, ``vectorized``: all chains in one program on its one device (chains run one after
     another there are latency-bound: several times slower).
     """

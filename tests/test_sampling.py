@@ -188,8 +188,9 @@ def test_a_program_compiled_under_other_xla_flags_has_its_own_file(cache_dir, mo
 
 
 def test_grouped_chains_split_over_devices_give_the_exact_posterior(cache_dir):
-    """``grouped``: 4 chains on 2 devices, 2 in lockstep on each. Normal-Normal posterior by hand; the draws come
-    back as (chain, draw) with four different chains; its program has its own name on disk."""
+    """``grouped``: 4 chains on 2 devices, 2 one after another on each. Normal-Normal posterior by hand; the draws
+    come back as (chain, draw) with four different chains, each the same as with a device per chain; its program
+    has its own name on disk."""
     import jax
 
     from mmm import compiled, sampling  # noqa: F401 - sampling asks XLA for one CPU device per core (at least 4)
@@ -206,6 +207,10 @@ def test_grouped_chains_split_over_devices_give_the_exact_posterior(cache_dir):
     assert abs(mu.mean() - exact) < 0.06                    # posterior sd 0.22, about 1,000 effective draws
     assert abs(mu.std() - (1 / 4.0 + 20) ** -0.5) < 0.04
     assert len({round(float(c.mean()), 9) for c in mu}) == 4  # every chain its own draws
+    if jax.local_device_count() >= 4:                        # chain for chain what a device each gives
+        alone = compiled.sample(_conjugate_model(y, 0.0), compiled.SamplerSettings(
+            **{**vars(settings), "chain_method": "parallel", "devices": 1}), seed=2)
+        np.testing.assert_allclose(mu, alone.posterior["mu"], rtol=1e-9, atol=1e-12)
     graph = compiled.lift_model(_conjugate_model(y, 0.0))
     two = compiled._program_path(graph, settings)
     assert two != compiled._program_path(graph, compiled.SamplerSettings(**{**vars(settings), "devices": 1}))
