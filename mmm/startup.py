@@ -1,5 +1,8 @@
 """Start-up savings for the ``mmm`` command-line process (not for ``import mmm`` in a notebook).
 
+Two of them: ArviZ imported without Numba (below), and one-model commands run without Dask
+(:func:`dask_hidden`).
+
 ArviZ 0.23 compiles a Numba ufunc (its ECDF bands, ``arviz.stats.ecdf_utils``) while it is being
 imported: about 0.6 CPU seconds in every ``mmm fit``, ``plan`` and ``report`` for a function no
 command calls. :func:`arviz_without_numba` makes ArviZ import as if Numba were absent, so it uses
@@ -12,6 +15,8 @@ from __future__ import annotations
 import importlib.abc
 import importlib.machinery
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -50,3 +55,33 @@ def arviz_without_numba() -> None:
     """
     if "arviz" not in sys.modules and not any(isinstance(f, _ArvizWithoutNumba) for f in sys.meta_path):
         sys.meta_path.insert(0, _ArvizWithoutNumba())
+
+
+#: set by the console script's entry point (:func:`console_process`): a process that runs one command and ends
+_CONSOLE = {"process": False}
+
+
+def console_process() -> None:
+    """Mark this process as the ``mmm`` console script's: one command, then the process ends."""
+    _CONSOLE["process"] = True
+
+
+@contextmanager
+def dask_hidden() -> Iterator[None]:
+    """Run a one-model command with Dask unavailable: in the console script's process, before xarray is imported.
+
+    xarray imports Dask (and, to write a NetCDF file, ``distributed``) to ask whether an array is a Dask
+    array or which scheduler is running: 0.3 s of every ``mmm fit``, whose arrays never are. Inside this
+    block ``import dask`` raises ImportError, so xarray, imported inside it, takes its no-Dask paths for the
+    rest of the process (the same model file). Anywhere else (a notebook, a test, Dask already or xarray
+    already imported) it does nothing: xarray decides once per process whether Dask is there.
+    """
+    if not _CONSOLE["process"] or "dask" in sys.modules or "xarray" in sys.modules:
+        yield
+        return
+    sys.modules["dask"] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        if "dask" in sys.modules and sys.modules["dask"] is None:
+            del sys.modules["dask"]
