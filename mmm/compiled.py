@@ -68,8 +68,8 @@ class SamplerSettings:
     #: how warm-up learns a diagonal mass matrix: ``gradient`` (the default: the variance of the draws over the
     #: variance of their gradients, from the gradient at the start onwards; see :func:`gradient_mass_updates`)
     #: or ``windows`` (numpyro's: the variance of the draws in Stan's doubling windows, identity until the first
-    #: window ends at draw 100). Measured on the bundled national samples (2 x 500, seeds 0-9): sampling 45%
-    #: faster, bulk ESS 7-11% lower, R-hat as often over 1.01; on geo panels 2-3.5x faster (benchmarks/README.md)
+    #: window ends at draw 100). Measured on the bundled national samples (benchmarks/warmup_national.py): sampling
+    #: 2.0-2.7x faster, min bulk ESS 0-13% lower, R-hat as often over 1.01; on geo panels 2-3.5x faster
     mass_adaptation: str = "gradient"
 
     def n_devices(self) -> int:
@@ -371,7 +371,7 @@ def _build_program(graph: LiftedGraph, settings: SamplerSettings) -> _Program:
         # chains split over devices, those of one device one after another: the speed of a device per core
         # without a device's working memory per chain (a 4-chain, 40-geo fit: 7-14 GB with one device per
         # chain). In sequence, not in lockstep (vmap): lockstep pays for the longer of two trees at every draw
-        # (Meridian's 40-geo data, 4 chains on 2 cores: 282 s in lockstep against 190 s with a device each)
+        # (Meridian's 40-geo data, 4 chains on 2 cores: 282 s in lockstep, 173 s in sequence, 170 s a device each)
         n_dev = settings.devices
         if n_dev < 1 or settings.chains % n_dev:
             raise ValueError(f"grouped chains: {settings.chains} chains do not split over {n_dev} devices")
