@@ -82,12 +82,12 @@ def chain_method(chains: int) -> str:
 
 
 def sample_compiled(model: pm.Model, fit: FitSettings, *, dense_mass: bool | tuple = False,
-                    mass_adaptation: str = "gradient") -> az.InferenceData:
+                    mass_adaptation: str | None = None) -> az.InferenceData:
     """NUTS through :mod:`mmm.compiled`: one compiled program per model structure, reused by refits.
 
     ``dense_mass``: the mass matrix (:class:`mmm.compiled.SamplerSettings`; diagonal by default);
-    ``mass_adaptation``: how warm-up learns a diagonal one (``gradient``, the default, or numpyro's
-    ``windows``: :class:`mmm.compiled.SamplerSettings`).
+    ``mass_adaptation``: how warm-up learns a diagonal one (``gradient`` or numpyro's ``windows``; None:
+    :class:`mmm.compiled.SamplerSettings`' default, ``gradient``).
 
     The InferenceData has the groups, names, dims and coordinates ``pm.sample(nuts_sampler="numpyro")``
     gives: ``posterior`` (free variables and deterministics), ``sample_stats`` and ``observed_data``.
@@ -101,7 +101,7 @@ def sample_compiled(model: pm.Model, fit: FitSettings, *, dense_mass: bool | tup
     settings = compiled.SamplerSettings(draws=fit.draws, tune=fit.tune, chains=fit.chains,
                                         target_accept=float(fit.target_accept),
                                         chain_method=method, devices=devices, dense_mass=dense_mass,
-                                        mass_adaptation=mass_adaptation)
+                                        **({"mass_adaptation": mass_adaptation} if mass_adaptation else {}))
     start = time.perf_counter()
     draws = compiled.sample(model, settings, seed=int(fit.seed) if fit.seed is not None else 0)
     coords, dims = coords_and_dims_for_inferencedata(model)
@@ -118,7 +118,7 @@ CHECK_EXCLUDE = ("mu", "media_beta")
 
 
 def run_sampler(model: pm.Model, fit: FitSettings, *, progressbar: bool = True,
-                dense_mass: bool | tuple = False, mass_adaptation: str = "gradient") -> tuple[az.InferenceData, float]:
+                dense_mass: bool | tuple = False, mass_adaptation: str | None = None) -> tuple[az.InferenceData, float]:
     """Sample ``model`` with the settings in ``fit``; return the posterior and seconds taken.
 
     ``fit.sampler``: ``numpyro`` (JAX, the default: fastest measured on 2-core CPUs, and
@@ -174,7 +174,7 @@ def fast_mode(spec: Any) -> Any:
 
 def sample_and_judge(model: pm.Model, fit: FitSettings, *, progressbar: bool = True,
                      build_seconds: float = 0.0, dense_mass: bool | tuple = False,
-                     mass_adaptation: str = "gradient") -> tuple[az.InferenceData, Diagnostics]:
+                     mass_adaptation: str | None = None) -> tuple[az.InferenceData, Diagnostics]:
     """Sample a built model and judge it: the one path every fit takes from graph to verdict.
 
     Returns the posterior and its :class:`Diagnostics` (timing, R-hat, ESS, divergences, the
