@@ -42,8 +42,9 @@ from typing import Any
 
 import numpy as np
 
-#: Compiled samplers kept per process (the notebook case: a few model variants side by side).
-CACHE_SIZE = 4
+#: Compiled samplers kept per process (the notebook case: a few model variants side by side); each is held
+#: under its structure key and under its file's name
+CACHE_SIZE = 8
 #: Compiled samplers kept on disk (3-4 MB each), the most recently written first.
 DISK_PROGRAMS = 32
 
@@ -90,6 +91,7 @@ class CacheInfo:
     loaded: int     #: programs read from the on-disk cache (compiled by an earlier process)
     size: int       #: programs held now
     persistent_hits: int  #: XLA compilations JAX's own on-disk cache answered
+    recorded: int = 0     #: fits run from a record of their inputs, without building the PyMC model
 
 
 @dataclass
@@ -118,7 +120,7 @@ class _Program:
 
 _lock = threading.Lock()
 _cache: OrderedDict[tuple, _Program] = OrderedDict()
-_counts = {"compiles": 0, "hits": 0, "loaded": 0, "persistent_hits": 0}
+_counts = {"compiles": 0, "hits": 0, "loaded": 0, "persistent_hits": 0, "recorded": 0}
 _listening = False
 
 
@@ -129,7 +131,8 @@ def compile_count() -> int:
 
 def cache_info() -> CacheInfo:
     """Compilations, reuses and size of the in-process sampler cache, and persistent-cache hits."""
-    return CacheInfo(_counts["compiles"], _counts["hits"], _counts["loaded"], len(_cache), _counts["persistent_hits"])
+    return CacheInfo(_counts["compiles"], _counts["hits"], _counts["loaded"], len({id(p) for p in _cache.values()}),
+                     _counts["persistent_hits"], _counts["recorded"])
 
 
 def clear_cache() -> None:
@@ -551,19 +554,20 @@ def _devices(settings: SamplerSettings) -> list[Any]:
     return jax.local_devices()[:settings.n_devices()]
 
 
-def _load_program(path: Any, graph: LiftedGraph, settings: SamplerSettings) -> _Program | None:
+def _load_program(path: Any, n_args: int, value_names: list[str], out_names: list[str],
+                  settings: SamplerSettings) -> _Program | None:
     """A compiled program read back from ``path`` (None if absent or unreadable)."""
     if path is None or not path.exists():
         return None
     try:
         from jax.experimental.serialize_executable import deserialize_and_load
 
-        in_tree, out_tree = _trees(len(graph.args), len(graph.out_names))
+        in_tree, out_tree = _trees(n_args, len(out_names))
         run = deserialize_and_load(path.read_bytes(), in_tree, out_tree, execution_devices=_devices(settings))
         os.utime(path)  # recently used: the last to be dropped
     except Exception:  # noqa: BLE001 - a stale or damaged entry is compiled again
         return None
-    return _Program(run, graph.value_names, graph.out_names)
+    return _Program(run, list(value_names), list(out_names))
 
 
 def _store_program(path: Any, prog: _Program) -> None:
@@ -597,7 +601,7 @@ def program_for(graph: LiftedGraph, settings: SamplerSettings) -> _Program:
             prog.source = "reused"
             return prog
         path = _program_path(graph, settings)
-        prog = _load_program(path, graph, settings)
+        prog = _load_program(path, len(graph.args), graph.value_names, graph.out_names, settings)
         if prog is not None:
             _counts["loaded"] += 1
             prog.source = "loaded"
@@ -608,10 +612,20 @@ def program_for(graph: LiftedGraph, settings: SamplerSettings) -> _Program:
             if _counts["persistent_hits"] == jax_hits:  # an executable JAX's own cache gave back may be
                 _store_program(path, prog)               # incomplete when serialised again: keep fresh ones only
         prog.path = path
-        _cache[key] = prog
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
+        _remember(key, prog)
         return prog
+
+
+def _remember(key: tuple, prog: _Program) -> None:
+    """Hold ``prog`` under ``key`` in the in-process cache, and under its file's name when it has one
+    (a fit recorded by its inputs finds it there: :func:`sample_recorded`). Call with the lock held."""
+    _cache[key] = prog
+    _cache.move_to_end(key)
+    if prog.path is not None:
+        _cache[("file", prog.path.name)] = prog
+        _cache.move_to_end(("file", prog.path.name))
+    while len(_cache) > CACHE_SIZE:
+        _cache.popitem(last=False)
 
 
 @dataclass
@@ -623,35 +637,58 @@ class Draws:
     program: str = "compiled"  #: ``compiled``, ``loaded`` (on-disk cache) or ``reused`` (in-process cache)
 
 
-def sample(model: Any, settings: SamplerSettings, seed: int) -> Draws:
+def sample(model: Any, settings: SamplerSettings, seed: int, *, record: Record | None = None) -> Draws:
     """Run NUTS on ``model`` with the compiled program of its structure (compiling it if new).
 
     Returns the posterior (constrained free variables and deterministics) and the sample
     statistics under PyMC's names (``diverging``, ``n_steps``, ``tree_depth``, ``lp``,
-    ``energy``, ``step_size``, ``acceptance_rate``).
+    ``energy``, ``step_size``, ``acceptance_rate``). With ``record`` (the digest of what the model
+    was built from, and the caller's arrays and notes), the lifted arguments and the program's file
+    are saved under that digest: :func:`sample_recorded` reruns the same inputs without the model.
     """
-    import jax
-
-    jax.config.update("jax_enable_x64", True)  # as PyTensor's JAX backend sets it: the program is float64
-    enable_persistent_cache()
+    _start_jax()
     graph = lift_model(model)
     prog = program_for(graph, settings)
-    keys = jax.random.split(jax.random.PRNGKey(seed), settings.chains)
-    if settings.chain_method == "grouped":
-        keys = keys.reshape(settings.devices, settings.chains // settings.devices, *keys.shape[1:])
     try:
-        outs, stats = jax.block_until_ready(prog.run(keys, *graph.args))  # errors surface here, not later
+        draws = _run(prog, graph.args, settings, seed)
     except Exception:
         if prog.source != "loaded":
             raise
         # a program read from disk that does not run (written by another build of the libraries,
         # or incomplete): drop it and compile this structure afresh
-        with _lock:
-            _cache.pop((graph.key, settings), None)
-        if prog.path is not None:
-            prog.path.unlink(missing_ok=True)
+        _forget(prog, (graph.key, settings))
         prog = program_for(graph, settings)
-        outs, stats = prog.run(keys, *graph.args)
+        draws = _run(prog, graph.args, settings, seed)
+    if record is not None and prog.path is not None:
+        _save_record(record, graph, settings, prog.path.name)
+    return draws
+
+
+def _start_jax() -> None:
+    import jax
+
+    jax.config.update("jax_enable_x64", True)  # as PyTensor's JAX backend sets it: the program is float64
+    enable_persistent_cache()
+
+
+def _forget(prog: _Program, key: tuple) -> None:
+    """Drop a program that failed to run, from this process and from disk."""
+    with _lock:
+        _cache.pop(key, None)
+        if prog.path is not None:
+            _cache.pop(("file", prog.path.name), None)
+    if prog.path is not None:
+        prog.path.unlink(missing_ok=True)
+
+
+def _run(prog: _Program, args: list[np.ndarray], settings: SamplerSettings, seed: int) -> Draws:
+    """Run a compiled program on ``args``: the draws of every chain as NumPy arrays."""
+    import jax
+
+    keys = jax.random.split(jax.random.PRNGKey(seed), settings.chains)
+    if settings.chain_method == "grouped":
+        keys = keys.reshape(settings.devices, settings.chains // settings.devices, *keys.shape[1:])
+    outs, stats = jax.block_until_ready(prog.run(keys, *args))  # errors surface here, not later
     if settings.chain_method == "grouped":  # (device, chain within it, draw, ...) -> (chain, draw, ...)
         outs = [np.asarray(x).reshape(settings.chains, *np.shape(x)[2:]) for x in outs]
         stats = [np.asarray(x).reshape(settings.chains, *np.shape(x)[2:]) for x in stats]
@@ -661,3 +698,213 @@ def sample(model: Any, settings: SamplerSettings, seed: int) -> Draws:
                     "tree_depth": np.log2(np.maximum(n_steps, 1)).astype(int) + 1, "lp": potential,
                     "energy": energy, "step_size": step_size, "acceptance_rate": accept}
     return Draws(posterior, sample_stats, prog.source)
+
+
+# ---------------------------------------------------------------------- fits recorded by their inputs
+#
+# A refit of the same spec and data in a new process (``mmm fit`` again, a notebook run top to bottom
+# after a restart) would build the PyMC model and lift its graph only to find the program on disk: on
+# the peer example that is importing PyMC and building and lifting its graph, about 1 s of a 6 s refit.
+# The lifted arguments are a function of what the model was built from, so they are saved under a
+# digest of those inputs (with this package's source and the libraries' versions) next to the
+# program's file name. NumPy's ``.npz`` without object arrays, read with ``allow_pickle=False``.
+
+#: Records kept on disk (the lifted arguments: kilobytes for a national model), the most recent first.
+DISK_RECORDS = 64
+
+
+@dataclass(frozen=True)
+class Record:
+    """What a caller saves with a fit so that the same inputs can be rerun without the model."""
+
+    digest: str                                   #: :func:`inputs_digest` of what the model was built from
+    arrays: dict[str, np.ndarray]                 #: the caller's arrays (observed data, coordinates)
+    notes: dict[str, Any]                         #: the caller's JSON-able notes (dims, counts)
+
+
+@dataclass
+class Recorded:
+    """A record read back: the lifted arguments, the program's file and settings, the caller's part."""
+
+    args: list[np.ndarray]
+    value_names: list[str]
+    out_names: list[str]
+    program: str                                  #: the program's file name in ``programs/``
+    settings: SamplerSettings
+    arrays: dict[str, np.ndarray]
+    notes: dict[str, Any]
+    path: Any                                     #: the record's own file
+
+
+def inputs_digest(*parts: Any) -> str | None:
+    """A digest of everything a model is built from, with this package's source and the versions of
+    the libraries that build, lift and compile it; None when a part has no stable text form (then
+    nothing is recorded) or the on-disk cache is off."""
+    import hashlib
+
+    if _cache_dir() is None:
+        return None
+    h = hashlib.sha256()
+    h.update(repr((_package_digest(), _versions())).encode())
+    for part in parts:
+        if not _feed(h, part):
+            return None
+    return h.hexdigest()[:32]
+
+
+def _feed(h: Any, obj: Any) -> bool:
+    """Add ``obj`` to the digest ``h``; False for an object with no stable text form."""
+    import dataclasses
+
+    if obj is None or isinstance(obj, (bool, int, float, complex, str, bytes)):
+        h.update(f"{type(obj).__name__}:{obj!r};".encode())
+        return True
+    if isinstance(obj, np.ndarray):
+        if obj.dtype == object:
+            h.update(f"objects{obj.shape};".encode())
+            return all(_feed(h, x) for x in obj.ravel().tolist())
+        h.update(f"{obj.dtype.str}{obj.shape};".encode())
+        h.update(np.ascontiguousarray(obj).tobytes())
+        return True
+    if isinstance(obj, np.generic):
+        return _feed(h, np.asarray(obj))
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        h.update(f"{type(obj).__module__}.{type(obj).__qualname__}(".encode())
+        return all(_feed(h, f.name) and _feed(h, getattr(obj, f.name)) for f in dataclasses.fields(obj))
+    if isinstance(obj, dict):
+        h.update(f"dict{len(obj)};".encode())
+        return all(_feed(h, k) and _feed(h, v) for k, v in obj.items())
+    if isinstance(obj, (list, tuple)):
+        h.update(f"{type(obj).__name__}{len(obj)};".encode())
+        return all(_feed(h, x) for x in obj)
+    if isinstance(obj, (set, frozenset)):
+        return _feed(h, sorted(repr(x) for x in obj))
+    module = type(obj).__module__
+    if module.startswith("pandas"):
+        import pandas as pd
+
+        if isinstance(obj, pd.DataFrame):
+            return _feed(h, ("frame", list(obj.columns), obj.index, [obj[c].to_numpy() for c in obj.columns]))
+        if isinstance(obj, pd.Series):
+            return _feed(h, ("series", obj.name, obj.index, obj.to_numpy()))
+        if isinstance(obj, pd.Index):
+            return _feed(h, ("index", str(obj.dtype), np.asarray(obj.astype(str) if obj.dtype == object else obj)))
+    text = repr(obj)
+    if " at 0x" in text:
+        return False
+    h.update(f"{module}.{type(obj).__qualname__}:{text};".encode())
+    return True
+
+
+@functools.lru_cache(maxsize=1)
+def _package_digest() -> str:
+    """A digest of every module of this package (the model, the design and the lifting all live in it)."""
+    import hashlib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for f in sorted(root.rglob("*.py")):
+        h.update(str(f.relative_to(root)).encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=1)
+def _versions() -> tuple[str, ...]:
+    from importlib.metadata import version
+
+    return tuple(version(p) for p in ("pymc", "pytensor", "jax", "jaxlib", "numpyro", "numpy"))
+
+
+def _record_path(digest: str) -> Any:
+    from pathlib import Path
+
+    root = _cache_dir()
+    return None if root is None else Path(root) / "records" / f"{digest}.npz"
+
+
+def _save_record(record: Record, graph: LiftedGraph, settings: SamplerSettings, program: str) -> None:
+    """Save ``graph``'s lifted arguments and ``record``'s part under ``record.digest`` (atomically;
+    failures are ignored: it is a cache)."""
+    import json
+
+    path = _record_path(record.digest)
+    if path is None or settings.dense_mass:
+        return
+    try:
+        if any(np.asarray(a).dtype == object for a in (*graph.args, *record.arrays.values())):
+            return
+        head = {"value_names": graph.value_names, "out_names": graph.out_names, "program": program,
+                "settings": {k: v for k, v in vars(settings).items() if k != "dense_mass"},
+                "arrays": list(record.arrays), "notes": record.notes, "n_args": len(graph.args)}
+        payload = {"head": np.asarray(json.dumps(head)),
+                   **{f"arg_{i}": np.asarray(a) for i, a in enumerate(graph.args)},
+                   **{f"array_{i}": np.asarray(a) for i, a in enumerate(record.arrays.values())}}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
+        np.savez(tmp, **payload)
+        os.replace(tmp, path)
+        kept = sorted(path.parent.glob("*.npz"), key=lambda f: f.stat().st_mtime, reverse=True)
+        for old in kept[DISK_RECORDS:]:
+            old.unlink(missing_ok=True)
+    except Exception:  # noqa: BLE001
+        pass
+
+
+def load_record(digest: str | None) -> Recorded | None:
+    """The record saved under ``digest`` (None if there is none, or it cannot be read)."""
+    import json
+
+    path = _record_path(digest) if digest else None
+    if path is None or not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            head = json.loads(str(f["head"]))
+            args = [f[f"arg_{i}"] for i in range(head["n_args"])]
+            arrays = {name: f[f"array_{i}"] for i, name in enumerate(head["arrays"])}
+        settings = SamplerSettings(**head["settings"])
+        return Recorded(args, head["value_names"], head["out_names"], head["program"], settings, arrays,
+                        head["notes"], path)
+    except Exception:  # noqa: BLE001 - a damaged record: the model is built as if there were none
+        return None
+
+
+def sample_recorded(rec: Recorded, settings: SamplerSettings, seed: int) -> Draws | None:
+    """Run a recorded fit's program on its saved arguments: the draws the model's own path gives, without
+    the model. None when the record does not fit ``settings`` or its program is gone or fails to run (the
+    caller then builds the model)."""
+    if rec.settings != settings:
+        return None
+    root = _cache_dir()
+    if root is None:
+        return None
+    from pathlib import Path
+
+    _start_jax()
+    path = Path(root) / "programs" / rec.program
+    with _lock:
+        prog = _cache.get(("file", rec.program))
+        if prog is not None:
+            _cache.move_to_end(("file", rec.program))
+            prog.source = "reused"
+        else:
+            prog = _load_program(path, len(rec.args), rec.value_names, rec.out_names, settings)
+            if prog is None:
+                return None
+            prog.source, prog.path = "loaded", path
+            _counts["loaded"] += 1
+            _remember(("file", rec.program), prog)
+    if prog.out_names != rec.out_names:
+        return None
+    try:
+        draws = _run(prog, rec.args, settings, seed)
+    except Exception:  # noqa: BLE001 - the model's own path compiles afresh
+        _forget(prog, ("file", rec.program))
+        rec.path.unlink(missing_ok=True)
+        return None
+    _counts["recorded"] += 1
+    if prog.source == "reused":
+        _counts["hits"] += 1
+    return draws

@@ -65,6 +65,11 @@ class Model:
 
     def build(self, dataset: Dataset, holdout_weeks: int = 0):
         """Build the PyMC model on the training weeks; returns ``(pm.Model, Scaling, Design)``."""
+        inputs = self.model_inputs(dataset, holdout_weeks)
+        return inputs.build(), inputs.scaling, inputs.design
+
+    def model_inputs(self, dataset: Dataset, holdout_weeks: int = 0) -> ModelInputs:
+        """Everything the PyMC model of the training weeks is built from (NumPy only: no PyMC yet)."""
         spec = self.spec
         T = dataset.n_weeks - holdout_weeks
         if T < 10:
@@ -78,12 +83,7 @@ class Model:
                              history=train.history_before(0, layout.max_l - 1))
         lift = lift_data(spec, train, scaling, layout)
         counts = train.kpi.round().astype("int64") if spec.model.likelihood == "negative_binomial" else None
-        # PyMC is loaded when a model is built, not when a fit is read
-        from mmm.model import build_model
-
-        model = build_model(spec, design, train.kpi / scaling.kpi_scale, scaling, dates=train.dates,
-                            lift=lift, kpi_counts=counts)
-        return model, scaling, design
+        return ModelInputs(spec, design, train.kpi / scaling.kpi_scale, scaling, train.dates, lift, counts)
 
     def fit(self, data: Any = None, *, draws: int | None = None, tune: int | None = None,
             chains: int | None = None, sampler: str | None = None, seed: int | None = None,
@@ -105,15 +105,49 @@ class Model:
         spec = dataset.spec          # text event columns come back expanded into 0/1 columns
         self.spec = spec
         t0 = time.perf_counter()
-        model, scaling, _ = self.build(dataset, spec.fit.holdout_weeks)
+        inputs = self.model_inputs(dataset, spec.fit.holdout_weeks)
+        scaling = inputs.scaling
         build_seconds = time.perf_counter() - t0
-        idata, diagnostics = sample_and_judge(model, spec.fit, progressbar=progressbar,
-                                              build_seconds=build_seconds)
+        # the model is built only when needed: a refit of inputs fitted before reruns their record, without PyMC
+        idata, diagnostics = sample_and_judge(inputs.build, spec.fit, progressbar=progressbar,
+                                              build_seconds=build_seconds, inputs=inputs.digest())
         fitted = FittedModel(spec=spec, dataset=dataset, scaling=scaling, idata=idata, diagnostics=diagnostics,
                              train_weeks=dataset.n_weeks - spec.fit.holdout_weeks)
         fitted.check_fit()
         fitted.check_health()
         return fitted
+
+
+@dataclass(frozen=True)
+class ModelInputs:
+    """What :func:`mmm.model.build_model` builds the PyMC model from: the spec, the scaled design of the
+    training weeks, the scaled KPI, the scale factors, the weeks, the lift tests and integer counts."""
+
+    spec: Spec
+    design: Design
+    kpi_scaled: np.ndarray
+    scaling: Scaling
+    dates: Any
+    lift: list[LiftData]
+    counts: np.ndarray | None
+
+    def build(self) -> Any:
+        """The PyMC model (PyMC is loaded here, when a model is built, not when a fit is read)."""
+        from mmm.model import build_model
+
+        return build_model(self.spec, self.design, self.kpi_scaled, self.scaling, dates=self.dates,
+                           lift=self.lift, kpi_counts=self.counts)
+
+    def digest(self) -> str | None:
+        """A digest of these inputs (:func:`mmm.compiled.inputs_digest`; None when not recordable)."""
+        from dataclasses import replace
+
+        from mmm.compiled import inputs_digest
+
+        # the fit settings are left out: the sampler's (draws, chains, ...) are checked against the record's,
+        # and the seed only seeds the run
+        return inputs_digest("national", replace(self.spec, fit=None), self.design, self.kpi_scaled, self.scaling, self.dates,
+                             self.lift, self.counts)
 
 
 def lift_data(spec: Spec, train: Dataset, scaling: Scaling, layout: Layout) -> list[LiftData]:

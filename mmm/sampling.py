@@ -10,17 +10,22 @@ from __future__ import annotations
 import os
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import arviz as az
 import numpy as np
-import pymc as pm
 
 from mmm.diagnostics import Diagnostics  # noqa: F401 - re-exported
 from mmm.errors import FitError
 from mmm.spec import FitSettings
+
+if TYPE_CHECKING:  # pragma: no cover - PyMC is imported when a model is built, not before
+    import pymc as pm
+
+    #: a built model, or a function that builds it (called only when the fit cannot be rerun from a record)
+    ModelOrBuilder = pm.Model | Callable[[], pm.Model]
 
 # JAX runs chains in parallel only over as many devices as it sees; on a CPU it sees
 # one unless told before it starts. Set it here, before anything imports JAX.
@@ -82,12 +87,14 @@ def chain_method(chains: int) -> str:
 
 
 def sample_compiled(model: pm.Model, fit: FitSettings, *, dense_mass: bool | tuple = False,
-                    mass_adaptation: str | None = None) -> az.InferenceData:
+                    mass_adaptation: str | None = None, inputs: str | None = None) -> az.InferenceData:
     """NUTS through :mod:`mmm.compiled`: one compiled program per model structure, reused by refits.
 
     ``dense_mass``: the mass matrix (:class:`mmm.compiled.SamplerSettings`; diagonal by default);
     ``mass_adaptation``: how warm-up learns a diagonal one (``gradient`` or numpyro's ``windows``; None:
-    :class:`mmm.compiled.SamplerSettings`' default, ``gradient``).
+    :class:`mmm.compiled.SamplerSettings`' default, ``gradient``); ``inputs``: the digest of what the model
+    was built from (:func:`mmm.compiled.inputs_digest`): the fit is recorded under it, and
+    :func:`sample_recorded` reruns the same inputs without building the model.
 
     The InferenceData has the groups, names, dims and coordinates ``pm.sample(nuts_sampler="numpyro")``
     gives: ``posterior`` (free variables and deterministics), ``sample_stats`` and ``observed_data``.
@@ -97,16 +104,77 @@ def sample_compiled(model: pm.Model, fit: FitSettings, *, dense_mass: bool | tup
     from mmm import compiled
 
     observed = find_observations(model)
-    method, devices = chain_layout(fit.chains, sum(int(np.size(v)) for v in observed.values()))
-    settings = compiled.SamplerSettings(draws=fit.draws, tune=fit.tune, chains=fit.chains,
-                                        target_accept=float(fit.target_accept),
-                                        chain_method=method, devices=devices, dense_mass=dense_mass,
-                                        **({"mass_adaptation": mass_adaptation} if mass_adaptation else {}))
-    start = time.perf_counter()
-    draws = compiled.sample(model, settings, seed=int(fit.seed) if fit.seed is not None else 0)
+    n_observed = sum(int(np.size(v)) for v in observed.values())
+    settings = _settings(fit, n_observed, dense_mass, mass_adaptation)
     coords, dims = coords_and_dims_for_inferencedata(model)
-    attrs = {"inference_library": "numpyro", "sampling_time": round(time.perf_counter() - start, 6),
-             "tuning_steps": fit.tune, "sampler_program": draws.program}
+    record = _record(inputs, observed, coords, dims, n_observed) if inputs and not dense_mass else None
+    start = time.perf_counter()
+    draws = compiled.sample(model, settings, seed=int(fit.seed) if fit.seed is not None else 0, record=record)
+    return _inference_data(draws, fit, observed, coords, dims, time.perf_counter() - start, "built")
+
+
+def sample_recorded(inputs: str | None, fit: FitSettings, *,
+                    mass_adaptation: str | None = None) -> az.InferenceData | None:
+    """The fit recorded under the digest ``inputs`` by :func:`sample_compiled`, run again without PyMC: the
+    same posterior (same draws for the same seed), or None when there is no usable record (the model is
+    then built). For a diagonal mass matrix only."""
+    from mmm import compiled
+
+    rec = compiled.load_record(inputs)
+    if rec is None:
+        return None
+    notes = rec.notes
+    settings = _settings(fit, int(notes["observations"]), False, mass_adaptation)
+    start = time.perf_counter()
+    draws = compiled.sample_recorded(rec, settings, seed=int(fit.seed) if fit.seed is not None else 0)
+    if draws is None:
+        return None
+    observed = {name[len("observed:"):]: a for name, a in rec.arrays.items() if name.startswith("observed:")}
+    coords = {name[len("coord:"):]: a for name, a in rec.arrays.items() if name.startswith("coord:")}
+    return _inference_data(draws, fit, observed, coords, notes["dims"], time.perf_counter() - start, "recorded")
+
+
+def _settings(fit: FitSettings, n_observed: int, dense_mass: bool | tuple, mass_adaptation: str | None) -> Any:
+    from mmm import compiled
+
+    method, devices = chain_layout(fit.chains, n_observed)
+    return compiled.SamplerSettings(draws=fit.draws, tune=fit.tune, chains=fit.chains,
+                                    target_accept=float(fit.target_accept),
+                                    chain_method=method, devices=devices, dense_mass=dense_mass,
+                                    **({"mass_adaptation": mass_adaptation} if mass_adaptation else {}))
+
+
+def _record(inputs: str, observed: dict, coords: dict, dims: dict, n_observed: int) -> Any:
+    """What :func:`sample_recorded` needs besides the program: observed data, coordinates, dims."""
+    from mmm import compiled
+
+    arrays = {f"observed:{k}": np.asarray(v) for k, v in observed.items()}
+    for k, v in coords.items():
+        arrays[f"coord:{k}"] = _plain_array(v)
+    return compiled.Record(inputs, arrays, {"dims": {k: list(v) for k, v in dims.items()},
+                                            "observations": n_observed})
+
+
+def _plain_array(values: Any) -> np.ndarray:
+    """Coordinate values as an array NumPy saves without pickling: text labels as fixed-width strings,
+    weeks (naive timestamps) as ``datetime64``; anything else stays an object array (then not recorded)."""
+    import pandas as pd
+
+    a = np.asarray(values)
+    if a.dtype != object or a.size == 0:
+        return a
+    items = list(values)
+    if all(isinstance(x, str) for x in items):
+        return np.asarray(items, dtype=str)
+    if all(isinstance(x, pd.Timestamp) and x.tz is None for x in items):
+        return np.asarray(pd.DatetimeIndex(items))
+    return a
+
+
+def _inference_data(draws: Any, fit: FitSettings, observed: dict, coords: dict, dims: dict, seconds: float,
+                    inputs: str) -> az.InferenceData:
+    attrs = {"inference_library": "numpyro", "sampling_time": round(seconds, 6),
+             "tuning_steps": fit.tune, "sampler_program": draws.program, "sampler_inputs": inputs}
     idata = az.from_dict(posterior=draws.posterior, sample_stats=draws.sample_stats,
                          observed_data=observed, coords=coords, dims=dims)
     idata.posterior.attrs.update(attrs)
@@ -117,9 +185,11 @@ def sample_compiled(model: pm.Model, fit: FitSettings, *, dense_mass: bool | tup
 CHECK_EXCLUDE = ("mu", "media_beta")
 
 
-def run_sampler(model: pm.Model, fit: FitSettings, *, progressbar: bool = True,
-                dense_mass: bool | tuple = False, mass_adaptation: str | None = None) -> tuple[az.InferenceData, float]:
-    """Sample ``model`` with the settings in ``fit``; return the posterior and seconds taken.
+def run_sampler(model: ModelOrBuilder, fit: FitSettings, *, progressbar: bool = True,
+                dense_mass: bool | tuple = False, mass_adaptation: str | None = None,
+                inputs: str | None = None) -> tuple[az.InferenceData, float, float]:
+    """Sample ``model`` with the settings in ``fit``; return the posterior, the seconds sampling took and the
+    seconds building the model took (0 for a built one).
 
     ``fit.sampler``: ``numpyro`` (JAX, the default: fastest measured on 2-core CPUs, and
     runs on GPU; through :mod:`mmm.compiled`, which compiles one program per model structure
@@ -127,8 +197,22 @@ def run_sampler(model: pm.Model, fit: FitSettings, *, progressbar: bool = True,
     (PyMC's own NUTS) or ``advi`` (mean-field variational inference: fast but **approximate**).
     ``dense_mass``: numpyro's mass matrix (:class:`mmm.compiled.SamplerSettings`; diagonal by
     default); the other samplers ignore it.
+    ``model`` may be a function that builds the model, and ``inputs`` the digest of what it builds it from
+    (:func:`mmm.compiled.inputs_digest`): a numpyro fit of inputs fitted before (a refit in a new process)
+    then runs from its record (:func:`sample_recorded`), without PyMC; the model is built only when needed.
     """
     start = time.perf_counter()
+    if fit.sampler == "numpyro" and inputs and not dense_mass:
+        idata = sample_recorded(inputs, fit, mass_adaptation=mass_adaptation)
+        if idata is not None:
+            return idata, time.perf_counter() - start, 0.0
+    build_seconds = 0.0
+    if callable(model):
+        model = model()
+        build_seconds = time.perf_counter() - start
+        start = time.perf_counter()
+    import pymc as pm
+
     with model, warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=UserWarning)
         warnings.filterwarnings("ignore", category=FutureWarning)
@@ -143,7 +227,8 @@ def run_sampler(model: pm.Model, fit: FitSettings, *, progressbar: bool = True,
                     draw=np.arange(fit.draws * fit.chains)).expand_dims("chain")
             elif fit.sampler == "numpyro":
                 try:
-                    idata = sample_compiled(model, fit, dense_mass=dense_mass, mass_adaptation=mass_adaptation)
+                    idata = sample_compiled(model, fit, dense_mass=dense_mass, mass_adaptation=mass_adaptation,
+                                            inputs=inputs)
                 except NotImplementedError:  # an operation with no JAX form in mmm.compiled's path
                     idata = pm.sample(draws=fit.draws, tune=fit.tune, chains=fit.chains, random_seed=fit.seed,
                                       target_accept=fit.target_accept, nuts_sampler="numpyro",
@@ -160,7 +245,7 @@ def run_sampler(model: pm.Model, fit: FitSettings, *, progressbar: bool = True,
         except (ValueError, FloatingPointError, RuntimeError) as exc:
             raise FitError(f"The {fit.sampler} sampler failed to start: {exc}. Check the data for extreme "
                            "values, or try `sampler: pymc`.") from exc
-    return idata, time.perf_counter() - start
+    return idata, time.perf_counter() - start, build_seconds
 
 
 def fast_mode(spec: Any) -> Any:
@@ -172,18 +257,20 @@ def fast_mode(spec: Any) -> Any:
                          chains=min(spec.fit.chains, 2))
 
 
-def sample_and_judge(model: pm.Model, fit: FitSettings, *, progressbar: bool = True,
+def sample_and_judge(model: ModelOrBuilder, fit: FitSettings, *, progressbar: bool = True,
                      build_seconds: float = 0.0, dense_mass: bool | tuple = False,
-                     mass_adaptation: str | None = None) -> tuple[az.InferenceData, Diagnostics]:
-    """Sample a built model and judge it: the one path every fit takes from graph to verdict.
+                     mass_adaptation: str | None = None,
+                     inputs: str | None = None) -> tuple[az.InferenceData, Diagnostics]:
+    """Sample a model and judge it: the one path every fit takes from graph to verdict.
 
-    Returns the posterior and its :class:`Diagnostics` (timing, R-hat, ESS, divergences, the
-    verdict, and FAST MODE when ``MMM_FAST`` is set).
+    ``model``: a built model, or a function that builds it; ``inputs``: the digest of what it is built from,
+    to rerun a recorded fit without building it (:func:`run_sampler`). Returns the posterior and its
+    :class:`Diagnostics` (timing, R-hat, ESS, divergences, the verdict, and FAST MODE when ``MMM_FAST`` is set).
     """
-    idata, seconds = run_sampler(model, fit, progressbar=progressbar, dense_mass=dense_mass,
-                                 mass_adaptation=mass_adaptation)
+    idata, seconds, built = run_sampler(model, fit, progressbar=progressbar, dense_mass=dense_mass,
+                                        mass_adaptation=mass_adaptation, inputs=inputs)
     diagnostics = judge(idata, fit, seconds)
-    diagnostics.build_seconds = round(build_seconds, 2)
+    diagnostics.build_seconds = round(build_seconds + built, 2)
     if os.environ.get("MMM_FAST"):
         diagnostics.verdict = "FAST MODE (MMM_FAST set, few draws): " + diagnostics.verdict
         diagnostics.fast = True

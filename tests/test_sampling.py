@@ -2,8 +2,9 @@
 
 Counted, not timed: a refit of the same structure with new data and a new prior value compiles
 nothing and gives a different posterior; a new structure compiles again; a fresh process loads
-the program from the on-disk cache instead of compiling it and reproduces the same draws; the
-posterior has PyMC's names and dims; and the data really are arguments (a conjugate model's
+the program from the on-disk cache instead of compiling it and reproduces the same draws (and a refit
+of the very same inputs runs from their record, without importing PyMC); the posterior has PyMC's
+names and dims; and the data really are arguments (a conjugate model's
 posterior mean follows the data and the prior value, as computed by hand).
 """
 
@@ -71,6 +72,7 @@ def test_refit_of_same_structure_compiles_once(two_fits):
     assert after_a.compiles - before.compiles == 1
     assert after_b.compiles == after_a.compiles          # new data and prior value: no compilation
     assert after_b.hits == after_a.hits + 1              # ... the program compiled for A ran B
+    assert after_b.recorded == after_a.recorded == before.recorded  # new inputs: the model was built
     # the swap is real: B's posterior is B's, not A's
     assert not np.allclose(a.idata.posterior["mu"].values, b.idata.posterior["mu"].values)
     kpi_b = small_frame(seed=1)[0]["revenue"].to_numpy()
@@ -144,9 +146,11 @@ def test_data_and_prior_values_are_arguments(two_fits):
 
 
 FRESH = textwrap.dedent("""
-    import json, sys, warnings
+    import json, shutil, sys, warnings
     sys.path.insert(0, {root!r})
     warnings.simplefilter("ignore")
+    if {without_records!r}:
+        shutil.rmtree({records!r}, ignore_errors=True)
     from tests.conftest import small_frame, small_spec
     from mmm.fitted import Model
     from mmm import compiled
@@ -154,22 +158,100 @@ FRESH = textwrap.dedent("""
     fit = Model(spec).fit(small_frame(seed=1)[0], progressbar=False, **{draws!r})
     info = compiled.cache_info()
     print("RESULT " + json.dumps({{"mu": fit.idata.posterior["mu"].values.mean(axis=(0, 1)).tolist(),
-                                   "compiles": info.compiles, "loaded": info.loaded}}))
+                                   "compiles": info.compiles, "loaded": info.loaded, "recorded": info.recorded,
+                                   "pymc": "pymc" in sys.modules, "inputs": fit.idata.posterior.attrs["sampler_inputs"],
+                                   "build_seconds": fit.diagnostics.build_seconds}}))
 """)
 
 
-def test_fresh_process_loads_the_program_and_reproduces_the_draws(two_fits, cache_dir):
-    b = two_fits[1]
+def _fresh_refit(cache_dir, without_records: bool) -> dict:
     root = str(Path(__file__).resolve().parents[1])
-    code = FRESH.format(root=root, noise=NOISE, draws=DRAWS)
+    code = FRESH.format(root=root, noise=NOISE, draws=DRAWS, records=str(cache_dir / "records"),
+                        without_records=without_records)
     env = {**os.environ, "MMM_JAX_CACHE": str(cache_dir), "PYTHONWARNINGS": "ignore"}
     env.pop("MMM_FAST", None)
     r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300, cwd=root)
     line = [x for x in r.stdout.splitlines() if x.startswith("RESULT ")]
     assert line, r.stderr[-2000:]
-    out = json.loads(line[0][len("RESULT "):])
+    return json.loads(line[0][len("RESULT "):])
+
+
+def test_fresh_process_loads_the_program_and_reproduces_the_draws(two_fits, cache_dir):
+    """B's model built anew in a new process (its record removed): the program comes from disk."""
+    b = two_fits[1]
+    out = _fresh_refit(cache_dir, without_records=True)
     assert out["compiles"] == 0 and out["loaded"] == 1     # the program came from disk
+    assert out["recorded"] == 0 and out["inputs"] == "built" and out["pymc"]
     np.testing.assert_allclose(out["mu"], b.idata.posterior["mu"].values.mean(axis=(0, 1)), rtol=1e-9)
+
+
+def test_a_refit_of_the_same_inputs_runs_from_their_record_without_pymc(two_fits, cache_dir):
+    """``mmm fit`` again on the same spec and data (or a notebook rerun after a restart): the lifted arguments
+    saved with B's fit run B's program in a new process that never imports PyMC, and give B's draws exactly."""
+    b = two_fits[1]
+    _fresh_refit(cache_dir, without_records=False)          # B's record, written by this module's code
+    out = _fresh_refit(cache_dir, without_records=False)
+    assert out["compiles"] == 0 and out["loaded"] == 1 and out["recorded"] == 1
+    assert out["inputs"] == "recorded" and not out["pymc"]  # the model was never built
+    assert out["build_seconds"] == 0
+    np.testing.assert_array_equal(out["mu"], b.idata.posterior["mu"].values.mean(axis=(0, 1)))
+
+
+def test_records_fall_back_to_the_model_when_they_cannot_be_used(two_fits, cache_dir):
+    """In one process: the same inputs rerun from the record (exactly B's draws); other sampler settings, a
+    damaged record, or a record whose program is gone: the model is built and the draws are still right."""
+    from mmm import compiled
+
+    b = two_fits[1]
+    frame = small_frame(seed=1)[0]
+    again = _fit(frame, priors=NOISE)
+    assert again.idata.posterior.attrs["sampler_inputs"] == "recorded"
+    np.testing.assert_array_equal(again.idata.posterior["mu"].values, b.idata.posterior["mu"].values)
+
+    from mmm.fitted import Model
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        longer = Model(small_spec(priors=NOISE)).fit(frame, progressbar=False, **{**DRAWS, "draws": 160})
+    assert longer.idata.posterior.attrs["sampler_inputs"] == "built"   # the record's settings were 150 draws
+    assert longer.idata.posterior.sizes["draw"] == 160
+
+    records = sorted((cache_dir / "records").glob("*.npz"))
+    assert records
+    for rec in records:
+        rec.write_bytes(b"not a record")
+    n = compiled.cache_info().recorded
+    damaged = _fit(frame, priors=NOISE)
+    assert damaged.idata.posterior.attrs["sampler_inputs"] == "built" and compiled.cache_info().recorded == n
+    np.testing.assert_array_equal(damaged.idata.posterior["mu"].values, b.idata.posterior["mu"].values)
+
+    compiled.clear_cache()                       # the record is rewritten above; now its program goes
+    for prog in (cache_dir / "programs").glob("*.xla"):
+        prog.unlink()
+    rebuilt = _fit(frame, priors=NOISE)
+    assert rebuilt.idata.posterior.attrs["sampler_inputs"] == "built"
+    assert rebuilt.idata.posterior.attrs["sampler_program"] == "compiled"
+    np.testing.assert_allclose(rebuilt.idata.posterior["mu"].values, b.idata.posterior["mu"].values, rtol=1e-9)
+
+
+def test_the_inputs_digest_follows_every_input(monkeypatch, tmp_path):
+    """Equal inputs give equal digests; a changed value, a changed shape or another package source give others;
+    an object with no stable text (an address in its repr) gives none, and so does a disabled cache."""
+    from mmm import compiled
+
+    monkeypatch.setenv("MMM_JAX_CACHE", str(tmp_path))
+    spec = small_spec(priors=NOISE)
+    kpi = np.arange(6.0)
+    d = compiled.inputs_digest("national", spec, kpi)
+    assert d == compiled.inputs_digest("national", small_spec(priors=NOISE), np.arange(6.0))
+    assert d != compiled.inputs_digest("national", small_spec(), kpi)
+    assert d != compiled.inputs_digest("national", spec, kpi + 1e-12)
+    assert d != compiled.inputs_digest("national", spec, kpi.reshape(2, 3))
+    assert compiled.inputs_digest("national", spec, object()) is None
+    monkeypatch.setattr(compiled, "_package_digest", lambda: "other code")
+    assert compiled.inputs_digest("national", spec, kpi) != d
+    monkeypatch.setenv("MMM_JAX_CACHE", "off")
+    assert compiled.inputs_digest("national", spec, kpi) is None
 
 
 def test_a_program_compiled_under_other_xla_flags_has_its_own_file(cache_dir, monkeypatch):
