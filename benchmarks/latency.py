@@ -16,8 +16,11 @@ in ``peer.yaml``:
 * ``validate``  ``mmm validate CONFIG``
 * ``fit``       ``mmm fit CONFIG --out D`` with the default settings (a cold cache: each
   repeat gets a fresh ``MMM_JAX_CACHE`` folder, so the sampler program is compiled)
-* ``refit``     the same fit again (same structure: :mod:`mmm.compiled` reads the program
+* ``refit``     the same fit again (same spec and data: :mod:`mmm.compiled` reads the program
   ``fit`` compiled from that folder instead of compiling it)
+* ``refit_prior``  the same fit with the noise prior's value changed (HalfNormal sigma 0.2; same
+  structure, new inputs: the PyMC model is built and lifted, the program read from the folder
+  ``fit`` compiled it into)
 * ``fit_fast``  the same fit with ``MMM_FAST=1`` (few draws; ``--fast`` when ``mmm fit`` has it)
 * ``notebook_refit``  in one Python process: ``Model(spec).fit()``, then the noise prior's
   value changed and ``fit()`` again; the time of the second fit (the notebook case: one
@@ -73,10 +76,10 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SAMPLES = ROOT / "data" / "samples"
-COMMANDS = ("help", "validate", "fit", "refit", "fit_fast", "notebook_refit", "plan", "report")
+COMMANDS = ("help", "validate", "fit", "refit", "refit_prior", "fit_fast", "notebook_refit", "plan", "report")
 #: Commands ``--before`` can compare (the fits would compile and sample twice per repeat).
 BEFORE_COMMANDS = ("help", "validate", "plan", "report")
-QUICK_SKIP = ("fit", "refit", "fit_fast", "notebook_refit", "report")
+QUICK_SKIP = ("fit", "refit", "refit_prior", "fit_fast", "notebook_refit", "report")
 #: ``notebook_refit``: fit, change a prior value, fit again in the same process; the second fit is timed.
 NOTEBOOK_REFIT = """
 import json, sys, time, warnings
@@ -178,17 +181,34 @@ def diagnostics_phases(outdir: Path) -> dict[str, float]:
 
 def sampler_program(outdir: Path) -> str | None:
     """How the fit got its sampler program (``compiled``, ``loaded`` from the on-disk cache,
-    ``reused``), from ``model.nc``; None for older fits and other samplers."""
+    ``reused``), from ``model.nc``, with ``+record`` when it ran from the record of its inputs
+    (no PyMC model built); None for older fits and other samplers."""
     try:
         import h5py
 
         with h5py.File(outdir / "model.nc", "r") as fh:
             value = fh["posterior"].attrs.get("sampler_program")
+            inputs = fh["posterior"].attrs.get("sampler_inputs")
     except (ImportError, OSError, KeyError):
         return None
     if value is None:
         return None
-    return value.decode() if isinstance(value, bytes) else str(value)
+    text = value.decode() if isinstance(value, bytes) else str(value)
+    inputs = inputs.decode() if isinstance(inputs, bytes) else inputs
+    return text + ("+record" if inputs == "recorded" else "")
+
+
+def write_prior_variant(config: Path) -> Path:
+    """A copy of the spec ``config`` with the noise prior's value changed (same structure, new inputs)."""
+    import yaml
+
+    from mmm.spec import load_spec
+
+    raw = load_spec(config).to_dict()
+    raw.setdefault("model", {}).setdefault("priors", {})["noise"] = {"distribution": "HalfNormal", "sigma": 0.2}
+    out = config.with_name(config.stem + "_prior.yaml")
+    out.write_text(yaml.safe_dump(raw, sort_keys=False))
+    return out
 
 
 def plan_phases(outdir: Path) -> dict[str, float]:
@@ -265,6 +285,8 @@ def run(commands: list[str], repeats: int, dataset: str, timeout: float, plan_fi
         for f in SAMPLES.glob(f"{dataset}*"):
             shutil.copy(f, tmp / f.name)
         config = f"{dataset}.yaml"
+        if "refit_prior" in commands:
+            prior_config = write_prior_variant(tmp / config).name
         for rep in range(repeats):
             env = {**base_env, "MMM_JAX_CACHE": str(tmp / f"jax-cache-{rep}")}  # cold for `fit`, warm for `refit`
             out = tmp / f"out-{rep}"
@@ -286,6 +308,8 @@ def run(commands: list[str], repeats: int, dataset: str, timeout: float, plan_fi
                     argv = [*mmm, "validate", config]
                 elif cmd in ("fit", "refit"):
                     argv = [*mmm, "fit", config, "--out", str(out)]
+                elif cmd == "refit_prior":
+                    argv = [*mmm, "fit", prior_config, "--out", str(tmp / f"out-prior-{rep}")]
                 elif cmd == "fit_fast":
                     argv = [*mmm, "fit", config, "--out", str(fast_out)] + (["--fast"] if fast_flag else [])
                     if not fast_flag:
@@ -326,9 +350,10 @@ def run(commands: list[str], repeats: int, dataset: str, timeout: float, plan_fi
                 codes[cmd].append(code)
                 if code not in (0, 3):
                     tails[cmd] = tail
-                if cmd in ("fit", "refit", "fit_fast"):
-                    ph = diagnostics_phases(fast_out if cmd == "fit_fast" else out)
-                    source = sampler_program(fast_out if cmd == "fit_fast" else out)
+                if cmd in ("fit", "refit", "refit_prior", "fit_fast"):
+                    fit_out = {"fit_fast": fast_out, "refit_prior": tmp / f"out-prior-{rep}"}.get(cmd, out)
+                    ph = diagnostics_phases(fit_out)
+                    source = sampler_program(fit_out)
                     if source:
                         programs[cmd].append(source)
                     if ph:
@@ -370,7 +395,7 @@ def run(commands: list[str], repeats: int, dataset: str, timeout: float, plan_fi
             notes[cmd].insert(0, shape + ", ".join(f"{k} {fmt.format(v)} s" for k, v in med.items()))
         if cmd == "fit_fast":
             notes[cmd].append("--fast" if fast_flag else "MMM_FAST=1")
-        if cmd == "refit":
+        if cmd in ("refit", "refit_prior"):
             notes[cmd].append("warm JAX cache")
         if cmd == "fit":
             notes[cmd].append("cold JAX cache")

@@ -685,7 +685,7 @@ def _run(prog: _Program, args: list[np.ndarray], settings: SamplerSettings, seed
     """Run a compiled program on ``args``: the draws of every chain as NumPy arrays."""
     import jax
 
-    keys = jax.random.split(jax.random.PRNGKey(seed), settings.chains)
+    keys = chain_keys(seed, settings.chains)
     if settings.chain_method == "grouped":
         keys = keys.reshape(settings.devices, settings.chains // settings.devices, *keys.shape[1:])
     outs, stats = jax.block_until_ready(prog.run(keys, *args))  # errors surface here, not later
@@ -698,6 +698,39 @@ def _run(prog: _Program, args: list[np.ndarray], settings: SamplerSettings, seed
                     "tree_depth": np.log2(np.maximum(n_steps, 1)).astype(int) + 1, "lp": potential,
                     "energy": energy, "step_size": step_size, "acceptance_rate": accept}
     return Draws(posterior, sample_stats, prog.source)
+
+
+def chain_keys(seed: int, chains: int) -> np.ndarray:
+    """``jax.random.split(jax.random.PRNGKey(seed), chains)``, computed in NumPy.
+
+    The same keys, bit for bit (JAX's default Threefry-2x32 generator with its "partitionable" split), without
+    the two small XLA compilations JAX's own functions cost a new process (0.1-0.15 s of a refit). Under another
+    generator setting JAX's functions are used.
+    """
+    import jax
+
+    if not (jax.config.jax_threefry_partitionable and jax.config.jax_default_prng_impl == "threefry2x32"):
+        return np.asarray(jax.random.split(jax.random.PRNGKey(seed), chains))
+    seed = int(seed)
+    with np.errstate(over="ignore"):
+        hi, lo = _threefry2x32((seed >> 32) & 0xFFFFFFFF, seed & 0xFFFFFFFF,
+                               np.zeros(chains, np.uint32), np.arange(chains, dtype=np.uint32))
+    return np.stack([hi, lo], axis=1)
+
+
+def _threefry2x32(k1: int, k2: int, x0: np.ndarray, x1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The Threefry-2x32 block cipher, 20 rounds (Salmon et al. 2011), on uint32 arrays, as JAX computes it."""
+    def rotate(x: np.ndarray, r: int) -> np.ndarray:
+        return (x << np.uint32(r)) | (x >> np.uint32(32 - r))
+
+    ks = (np.uint32(k1), np.uint32(k2), np.uint32(k1) ^ np.uint32(k2) ^ np.uint32(0x1BD11BDA))
+    x0, x1 = x0 + ks[0], x1 + ks[1]
+    for i in range(5):
+        for r in ((13, 15, 26, 6), (17, 29, 16, 24))[i % 2]:
+            x0 = x0 + x1
+            x1 = rotate(x1, r) ^ x0
+        x0, x1 = x0 + ks[(i + 1) % 3], x1 + ks[(i + 2) % 3] + np.uint32(i + 1)
+    return x0, x1
 
 
 # ---------------------------------------------------------------------- fits recorded by their inputs

@@ -234,6 +234,20 @@ def test_records_fall_back_to_the_model_when_they_cannot_be_used(two_fits, cache
     np.testing.assert_allclose(rebuilt.idata.posterior["mu"].values, b.idata.posterior["mu"].values, rtol=1e-9)
 
 
+def test_chain_keys_are_jaxs_own():
+    """The chains' random keys computed in NumPy are the ones JAX's ``split(PRNGKey(seed), n)`` gives, bit for bit
+    (so a seed gives the same draws as before), for small, large and 64-bit seeds."""
+    import jax
+
+    from mmm import compiled, sampling  # noqa: F401 - sampling sets XLA's flags before JAX starts
+
+    jax.config.update("jax_enable_x64", True)  # as the sampler runs (a 64-bit seed needs it)
+    for seed in (0, 1, 5, 2024, 123456789, 2**32 - 1, 2**40 + 3):
+        for n in (1, 2, 4, 7):
+            want = np.asarray(jax.random.split(jax.random.PRNGKey(seed), n))
+            np.testing.assert_array_equal(compiled.chain_keys(seed, n), want)
+
+
 def test_the_inputs_digest_follows_every_input(monkeypatch, tmp_path):
     """Equal inputs give equal digests; a changed value, a changed shape or another package source give others;
     an object with no stable text (an address in its repr) gives none, and so does a disabled cache."""
