@@ -276,6 +276,7 @@ def _build_program(graph: LiftedGraph, settings: SamplerSettings) -> _Program:
     import jax
     import jax.numpy as jnp
     from jax import lax, random
+    from jax.flatten_util import ravel_pytree
     from numpyro.infer.hmc import hmc
 
     n_values = len(graph.value_names)
@@ -293,14 +294,6 @@ def _build_program(graph: LiftedGraph, settings: SamplerSettings) -> _Program:
     # the warm-up draws after which the gradient adaptation resets the mass (none: numpyro's windows)
     updates = gradient_mass_updates(tune) if settings.mass_adaptation == "gradient" and not settings.dense_mass else ()
     gradient_mass = bool(updates)
-
-    def values(z: Any) -> list[Any]:
-        return [z[n] for n in names] if blocks is not None else list(z)
-
-    def potential_gen(*data: Any) -> Any:
-        def potential(z: Any) -> Any:
-            return -logp_fn(*values(z), *data)[0]
-        return potential
 
     def one_chain(key: Any, *data: Any) -> tuple[Any, Any]:
         k_start, k_run = random.split(key)
@@ -324,6 +317,19 @@ def _build_program(graph: LiftedGraph, settings: SamplerSettings) -> _Program:
         _, _, z0 = lax.while_loop(bad, retry, (0, k0, jitter(k1)))
         if blocks is not None:
             z0 = dict(zip(names, z0, strict=True))
+
+            def values(z: Any) -> list[Any]:
+                return [z[n] for n in names]
+        else:
+            # one flat vector, not a list of arrays: every operation of the NUTS tree (leapfrog, momentum, U-turn
+            # check) is then one array operation instead of one per sampled variable
+            z0, values = ravel_pytree(list(z0))
+
+        def potential_gen(*data: Any) -> Any:
+            def potential(z: Any) -> Any:
+                return -logp_fn(*values(z), *data)[0]
+            return potential
+
         init_kernel, sample_kernel = hmc(potential_fn_gen=potential_gen, algo="NUTS")
         state = init_kernel(z0, num_warmup=tune, target_accept_prob=settings.target_accept,
                             adapt_step_size=True, adapt_mass_matrix=not gradient_mass,

@@ -2,8 +2,8 @@
 
 8 geos x 104 weeks x 3 channels (national TV and two geo-bought channels), 2 chains of 150 draws
 after 150 tuning steps: the true national ROAS inside the 90% HDI, each geo's ROAS ordered as the
-truth, no divergences, and national ROAS intervals narrower than a national model's fitted on the
-same data summed over geos.
+truth, no divergences, and national ROAS intervals of the geo-bought channels narrower than a national
+model's fitted on the same data summed over geos.
 """
 
 from __future__ import annotations
@@ -64,12 +64,20 @@ def test_no_divergences(geo_fit):
     assert geo_fit.diagnostics.divergences == 0
 
 
-def test_geo_intervals_narrower_than_the_national_model(geo_fit, national_fit):
+def test_geo_intervals_narrower_than_the_national_model(geo_fit, national_fit, sim):
+    """Geo-bought channels: narrower, clearly. A channel bought nationally (TV, allocated to geos by population)
+    has the same spend per head in every geo, so geos add no variation to identify it: its interval is about the
+    national model's (within Monte Carlo error at 2 x 150 draws: 1.01 in one run, which a strict ``< 1`` failed)."""
+    spec, _ = sim
     geo = geo_fit.channel_summary(0.9).set_index("channel")
     nat = national_fit.channel_summary(0.9).set_index("channel")
     ratio = (geo.roas_hdi_high - geo.roas_hdi_low) / (nat.roas_hdi_high - nat.roas_hdi_low)
-    assert (ratio < 1.0).all(), ratio
-    assert ratio.mean() < 0.9, ratio
+    bought = [c.name for c in spec.channels if c.level == "geo"]
+    national = [c.name for c in spec.channels if c.level == "national"]
+    assert bought and national
+    assert (ratio[bought] < 1.0).all(), ratio
+    assert ratio[bought].mean() < 0.9, ratio
+    assert (ratio[national] < 1.15).all(), ratio
 
 
 def test_channel_table_columns_are_the_national_ones(geo_fit, national_fit):
