@@ -203,7 +203,12 @@ def lift_model(model: Any) -> LiftedGraph:
     from pymc.initial_point import make_initial_point_expression
     from pymc.util import get_default_varnames
     from pytensor.compile.sharedvalue import SharedVariable
-    from pytensor.graph.basic import Constant, graph_inputs, io_toposort
+    from pytensor.graph.basic import Constant
+
+    try:  # PyTensor 2.3x moved the graph walks (the old names warn, and will be removed)
+        from pytensor.graph.traversal import graph_inputs, io_toposort
+    except ImportError:  # pragma: no cover - older PyTensor
+        from pytensor.graph.basic import graph_inputs, io_toposort
     from pytensor.graph.replace import clone_replace
 
     value_vars = list(model.value_vars)
