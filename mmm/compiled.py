@@ -877,7 +877,7 @@ def _save_record(record: Record, graph: LiftedGraph, settings: SamplerSettings, 
     import json
 
     path = _record_path(record.digest)
-    if path is None or settings.dense_mass:
+    if path is None or settings.dense_mass:  # such programs are never on disk (_program_path)
         return
     try:
         if any(np.asarray(a).dtype == object for a in (*graph.args, *record.arrays.values())):

@@ -146,8 +146,8 @@ class ModelInputs:
 
         # the fit settings are left out: the sampler's (draws, chains, ...) are checked against the record's,
         # and the seed only seeds the run
-        return inputs_digest("national", replace(self.spec, fit=None), self.design, self.kpi_scaled, self.scaling, self.dates,
-                             self.lift, self.counts)
+        return inputs_digest("national", replace(self.spec, fit=None), self.design, self.kpi_scaled, self.scaling,
+                             self.dates, self.lift, self.counts)
 
 
 def lift_data(spec: Spec, train: Dataset, scaling: Scaling, layout: Layout) -> list[LiftData]:

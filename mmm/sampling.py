@@ -107,24 +107,25 @@ def sample_compiled(model: pm.Model, fit: FitSettings, *, dense_mass: bool | tup
     n_observed = sum(int(np.size(v)) for v in observed.values())
     settings = _settings(fit, n_observed, dense_mass, mass_adaptation)
     coords, dims = coords_and_dims_for_inferencedata(model)
-    record = _record(inputs, observed, coords, dims, n_observed) if inputs and not dense_mass else None
+    record = _record(inputs, observed, coords, dims, n_observed) if inputs else None
     start = time.perf_counter()
     draws = compiled.sample(model, settings, seed=int(fit.seed) if fit.seed is not None else 0, record=record)
     return _inference_data(draws, fit, observed, coords, dims, time.perf_counter() - start, "built")
 
 
-def sample_recorded(inputs: str | None, fit: FitSettings, *,
+def sample_recorded(inputs: str | None, fit: FitSettings, *, dense_mass: bool | tuple = False,
                     mass_adaptation: str | None = None) -> az.InferenceData | None:
     """The fit recorded under the digest ``inputs`` by :func:`sample_compiled`, run again without PyMC: the
     same posterior (same draws for the same seed), or None when there is no usable record (the model is
-    then built). For a diagonal mass matrix only."""
+    then built): none saved, or saved with other sampler settings (fits with a dense mass matrix are never
+    recorded, :func:`mmm.compiled.sample`)."""
     from mmm import compiled
 
     rec = compiled.load_record(inputs)
     if rec is None:
         return None
     notes = rec.notes
-    settings = _settings(fit, int(notes["observations"]), False, mass_adaptation)
+    settings = _settings(fit, int(notes["observations"]), dense_mass, mass_adaptation)
     start = time.perf_counter()
     draws = compiled.sample_recorded(rec, settings, seed=int(fit.seed) if fit.seed is not None else 0)
     if draws is None:
@@ -202,8 +203,8 @@ def run_sampler(model: ModelOrBuilder, fit: FitSettings, *, progressbar: bool = 
     then runs from its record (:func:`sample_recorded`), without PyMC; the model is built only when needed.
     """
     start = time.perf_counter()
-    if fit.sampler == "numpyro" and inputs and not dense_mass:
-        idata = sample_recorded(inputs, fit, mass_adaptation=mass_adaptation)
+    if fit.sampler == "numpyro" and inputs:
+        idata = sample_recorded(inputs, fit, dense_mass=dense_mass, mass_adaptation=mass_adaptation)
         if idata is not None:
             return idata, time.perf_counter() - start, 0.0
     build_seconds = 0.0
