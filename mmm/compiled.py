@@ -286,6 +286,7 @@ def _build_program(graph: LiftedGraph, settings: SamplerSettings) -> _Program:
     from jax import lax, random
     from jax.flatten_util import ravel_pytree
     from numpyro.infer.hmc import hmc
+    from numpyro.infer.util import ParamInfo
 
     n_values = len(graph.value_names)
     logp_fn = _jax_function(graph.inputs, [graph.logp])
@@ -312,34 +313,57 @@ def _build_program(graph: LiftedGraph, settings: SamplerSettings) -> _Program:
             return [c + random.uniform(kk, jnp.shape(c), minval=-1.0, maxval=1.0, dtype=c.dtype)
                     for c, kk in zip(centre, ks, strict=True)]
 
-        def bad(state: Any) -> Any:
-            i, _, z = state
-            return (i < 10) & ~jnp.isfinite(logp_fn(*z, *data)[0])
-
-        def retry(state: Any) -> Any:
-            i, k, _ = state
-            k, sub = random.split(k)
-            return i + 1, k, jitter(sub)
-
-        k0, k1 = random.split(k_start)
-        _, _, z0 = lax.while_loop(bad, retry, (0, k0, jitter(k1)))
         if blocks is not None:
-            z0 = dict(zip(names, z0, strict=True))
+            def position(zs: list[Any]) -> Any:
+                return dict(zip(names, zs, strict=True))
 
             def values(z: Any) -> list[Any]:
                 return [z[n] for n in names]
         else:
             # one flat vector, not a list of arrays: every operation of the NUTS tree (leapfrog, momentum, U-turn
             # check) is then one array operation instead of one per sampled variable
-            z0, values = ravel_pytree(list(z0))
+            _, values = ravel_pytree(centre)
+
+            def position(zs: list[Any]) -> Any:
+                return ravel_pytree(zs)[0]
+
+        @jax.jit
+        def potential_of(z: Any, *data: Any) -> Any:
+            return -logp_fn(*values(z), *data)[0]
 
         def potential_gen(*data: Any) -> Any:
             def potential(z: Any) -> Any:
-                return -logp_fn(*values(z), *data)[0]
+                return potential_of(z, *data)
             return potential
 
+        energy_and_gradient = jax.value_and_grad(potential_gen(*data))
+
+        # a jittered start, drawn again (at most 10 times) while the log density there is not finite; the
+        # energy and gradient of the start found are handed to NUTS, so the program holds one copy of the
+        # model's gradient for the start (XLA compiles each copy: a forward-only check here and the gradient
+        # in NUTS' initialisation were two)
+        k0, k1 = random.split(k_start)
+
+        def again(state: Any) -> Any:
+            i, _, _, energy, _ = state
+            return (i == 0) | ((i <= 10) & ~jnp.isfinite(energy))
+
+        def draw_start(state: Any) -> Any:
+            i, k, z, _, _ = state
+            k_next, sub = random.split(k)
+            first = i == 0  # the first start is drawn from k1, the retries from k0's stream
+            sub, k_next = jnp.where(first, k1, sub), jnp.where(first, k, k_next)
+            z = position(jitter(sub))
+            energy, grad = energy_and_gradient(z)
+            return i + 1, k_next, z, energy, grad
+
+        z_empty = position(centre)
+        empty = (jnp.zeros((), jnp.int32), k0, z_empty, jnp.asarray(jnp.nan, dtype=jnp.result_type(float)),
+                 jax.tree_util.tree_map(jnp.zeros_like, z_empty))
+        _, _, z0, energy0, grad0 = lax.while_loop(again, draw_start, empty)
+
         init_kernel, sample_kernel = hmc(potential_fn_gen=potential_gen, algo="NUTS")
-        state = init_kernel(z0, num_warmup=tune, target_accept_prob=settings.target_accept,
+        state = init_kernel(ParamInfo(z0, energy0, grad0), num_warmup=tune, target_accept_prob=settings.target_accept,
                             adapt_step_size=True, adapt_mass_matrix=not gradient_mass,
                             dense_mass=[tuple(b) for b in blocks] if blocks is not None else bool(settings.dense_mass),
                             model_args=data, rng_key=k_run)
