@@ -37,7 +37,7 @@ import functools
 import os
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -106,6 +106,9 @@ class LiftedGraph:
     logp: Any                  #: joint log density (a scalar graph)
     start: list[Any]           #: transformed initial point of each value variable
     outs: list[Any]            #: graphs of ``out_names``
+    #: per lifted argument, the name of the shared variable it was (a named model input such as a prior's
+    #: parameter, which a record may be rerun with another value of: :func:`sample_recorded`), or None
+    arg_names: list[str | None] = field(default_factory=list)
 
 
 @dataclass
@@ -221,8 +224,10 @@ def lift_model(model: Any) -> LiftedGraph:
     # shared variables: dimension lengths (integers) are structure and become constants; floats
     # (pm.Data) are lifted below like float constants
     shared = [v for v in graph_inputs(outputs) if isinstance(v, SharedVariable)]
+    constants = {v: pt.constant(v.get_value(borrow=True)) for v in shared}
     if shared:
-        outputs = clone_replace(outputs, replace=[(v, pt.constant(v.get_value(borrow=True))) for v in shared])
+        outputs = clone_replace(outputs, replace=list(constants.items()))
+    names_of = {c: v.name for v, c in constants.items() if isinstance(v.name, str)}
     nodes = io_toposort(value_vars, outputs)
     clients: dict[Any, list[Any]] = {}
     for node in nodes:
@@ -258,7 +263,8 @@ def lift_model(model: Any) -> LiftedGraph:
     full_key = (tuple(key), out_refs, tuple(value_names), tuple(out_names), shapes)
     args = [np.asarray(c.data) for c in lifted]
     n_start = len(start)
-    return LiftedGraph(full_key, value_names, out_names, inputs, args, new[0], new[1:1 + n_start], new[1 + n_start:])
+    return LiftedGraph(full_key, value_names, out_names, inputs, args, new[0], new[1:1 + n_start], new[1 + n_start:],
+                       [names_of.get(c) for c in lifted])
 
 
 def _jax_function(inputs: list[Any], outputs: list[Any]) -> Any:
@@ -805,6 +811,7 @@ class Recorded:
     arrays: dict[str, np.ndarray]
     notes: dict[str, Any]
     path: Any                                     #: the record's own file
+    arg_names: list[str | None]                   #: :attr:`LiftedGraph.arg_names`
 
 
 def inputs_digest(*parts: Any) -> str | None:
@@ -908,7 +915,8 @@ def _save_record(record: Record, graph: LiftedGraph, settings: SamplerSettings, 
             return
         head = {"value_names": graph.value_names, "out_names": graph.out_names, "program": program,
                 "settings": {k: v for k, v in vars(settings).items() if k != "dense_mass"},
-                "arrays": list(record.arrays), "notes": record.notes, "n_args": len(graph.args)}
+                "arrays": list(record.arrays), "notes": record.notes, "n_args": len(graph.args),
+                "arg_names": graph.arg_names or [None] * len(graph.args)}
         payload = {"head": np.asarray(json.dumps(head)),
                    **{f"arg_{i}": np.asarray(a) for i, a in enumerate(graph.args)},
                    **{f"array_{i}": np.asarray(a) for i, a in enumerate(record.arrays.values())}}
@@ -936,17 +944,29 @@ def load_record(digest: str | None) -> Recorded | None:
             args = [f[f"arg_{i}"] for i in range(head["n_args"])]
             arrays = {name: f[f"array_{i}"] for i, name in enumerate(head["arrays"])}
         settings = SamplerSettings(**head["settings"])
+        arg_names = head.get("arg_names") or [None] * len(args)
+        if len(arg_names) != len(args):
+            return None
         return Recorded(args, head["value_names"], head["out_names"], head["program"], settings, arrays,
-                        head["notes"], path)
+                        head["notes"], path, arg_names)
     except Exception:  # noqa: BLE001 - a damaged record: the model is built as if there were none
         return None
 
 
-def sample_recorded(rec: Recorded, settings: SamplerSettings, seed: int) -> Draws | None:
+def sample_recorded(rec: Recorded, settings: SamplerSettings, seed: int,
+                    values: dict[str, np.ndarray] | None = None) -> Draws | None:
     """Run a recorded fit's program on its saved arguments: the draws the model's own path gives, without
     the model. None when the record does not fit ``settings`` or its program is gone or fails to run (the
-    caller then builds the model)."""
+    caller then builds the model).
+
+    ``values``: the current values of named model inputs (:attr:`LiftedGraph.arg_names`, e.g. prior
+    parameters), which replace the recorded ones: the draws a model built with these values gives. Each
+    must name a recorded argument of the same shape (else None).
+    """
     if rec.settings != settings:
+        return None
+    args = _with_values(rec, values or {})
+    if args is None:
         return None
     root = _cache_dir()
     if root is None:
@@ -970,7 +990,7 @@ def sample_recorded(rec: Recorded, settings: SamplerSettings, seed: int) -> Draw
     if prog.out_names != rec.out_names:
         return None
     try:
-        draws = _run(prog, rec.args, settings, seed)
+        draws = _run(prog, args, settings, seed)
     except Exception:  # noqa: BLE001 - the model's own path compiles afresh
         _forget(prog, ("file", rec.program))
         rec.path.unlink(missing_ok=True)
@@ -979,3 +999,17 @@ def sample_recorded(rec: Recorded, settings: SamplerSettings, seed: int) -> Draw
     if prog.source == "reused":
         _counts["hits"] += 1
     return draws
+
+
+def _with_values(rec: Recorded, values: dict[str, np.ndarray]) -> list[np.ndarray] | None:
+    """The record's arguments with the named ones set to ``values`` (None if a value has no argument of its
+    name, dtype and shape: the record was made from another model, whose program would ignore it)."""
+    args = list(rec.args)
+    for name, value in values.items():
+        where = [i for i, n in enumerate(rec.arg_names) if n == name]
+        value = np.asarray(value)
+        if not where or any(args[i].dtype != value.dtype or args[i].shape != value.shape for i in where):
+            return None
+        for i in where:
+            args[i] = value
+    return args

@@ -27,8 +27,15 @@ from mmm.data import Dataset, load_data
 from mmm.design import Design, Scaling, compute_scaling, make_design
 from mmm.diagnostics import Diagnostics
 from mmm.errors import SpecError
+from mmm.prior_plan import (
+    national_priors,
+    plan_structure,
+    prior_defaults,
+    prior_inputs,
+    without_priors,
+)
 from mmm.response import Layout, LiftData, components, posterior_params, total_mean
-from mmm.spec import Spec, load_spec, spec_from_dict
+from mmm.spec import Prior, Spec, load_spec, spec_from_dict
 from mmm.stats import mape, r2_score
 from mmm.transforms import lag_matrix
 
@@ -110,7 +117,8 @@ class Model:
         build_seconds = time.perf_counter() - t0
         # the model is built only when needed: a refit of inputs fitted before reruns their record, without PyMC
         idata, diagnostics = sample_and_judge(inputs.build, spec.fit, progressbar=progressbar,
-                                              build_seconds=build_seconds, inputs=inputs.digest())
+                                              build_seconds=build_seconds, inputs=inputs.digest(),
+                                              input_values=inputs.prior_values())
         fitted = FittedModel(spec=spec, dataset=dataset, scaling=scaling, idata=idata, diagnostics=diagnostics,
                              train_weeks=dataset.n_weeks - spec.fit.holdout_weeks)
         fitted.check_fit()
@@ -138,16 +146,32 @@ class ModelInputs:
         return build_model(self.spec, self.design, self.kpi_scaled, self.scaling, dates=self.dates,
                            lift=self.lift, kpi_counts=self.counts)
 
+    def priors(self) -> dict[str, Prior]:
+        """Every random variable of the model and its prior (:func:`mmm.prior_plan.national_priors`)."""
+        layout = Layout.from_spec(self.spec)
+        defaults, pr = prior_defaults(self.spec, self.kpi_scaled, self.scaling, layout)
+        d = self.design
+        return national_priors(self.spec, layout, defaults, pr, d.fourier.shape[1], d.controls.shape[1],
+                               d.events.shape[1])
+
+    def prior_values(self) -> dict[str, np.ndarray]:
+        """The prior parameters' values, by the name of the model input carrying each (``prior:<variable>.<parameter>``)."""
+        return prior_inputs(self.priors())
+
     def digest(self) -> str | None:
-        """A digest of these inputs (:func:`mmm.compiled.inputs_digest`; None when not recordable)."""
+        """A digest of these inputs, prior values left out (:func:`mmm.compiled.inputs_digest`; None when not
+        recordable): a refit that changes only prior values reruns the record with :meth:`prior_values`."""
         from dataclasses import replace
 
         from mmm.compiled import inputs_digest
 
         # the fit settings are left out: the sampler's (draws, chains, ...) are checked against the record's,
-        # and the seed only seeds the run
-        return inputs_digest("national", replace(self.spec, fit=None), self.design, self.kpi_scaled, self.scaling,
-                             self.dates, self.lift, self.counts)
+        # and the seed only seeds the run. The priors' values are model inputs; which variables the model
+        # draws, from which families, with parameters of which shapes, is structure.
+        # (the data file's path is left out too: the data themselves are in)
+        return inputs_digest("national", without_priors(replace(self.spec, fit=None, data=None)), self.design,
+                             self.kpi_scaled, self.scaling, self.dates, self.lift, self.counts,
+                             plan_structure(self.priors()))
 
 
 def lift_data(spec: Spec, train: Dataset, scaling: Scaling, layout: Layout) -> list[LiftData]:

@@ -27,6 +27,7 @@ import pytensor.tensor as pt
 
 from mmm.design import Design
 from mmm.errors import SpecError
+from mmm.prior_plan import PRIOR_INPUT, channel_priors, national_priors, prior_defaults
 from mmm.response import (  # noqa: F401 - re-exported: the forward path lives in mmm.response
     PARAM_USERS,
     Layout,
@@ -47,11 +48,22 @@ from mmm.transforms import (
 )
 
 
-def prior_variable(name: str, prior: Prior, where: str, **kwargs: Any) -> Any:
+def prior_variable(name: str, prior: Prior, where: str, *, as_inputs: bool = False, **kwargs: Any) -> Any:
     """A PyMC random variable ``name`` with ``prior`` (inside a model); a prior PyMC cannot take is a
-    :class:`SpecError` naming the spec entry ``where``."""
+    :class:`SpecError` naming the spec entry ``where``.
+
+    ``as_inputs``: the prior's parameters enter the model as shared variables named
+    ``prior:<name>.<parameter>`` (:mod:`mmm.prior_plan`), not as constants: a compiled sampler then takes
+    them as arguments, so a refit with other prior values reuses it without building the model.
+    """
+    params: dict[str, Any] = dict(prior.params)
+    if as_inputs:
+        import pytensor
+
+        params = {k: pytensor.shared(np.asarray(v, dtype="float64"), name=f"{PRIOR_INPUT}{name}.{k}",
+                                     shape=np.shape(v)) for k, v in params.items()}
     try:
-        return getattr(pm, prior.distribution)(name, **prior.params, **kwargs)
+        return getattr(pm, prior.distribution)(name, **params, **kwargs)
     except TypeError as exc:
         raise SpecError(f"Prior '{where}': {prior.distribution} does not take {sorted(prior.params)} ({exc}). "
                         "Use the parameter names of PyMC's distribution, e.g. Normal(mu, sigma), "
@@ -61,17 +73,13 @@ def prior_variable(name: str, prior: Prior, where: str, **kwargs: Any) -> Any:
 _dist = prior_variable  # the short name used throughout this module and by the mediation model
 
 
-def _channel_param(name: str, chans: list[str], spec: Spec, defaults: dict[str, Prior], layout: Layout) -> Any:
-    """A per-channel vector parameter; channels with the same prior share one vector draw."""
-    priors = [spec.channel_prior(c, name) or channel_default(name, c, spec, defaults, layout) for c in chans]
+def _channel_param(name: str, chans: list[str], priors: dict[str, Prior], *, as_inputs: bool = False) -> Any:
+    """A per-channel vector parameter from its variables' ``priors`` (:func:`mmm.prior_plan.channel_priors`):
+    one vector draw, or one draw per channel stacked."""
     dims = "channel" if name == "roas" else f"{name}_channel"
-    if all(p == priors[0] for p in priors):
-        return _dist(name, priors[0], name, dims=dims)
-    families = {p.distribution for p in priors}
-    if len(families) == 1 and all(set(p.params) == set(priors[0].params) for p in priors):
-        params = {k: np.array([p.params[k] for p in priors]) for k in priors[0].params}
-        return _dist(name, Prior(priors[0].distribution, params), name, dims=dims)
-    raw = [_dist(f"{name}_{c}", p, f"{c}.{name}") for c, p in zip(chans, priors, strict=True)]
+    if name in priors:
+        return _dist(name, priors[name], name, dims=dims, as_inputs=as_inputs)
+    raw = [_dist(f"{name}_{c}", priors[f"{name}_{c}"], f"{c}.{name}", as_inputs=as_inputs) for c in chans]
     return pm.Deterministic(name, pt.stack(raw), dims=dims)
 
 
@@ -79,10 +87,7 @@ def model_setup(spec: Spec, design: Design, kpi_scaled: np.ndarray, scaling: Any
                 dates: Any) -> tuple[Layout, dict[str, Prior], dict[str, Prior], dict[str, Any]]:
     """Layout, default priors, priors with user overrides, and PyMC coordinates of a model."""
     layout = Layout.from_spec(spec)
-    spend_total = float(np.sum(scaling.train_spend))
-    kpi_total = float(np.sum(kpi_scaled) * scaling.kpi_scale)
-    defaults = default_priors(spec, kpi_total, spend_total, layout)
-    pr = {**defaults, **spec.model.priors}
+    defaults, pr = prior_defaults(spec, kpi_scaled, scaling, layout)
     coords: dict[str, Any] = {"date": list(dates), "channel": list(layout.channels),
                               "control": list(spec.controls), "event": list(spec.events),
                               "fourier": [f"{f}_{k}" for k in range(1, spec.model.yearly_seasonality + 1)
@@ -95,25 +100,31 @@ def model_setup(spec: Spec, design: Design, kpi_scaled: np.ndarray, scaling: Any
     return layout, defaults, pr, coords
 
 
-def media_priors(spec: Spec, layout: Layout, defaults: dict[str, Prior]) -> tuple[dict[str, Any], Any]:
+def media_priors(spec: Spec, layout: Layout, defaults: dict[str, Prior],
+                 plan: dict[str, Prior] | None = None) -> tuple[dict[str, Any], Any]:
     """Each channel's carryover and saturation parameters (leading axis of 1) and its ROAS (inside a
-    model context); shared by the national and the geo model."""
+    model context); shared by the national and the geo model. With ``plan``
+    (:func:`mmm.prior_plan.national_priors`) the priors are the plan's and enter the model as inputs."""
+    def priors(name: str, chans: list[str]) -> dict[str, Prior]:
+        return plan if plan is not None else channel_priors(name, chans, spec, defaults, layout)
+
     params: dict[str, Any] = {}
     for param in PARAM_USERS:
-        users = layout.users(param)
+        users = list(layout.users(param))
         if users:
-            params[param] = _channel_param(param, users, spec, defaults, layout)[None, :]
-    return params, _channel_param("roas", list(layout.channels), spec, defaults, layout)
+            params[param] = _channel_param(param, users, priors(param, users), as_inputs=plan is not None)[None, :]
+    chans = list(layout.channels)
+    return params, _channel_param("roas", chans, priors("roas", chans), as_inputs=plan is not None)
 
 
 def add_media(spec: Spec, design: Design, scaling: Any, layout: Layout,
-              defaults: dict[str, Prior]) -> tuple[dict[str, Any], Any, Any]:
+              defaults: dict[str, Prior], plan: dict[str, Prior] | None = None) -> tuple[dict[str, Any], Any, Any]:
     """Media priors and the ROAS-parametrised effect scale (inside a model context).
 
     Returns the carryover/saturation parameters (leading axis of 1), the saturated media
-    ``(1, T, C)`` and ``media_beta`` (a Deterministic per channel).
+    ``(1, T, C)`` and ``media_beta`` (a Deterministic per channel). ``plan``: as in :func:`media_priors`.
     """
-    params, roas = media_priors(spec, layout, defaults)
+    params, roas = media_priors(spec, layout, defaults, plan)
     sat = saturated_media(params, design.lags, layout, pt)  # (1, T, C)
     spend_total = np.asarray(scaling.train_spend)
     beta = pm.Deterministic("media_beta", roas * spend_total / (scaling.kpi_scale * pt.sum(sat[0], axis=0)),
@@ -144,24 +155,30 @@ def build_model(spec: Spec, design: Design, kpi_scaled: np.ndarray, scaling: Any
     """
     layout, defaults, pr, coords = model_setup(spec, design, kpi_scaled, scaling, dates)
     K, E = design.controls.shape[1], design.events.shape[1]
+    # every prior comes from the plan, and its values enter the model as inputs (mmm.prior_plan)
+    plan = national_priors(spec, layout, defaults, pr, design.fourier.shape[1], K, E)
     with pm.Model(coords=coords) as model:
-        params, sat, beta = add_media(spec, design, scaling, layout, defaults)
+        params, sat, beta = add_media(spec, design, scaling, layout, defaults, plan)
         params["media_beta"] = beta[None, :]
         # The sampler draws the average weekly KPI level (1 on the scaled KPI by construction)
         # and the intercept follows from it. Sampling the intercept directly makes it trade off
         # against every channel's near-constant media level (correlation about -0.9): slow mixing.
-        level = _dist("level", pr["level"], "level")
+        level = _dist("level", plan["level"], "level", as_inputs=True)
         params["intercept"] = pt.zeros(1)
-        if spec.model.trend != "none":
-            params["trend_slope"] = _dist("trend_slope", pr["trend"], "trend")[None]
-        if spec.model.trend == "piecewise":
-            params["trend_delta"] = _dist("trend_delta", pr["changepoints"], "changepoints", dims="changepoint")[None, :]
-        if design.fourier.shape[1]:
-            params["seasonality"] = _dist("seasonality", pr["seasonality"], "seasonality", dims="fourier")[None, :]
-        if K:
-            params["control_effect"] = _dist("control_effect", pr["controls"], "controls", dims="control")[None, :]
-        if E:
-            params["event_effect"] = _dist("event_effect", pr["events"], "events", dims="event")[None, :]
+        if "trend_slope" in plan:
+            params["trend_slope"] = _dist("trend_slope", plan["trend_slope"], "trend", as_inputs=True)[None]
+        if "trend_delta" in plan:
+            params["trend_delta"] = _dist("trend_delta", plan["trend_delta"], "changepoints", dims="changepoint",
+                                          as_inputs=True)[None, :]
+        if "seasonality" in plan:
+            params["seasonality"] = _dist("seasonality", plan["seasonality"], "seasonality", dims="fourier",
+                                          as_inputs=True)[None, :]
+        if "control_effect" in plan:
+            params["control_effect"] = _dist("control_effect", plan["control_effect"], "controls", dims="control",
+                                             as_inputs=True)[None, :]
+        if "event_effect" in plan:
+            params["event_effect"] = _dist("event_effect", plan["event_effect"], "events", dims="event",
+                                           as_inputs=True)[None, :]
         parts = baseline_parts(params, design, spec.model.trend, pt)
         parts["media"] = sat * params["media_beta"][:, None, :]
         rest = total_mean(parts, pt)[0]
@@ -170,7 +187,7 @@ def build_model(spec: Spec, design: Design, kpi_scaled: np.ndarray, scaling: Any
         mu = rest + intercept
         pm.Deterministic("mu", mu, dims="date")
         add_lift_tests(lift or [], params, layout, design, beta)
-        add_likelihood(spec, mu, pr, scaling, kpi_scaled, kpi_counts)
+        add_likelihood(spec, mu, pr, scaling, kpi_scaled, kpi_counts, plan=plan)
     return model
 
 
@@ -195,17 +212,23 @@ def add_lift_tests(lift: list[LiftData], params: dict[str, Any], layout: Layout,
 
 
 def add_likelihood(spec: Spec, mu: Any, pr: dict[str, Prior], scaling: Any, kpi_scaled: np.ndarray,
-                   kpi_counts: np.ndarray | None) -> None:
-    """The KPI likelihood of ``spec.model.likelihood`` around the scaled mean ``mu`` (inside a model)."""
+                   kpi_counts: np.ndarray | None, *, plan: dict[str, Prior] | None = None) -> None:
+    """The KPI likelihood of ``spec.model.likelihood`` around the scaled mean ``mu`` (inside a model).
+
+    With ``plan`` (:func:`mmm.prior_plan.national_priors`) the priors are the plan's, as model inputs."""
+    def prior(variable: str, name: str) -> Prior:
+        return plan[variable] if plan is not None else pr[name]
+
+    inputs = plan is not None
     lik = spec.model.likelihood
     if lik == "negative_binomial":
-        alpha = _dist("nb_alpha", pr["nb_alpha"], "nb_alpha")
+        alpha = _dist("nb_alpha", prior("nb_alpha", "nb_alpha"), "nb_alpha", as_inputs=inputs)
         rate = scaling.kpi_scale * pt.softplus(20 * mu) / 20
         pm.NegativeBinomial("kpi", mu=rate, alpha=alpha, observed=kpi_counts, dims="date")
         return
-    sigma = _dist("sigma", pr["noise"], "noise")
+    sigma = _dist("sigma", prior("sigma", "noise"), "noise", as_inputs=inputs)
     if lik == "student_t":
-        nu = _dist("nu", pr["student_t_nu"], "student_t_nu")
+        nu = _dist("nu", prior("nu", "student_t_nu"), "student_t_nu", as_inputs=inputs)
         pm.StudentT("kpi", nu=nu, mu=mu, sigma=sigma, observed=kpi_scaled, dims="date")
     else:
         pm.Normal("kpi", mu=mu, sigma=sigma, observed=kpi_scaled, dims="date")

@@ -114,11 +114,13 @@ def sample_compiled(model: pm.Model, fit: FitSettings, *, dense_mass: bool | tup
 
 
 def sample_recorded(inputs: str | None, fit: FitSettings, *, dense_mass: bool | tuple = False,
-                    mass_adaptation: str | None = None) -> az.InferenceData | None:
+                    mass_adaptation: str | None = None,
+                    input_values: dict[str, np.ndarray] | None = None) -> az.InferenceData | None:
     """The fit recorded under the digest ``inputs`` by :func:`sample_compiled`, run again without PyMC: the
     same posterior (same draws for the same seed), or None when there is no usable record (the model is
     then built): none saved, or saved with other sampler settings (fits with a dense mass matrix are never
-    recorded, :func:`mmm.compiled.sample`)."""
+    recorded, :func:`mmm.compiled.sample`). ``input_values``: the values of the model's named inputs that the
+    digest leaves out (prior parameters, :mod:`mmm.prior_plan`); the record runs with them."""
     from mmm import compiled
 
     rec = compiled.load_record(inputs)
@@ -127,7 +129,8 @@ def sample_recorded(inputs: str | None, fit: FitSettings, *, dense_mass: bool | 
     notes = rec.notes
     settings = _settings(fit, int(notes["observations"]), dense_mass, mass_adaptation)
     start = time.perf_counter()
-    draws = compiled.sample_recorded(rec, settings, seed=int(fit.seed) if fit.seed is not None else 0)
+    draws = compiled.sample_recorded(rec, settings, seed=int(fit.seed) if fit.seed is not None else 0,
+                                     values=input_values)
     if draws is None:
         return None
     observed = {name[len("observed:"):]: a for name, a in rec.arrays.items() if name.startswith("observed:")}
@@ -188,7 +191,8 @@ CHECK_EXCLUDE = ("mu", "media_beta")
 
 def run_sampler(model: ModelOrBuilder, fit: FitSettings, *, progressbar: bool = True,
                 dense_mass: bool | tuple = False, mass_adaptation: str | None = None,
-                inputs: str | None = None) -> tuple[az.InferenceData, float, float]:
+                inputs: str | None = None,
+                input_values: dict[str, np.ndarray] | None = None) -> tuple[az.InferenceData, float, float]:
     """Sample ``model`` with the settings in ``fit``; return the posterior, the seconds sampling took and the
     seconds building the model took (0 for a built one).
 
@@ -200,11 +204,13 @@ def run_sampler(model: ModelOrBuilder, fit: FitSettings, *, progressbar: bool = 
     default); the other samplers ignore it.
     ``model`` may be a function that builds the model, and ``inputs`` the digest of what it builds it from
     (:func:`mmm.compiled.inputs_digest`): a numpyro fit of inputs fitted before (a refit in a new process)
-    then runs from its record (:func:`sample_recorded`), without PyMC; the model is built only when needed.
+    then runs from its record (:func:`sample_recorded`, with ``input_values``), without PyMC; the model is
+    built only when needed.
     """
     start = time.perf_counter()
     if fit.sampler == "numpyro" and inputs:
-        idata = sample_recorded(inputs, fit, dense_mass=dense_mass, mass_adaptation=mass_adaptation)
+        idata = sample_recorded(inputs, fit, dense_mass=dense_mass, mass_adaptation=mass_adaptation,
+                                input_values=input_values)
         if idata is not None:
             return idata, time.perf_counter() - start, 0.0
     build_seconds = 0.0
@@ -260,16 +266,17 @@ def fast_mode(spec: Any) -> Any:
 
 def sample_and_judge(model: ModelOrBuilder, fit: FitSettings, *, progressbar: bool = True,
                      build_seconds: float = 0.0, dense_mass: bool | tuple = False,
-                     mass_adaptation: str | None = None,
-                     inputs: str | None = None) -> tuple[az.InferenceData, Diagnostics]:
+                     mass_adaptation: str | None = None, inputs: str | None = None,
+                     input_values: dict[str, np.ndarray] | None = None) -> tuple[az.InferenceData, Diagnostics]:
     """Sample a model and judge it: the one path every fit takes from graph to verdict.
 
     ``model``: a built model, or a function that builds it; ``inputs``: the digest of what it is built from,
-    to rerun a recorded fit without building it (:func:`run_sampler`). Returns the posterior and its
+    and ``input_values`` the values of its named inputs, to rerun a recorded fit without building it
+    (:func:`run_sampler`). Returns the posterior and its
     :class:`Diagnostics` (timing, R-hat, ESS, divergences, the verdict, and FAST MODE when ``MMM_FAST`` is set).
     """
     idata, seconds, built = run_sampler(model, fit, progressbar=progressbar, dense_mass=dense_mass,
-                                        mass_adaptation=mass_adaptation, inputs=inputs)
+                                        mass_adaptation=mass_adaptation, inputs=inputs, input_values=input_values)
     diagnostics = judge(idata, fit, seconds)
     diagnostics.build_seconds = round(build_seconds + built, 2)
     if os.environ.get("MMM_FAST"):

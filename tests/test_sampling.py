@@ -164,9 +164,9 @@ FRESH = textwrap.dedent("""
 """)
 
 
-def _fresh_refit(cache_dir, without_records: bool) -> dict:
+def _fresh_refit(cache_dir, without_records: bool, priors: dict = NOISE) -> dict:
     root = str(Path(__file__).resolve().parents[1])
-    code = FRESH.format(root=root, noise=NOISE, draws=DRAWS, records=str(cache_dir / "records"),
+    code = FRESH.format(root=root, noise=priors, draws=DRAWS, records=str(cache_dir / "records"),
                         without_records=without_records)
     env = {**os.environ, "MMM_JAX_CACHE": str(cache_dir), "PYTHONWARNINGS": "ignore"}
     env.pop("MMM_FAST", None)
@@ -195,6 +195,77 @@ def test_a_refit_of_the_same_inputs_runs_from_their_record_without_pymc(two_fits
     assert out["inputs"] == "recorded" and not out["pymc"]  # the model was never built
     assert out["build_seconds"] == 0
     np.testing.assert_array_equal(out["mu"], b.idata.posterior["mu"].values.mean(axis=(0, 1)))
+
+
+def test_a_refit_with_other_prior_values_runs_from_the_record_with_them(two_fits, cache_dir):
+    """The analyst's loop: change prior values (not their families), refit. A new process runs B's record with
+    the new values, never imports PyMC, and gives exactly the draws of a model built with those priors."""
+    b = two_fits[1]
+    other = {"noise": {"distribution": "HalfNormal", "sigma": 0.5},
+             "level": {"distribution": "Normal", "mu": 1.1, "sigma": 0.1},
+             "roas": {"distribution": "LogNormal", "mu": 0.5, "sigma": 0.4}}
+    _fresh_refit(cache_dir, without_records=False)          # B's record, written by this module's code
+    rerun = _fresh_refit(cache_dir, without_records=False, priors=other)
+    assert rerun["inputs"] == "recorded" and not rerun["pymc"] and rerun["compiles"] == 0
+    built = _fresh_refit(cache_dir, without_records=True, priors=other)
+    assert built["inputs"] == "built" and built["pymc"]
+    np.testing.assert_array_equal(rerun["mu"], built["mu"])
+    # and the new priors did change the posterior (the ROAS prior is centred 10x lower than the default)
+    assert np.max(np.abs(np.asarray(rerun["mu"]) - b.idata.posterior["mu"].values.mean(axis=(0, 1)))) > 1e-3
+
+
+def _perturbed(prior) -> dict:
+    return {"distribution": prior.distribution, **{k: float(np.max(v)) * 1.1 + 0.01 for k, v in prior.params.items()}}
+
+
+@pytest.mark.parametrize("form", [
+    {"adstock": "geometric", "saturation": "logistic", "trend": "linear"},
+    {"adstock": "delayed", "saturation": "hill", "trend": "piecewise", "changepoints": 3, "likelihood": "student_t"},
+    {"adstock": "weibull_pdf", "saturation": "michaelis_menten", "trend": "none"},
+])
+def test_prior_values_reach_the_model_only_as_named_inputs(form, cache_dir):
+    """Every prior value of the national model is a named input of its compiled program and nothing else is:
+    with every prior's values changed (families kept), the program's structure, the record's digest and every
+    other argument are the same, and each named argument is the new value. (A prior value used anywhere else
+    would be a stale constant in a record rerun with new values.)"""
+    from mmm import compiled
+    from mmm.data import load_data
+    from mmm.fitted import Model
+    from mmm.prior_plan import PRIOR_INPUT, channel_priors, prior_defaults
+    from mmm.response import PARAM_USERS, Layout
+    from mmm.spec import spec_from_dict
+
+    frame = small_frame(seed=2)[0]
+    base = Model(small_spec(**form))
+    inputs_a = base.model_inputs(load_data(frame, base.spec))
+    plan = inputs_a.priors()
+    # every prior changed: per channel for the media parameters, model-wide for the rest
+    layout = Layout.from_spec(base.spec)
+    defaults, pr = prior_defaults(base.spec, inputs_a.kpi_scaled, inputs_a.scaling, layout)
+    d = small_spec(**form, priors={name: _perturbed(pr[name]) for name in (
+        "level", "trend", "changepoints", "seasonality", "controls", "noise", "student_t_nu")}).to_dict()
+    for param in (*PARAM_USERS, "roas"):
+        for c in (layout.users(param) if param != "roas" else layout.channels):
+            prior = channel_priors(param, [c], base.spec, defaults, layout)[param]
+            d["channels"][c].setdefault("priors", {})[param] = _perturbed(prior)
+    other = Model(spec_from_dict(d))
+    inputs_b = other.model_inputs(load_data(frame, other.spec))
+    values_a, values_b = inputs_a.prior_values(), inputs_b.prior_values()
+    assert set(values_a) == set(values_b)
+    assert len(values_a) >= len(plan) >= 6
+    assert all(not np.array_equal(values_a[k], values_b[k]) for k in values_a)   # every value changed
+    assert inputs_a.digest() == inputs_b.digest()
+
+    graph_a, graph_b = compiled.lift_model(inputs_a.build()), compiled.lift_model(inputs_b.build())
+    assert graph_a.key == graph_b.key and graph_a.arg_names == graph_b.arg_names
+    named = {n for n in graph_a.arg_names if n}
+    assert named == set(values_a) and all(n.startswith(PRIOR_INPUT) for n in named)
+    for name, x, y in zip(graph_a.arg_names, graph_a.args, graph_b.args, strict=True):
+        if name is None:
+            np.testing.assert_array_equal(x, y)
+        else:
+            np.testing.assert_array_equal(x, values_a[name])
+            np.testing.assert_array_equal(y, values_b[name])
 
 
 def test_records_fall_back_to_the_model_when_they_cannot_be_used(two_fits, cache_dir):
