@@ -19,8 +19,8 @@ in ``peer.yaml``:
 * ``refit``     the same fit again (same spec and data: :mod:`mmm.compiled` reads the program
   ``fit`` compiled from that folder instead of compiling it)
 * ``refit_prior``  the same fit with the noise prior's value changed (HalfNormal sigma 0.2; same
-  structure, new inputs: the PyMC model is built and lifted, the program read from the folder
-  ``fit`` compiled it into)
+  structure, new prior values: the record ``fit`` left runs with them, the program read from the
+  folder ``fit`` compiled it into; the PyMC model is built only when the record cannot be used)
 * ``fit_fast``  the same fit with ``MMM_FAST=1`` (few draws; ``--fast`` when ``mmm fit`` has it)
 * ``notebook_refit``  in one Python process: ``Model(spec).fit()``, then the noise prior's
   value changed and ``fit()`` again; the time of the second fit (the notebook case: one
