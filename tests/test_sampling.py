@@ -214,6 +214,21 @@ def test_a_refit_with_other_prior_values_runs_from_the_record_with_them(two_fits
     assert np.max(np.abs(np.asarray(rerun["mu"]) - b.idata.posterior["mu"].values.mean(axis=(0, 1)))) > 1e-3
 
 
+def test_record_values_go_in_by_name_shape_and_dtype_only():
+    """A named value replaces every argument of its name; a name the record lacks, or another shape or dtype,
+    refuses the record (the model is then built), and the record's own arrays are never modified."""
+    from mmm import compiled
+
+    args = [np.zeros(3), np.asarray(0.5), np.asarray(0.5), np.ones((2, 2))]
+    rec = compiled.Recorded(args, [], [], "p.xla", None, {}, {}, None, [None, "prior:s.sigma", "prior:s.sigma", "prior:r.mu"])
+    out = compiled._with_values(rec, {"prior:s.sigma": np.asarray(0.2)})
+    assert [float(out[1]), float(out[2])] == [0.2, 0.2] and out[0] is args[0] and float(args[1]) == 0.5
+    assert compiled._with_values(rec, {"prior:other.mu": np.asarray(1.0)}) is None         # not in the record
+    assert compiled._with_values(rec, {"prior:r.mu": np.ones(2)}) is None                  # another shape
+    assert compiled._with_values(rec, {"prior:s.sigma": np.asarray(1, dtype="int64")}) is None   # another dtype
+    assert compiled._with_values(rec, {})[3] is args[3]
+
+
 def _perturbed(prior) -> dict:
     return {"distribution": prior.distribution, **{k: float(np.max(v)) * 1.1 + 0.01 for k, v in prior.params.items()}}
 
