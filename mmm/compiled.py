@@ -20,9 +20,12 @@ structure key and the library versions, so a new process (``mmm fit`` again) rea
 of converting, tracing and compiling: the program no longer contains the data.
 
 A different structure (another saturation form, a channel more, other sampler settings, a
-prior of another family or a per-channel prior where there was one shared) compiles anew. So
-does a prior value that PyTensor types differently (a float32-exact value such as 0.25 is a
-float32 constant) or that PyMC merges with an equal constant elsewhere in the graph.
+prior of another family or a per-channel prior where there was one shared) compiles anew. In
+models that pass prior values as plain numbers, so does a value that PyTensor types differently
+(a float32-exact value such as 0.25 is a float32 constant) or that PyMC merges with an equal
+constant elsewhere in the graph; the national model passes them as named float64 shared
+variables (:mod:`mmm.prior_plan`), which are lifted under their names (:attr:`LiftedGraph.arg_names`):
+a record of a fit (:func:`load_record`) can then be rerun with other prior values without the model.
 What is *not* lifted: integer constants that index or shape (they are structure) and
 constant subgraphs PyTensor would have folded (data-only expressions; here they are cheap:
 the design arrays are already computed in NumPy by :mod:`mmm.design`).
