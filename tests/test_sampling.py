@@ -229,6 +229,24 @@ def test_record_values_go_in_by_name_shape_and_dtype_only():
     assert compiled._with_values(rec, {})[3] is args[3]
 
 
+def test_a_float32_exact_prior_value_is_the_same_structure():
+    """0.25 and 0.5 are exact in float32, so PyTensor typed them float32 as plain numbers (another program than
+    0.3's); as named float64 inputs they give the same program and the same record digest."""
+    from mmm import compiled
+    from mmm.data import load_data
+    from mmm.fitted import Model
+
+    frame = small_frame(seed=2)[0]
+    seen = set()
+    for sigma in (0.3, 0.25, 0.5):
+        m = Model(small_spec(priors={"noise": {"distribution": "HalfNormal", "sigma": sigma}}))
+        inputs = m.model_inputs(load_data(frame, m.spec))
+        graph = compiled.lift_model(inputs.build())
+        assert graph.args[graph.arg_names.index("prior:sigma.sigma")] == sigma
+        seen.add((compiled._canonical(graph.key), inputs.digest()))
+    assert len(seen) == 1
+
+
 def _perturbed(prior) -> dict:
     return {"distribution": prior.distribution, **{k: float(np.max(v)) * 1.1 + 0.01 for k, v in prior.params.items()}}
 
