@@ -112,6 +112,9 @@ class LiftedGraph:
     #: per lifted argument, the name of the shared variable it was (a named model input such as a prior's
     #: parameter, which a record may be rerun with another value of: :func:`sample_recorded`), or None
     arg_names: list[str | None] = field(default_factory=list)
+    #: named shared variables the graph holds as constants of its structure (integers that index or shape): a
+    #: record cannot take another value of these
+    baked_names: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -241,6 +244,7 @@ def lift_model(model: Any) -> LiftedGraph:
         for inp in node.inputs:
             if inp not in lifted and _liftable(inp, clients):
                 lifted[inp] = pt.tensor(dtype=inp.type.dtype, shape=inp.type.shape, name=f"data_{len(lifted)}")
+    baked = sorted({names_of[inp] for node in nodes for inp in node.inputs if inp in names_of and inp not in lifted})
     new = clone_replace(outputs, replace=lifted) if lifted else outputs
     placeholders = list(lifted.values())
     inputs = [*value_vars, *placeholders]
@@ -267,7 +271,7 @@ def lift_model(model: Any) -> LiftedGraph:
     args = [np.asarray(c.data) for c in lifted]
     n_start = len(start)
     return LiftedGraph(full_key, value_names, out_names, inputs, args, new[0], new[1:1 + n_start], new[1 + n_start:],
-                       [names_of.get(c) for c in lifted])
+                       [names_of.get(c) for c in lifted], baked)
 
 
 def _jax_function(inputs: list[Any], outputs: list[Any]) -> Any:
@@ -815,6 +819,7 @@ class Recorded:
     notes: dict[str, Any]
     path: Any                                     #: the record's own file
     arg_names: list[str | None]                   #: :attr:`LiftedGraph.arg_names`
+    baked_names: list[str] = field(default_factory=list)  #: :attr:`LiftedGraph.baked_names`
 
 
 def inputs_digest(*parts: Any) -> str | None:
@@ -919,7 +924,7 @@ def _save_record(record: Record, graph: LiftedGraph, settings: SamplerSettings, 
         head = {"value_names": graph.value_names, "out_names": graph.out_names, "program": program,
                 "settings": {k: v for k, v in vars(settings).items() if k != "dense_mass"},
                 "arrays": list(record.arrays), "notes": record.notes, "n_args": len(graph.args),
-                "arg_names": graph.arg_names or [None] * len(graph.args)}
+                "arg_names": graph.arg_names or [None] * len(graph.args), "baked_names": graph.baked_names}
         payload = {"head": np.asarray(json.dumps(head)),
                    **{f"arg_{i}": np.asarray(a) for i, a in enumerate(graph.args)},
                    **{f"array_{i}": np.asarray(a) for i, a in enumerate(record.arrays.values())}}
@@ -951,7 +956,7 @@ def load_record(digest: str | None) -> Recorded | None:
         if len(arg_names) != len(args):
             return None
         return Recorded(args, head["value_names"], head["out_names"], head["program"], settings, arrays,
-                        head["notes"], path, arg_names)
+                        head["notes"], path, arg_names, list(head.get("baked_names", [])))
     except Exception:  # noqa: BLE001 - a damaged record: the model is built as if there were none
         return None
 
@@ -1005,13 +1010,17 @@ def sample_recorded(rec: Recorded, settings: SamplerSettings, seed: int,
 
 
 def _with_values(rec: Recorded, values: dict[str, np.ndarray]) -> list[np.ndarray] | None:
-    """The record's arguments with the named ones set to ``values`` (None if a value has no argument of its
-    name, dtype and shape: the record was made from another model, whose program would ignore it)."""
+    """The record's arguments with the named ones set to ``values``. A name the program holds as a constant
+    of its structure (:attr:`LiftedGraph.baked_names`), or an argument of another dtype or shape, refuses the
+    record (None: the model is built); a name the graph does not use at all (an empty design array, a trend
+    the model has none of) is ignored."""
     args = list(rec.args)
     for name, value in values.items():
         where = [i for i, n in enumerate(rec.arg_names) if n == name]
         value = np.asarray(value)
-        if not where or any(args[i].dtype != value.dtype or args[i].shape != value.shape for i in where):
+        if name in rec.baked_names:
+            return None
+        if any(args[i].dtype != value.dtype or args[i].shape != value.shape for i in where):
             return None
         for i in where:
             args[i] = value

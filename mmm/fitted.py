@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from mmm.data import Dataset, load_data
+from mmm.data_inputs import data_inputs, data_structure
 from mmm.design import Design, Scaling, compute_scaling, make_design
 from mmm.diagnostics import Diagnostics
 from mmm.errors import SpecError
@@ -118,7 +119,7 @@ class Model:
         # the model is built only when needed: a refit of inputs fitted before reruns their record, without PyMC
         idata, diagnostics = sample_and_judge(inputs.build, spec.fit, progressbar=progressbar,
                                               build_seconds=build_seconds, inputs=inputs.digest(),
-                                              input_values=inputs.prior_values())
+                                              input_values=inputs.input_values())
         fitted = FittedModel(spec=spec, dataset=dataset, scaling=scaling, idata=idata, diagnostics=diagnostics,
                              train_weeks=dataset.n_weeks - spec.fit.holdout_weeks)
         fitted.check_fit()
@@ -158,20 +159,28 @@ class ModelInputs:
         """The prior parameters' values, by the name of the model input carrying each (``prior:<variable>.<parameter>``)."""
         return prior_inputs(self.priors())
 
+    def data_values(self) -> dict[str, np.ndarray]:
+        """The data the model reads, by the name of the model input carrying each (``data:<name>``)."""
+        return data_inputs(self.design, self.scaling, self.kpi_scaled, self.counts, self.lift)
+
+    def input_values(self) -> dict[str, np.ndarray]:
+        """Every named input of the model: :meth:`prior_values` and :meth:`data_values`."""
+        return {**self.prior_values(), **self.data_values()}
+
     def digest(self) -> str | None:
-        """A digest of these inputs, prior values left out (:func:`mmm.compiled.inputs_digest`; None when not
-        recordable): a refit that changes only prior values reruns the record with :meth:`prior_values`."""
+        """A digest of these inputs' structure (:func:`mmm.compiled.inputs_digest`; None when not recordable):
+        a refit that changes only prior values or data values (same weeks, same shapes) reruns the record with
+        :meth:`input_values`, without building the model."""
         from dataclasses import replace
 
         from mmm.compiled import inputs_digest
 
         # the fit settings are left out: the sampler's (draws, chains, ...) are checked against the record's,
-        # and the seed only seeds the run. The priors' values are model inputs; which variables the model
-        # draws, from which families, with parameters of which shapes, is structure.
-        # (the data file's path is left out too: the data themselves are in)
-        return inputs_digest("national", without_priors(replace(self.spec, fit=None, data=None)), self.design,
-                             self.kpi_scaled, self.scaling, self.dates, self.lift, self.counts,
-                             plan_structure(self.priors()))
+        # and the seed only seeds the run. The priors' values and the data are model inputs; which variables the
+        # model draws, from which families, with parameters of which shapes, which weeks and which shapes of
+        # data, is structure (the data file's path is left out: what it held is in)
+        return inputs_digest("national", without_priors(replace(self.spec, fit=None, data=None)), self.dates,
+                             data_structure(self.data_values(), self.lift), plan_structure(self.priors()))
 
 
 def lift_data(spec: Spec, train: Dataset, scaling: Scaling, layout: Layout) -> list[LiftData]:

@@ -23,8 +23,10 @@ from typing import Any
 
 import numpy as np
 import pymc as pm
+import pytensor
 import pytensor.tensor as pt
 
+from mmm.data_inputs import DATA_INPUT, data_inputs
 from mmm.design import Design
 from mmm.errors import SpecError
 from mmm.prior_plan import PRIOR_INPUT, channel_priors, national_priors, prior_defaults
@@ -58,8 +60,6 @@ def prior_variable(name: str, prior: Prior, where: str, *, as_inputs: bool = Fal
     """
     params: dict[str, Any] = dict(prior.params)
     if as_inputs:
-        import pytensor
-
         params = {k: pytensor.shared(np.asarray(v, dtype="float64"), name=f"{PRIOR_INPUT}{name}.{k}",
                                      shape=np.shape(v)) for k, v in params.items()}
     try:
@@ -118,16 +118,20 @@ def media_priors(spec: Spec, layout: Layout, defaults: dict[str, Prior],
 
 
 def add_media(spec: Spec, design: Design, scaling: Any, layout: Layout,
-              defaults: dict[str, Prior], plan: dict[str, Prior] | None = None) -> tuple[dict[str, Any], Any, Any]:
+              defaults: dict[str, Prior], plan: dict[str, Prior] | None = None,
+              data: dict[str, Any] | None = None) -> tuple[dict[str, Any], Any, Any]:
     """Media priors and the ROAS-parametrised effect scale (inside a model context).
 
     Returns the carryover/saturation parameters (leading axis of 1), the saturated media
-    ``(1, T, C)`` and ``media_beta`` (a Deterministic per channel). ``plan``: as in :func:`media_priors`.
+    ``(1, T, C)`` and ``media_beta`` (a Deterministic per channel). ``plan``: as in :func:`media_priors`;
+    ``data``: the model's named data inputs (:mod:`mmm.data_inputs`), which then give the spend totals and
+    the KPI scale (``design`` is then theirs too).
     """
     params, roas = media_priors(spec, layout, defaults, plan)
     sat = saturated_media(params, design.lags, layout, pt)  # (1, T, C)
-    spend_total = np.asarray(scaling.train_spend)
-    beta = pm.Deterministic("media_beta", roas * spend_total / (scaling.kpi_scale * pt.sum(sat[0], axis=0)),
+    spend_total = np.asarray(scaling.train_spend) if data is None else data[DATA_INPUT + "spend_total"]
+    kpi_scale = scaling.kpi_scale if data is None else data[DATA_INPUT + "kpi_scale"]
+    beta = pm.Deterministic("media_beta", roas * spend_total / (kpi_scale * pt.sum(sat[0], axis=0)),
                             dims="channel")
     return params, sat, beta
 
@@ -155,10 +159,16 @@ def build_model(spec: Spec, design: Design, kpi_scaled: np.ndarray, scaling: Any
     """
     layout, defaults, pr, coords = model_setup(spec, design, kpi_scaled, scaling, dates)
     K, E = design.controls.shape[1], design.events.shape[1]
-    # every prior comes from the plan, and its values enter the model as inputs (mmm.prior_plan)
+    # every prior comes from the plan, and its values enter the model as inputs (mmm.prior_plan); so does every
+    # array of data (mmm.data_inputs): the graph below reads the design, scale factors and observations only
+    # through these named shared variables
     plan = national_priors(spec, layout, defaults, pr, design.fourier.shape[1], K, E)
+    data = {name: pytensor.shared(value, name=name, shape=value.shape)
+            for name, value in data_inputs(design, scaling, kpi_scaled, kpi_counts, lift or []).items()}
+    design = Design(**{f: data[DATA_INPUT + f] for f in ("lags", "time", "fourier", "controls", "events",
+                                                         "changepoints")})
     with pm.Model(coords=coords) as model:
-        params, sat, beta = add_media(spec, design, scaling, layout, defaults, plan)
+        params, sat, beta = add_media(spec, design, scaling, layout, defaults, plan, data)
         params["media_beta"] = beta[None, :]
         # The sampler draws the average weekly KPI level (1 on the scaled KPI by construction)
         # and the intercept follows from it. Sampling the intercept directly makes it trade off
@@ -186,36 +196,47 @@ def build_model(spec: Spec, design: Design, kpi_scaled: np.ndarray, scaling: Any
         params["intercept"] = intercept[None]
         mu = rest + intercept
         pm.Deterministic("mu", mu, dims="date")
-        add_lift_tests(lift or [], params, layout, design, beta)
-        add_likelihood(spec, mu, pr, scaling, kpi_scaled, kpi_counts, plan=plan)
+        add_lift_tests(lift or [], params, layout, design, beta, data=data)
+        add_likelihood(spec, mu, pr, scaling, kpi_scaled, kpi_counts, plan=plan, data=data)
     return model
 
 
 def add_lift_tests(lift: list[LiftData], params: dict[str, Any], layout: Layout, design: Design,
-                   effect: Any) -> None:
+                   effect: Any, *, data: dict[str, Any] | None = None) -> None:
     """Tie each lift test's measured lift to the model's predicted lift (inside a model context).
 
     ``effect`` is the per-channel scale of the media effect in scaled KPI units (``media_beta``,
     or direct + indirect in the mediation model); the prediction is ``effect[c]`` times the
-    gain in saturation from the test's spend change, summed over the test window.
+    gain in saturation from the test's spend change, summed over the test window. ``data``: the model's
+    named data inputs (:mod:`mmm.data_inputs`), which then hold the tests' arrays.
     """
     for i, test in enumerate(lift):
         c = test.channel_index
+        delta_lags, window, se, measured = (
+            (test.delta_lags, test.window, test.se_scaled, test.lift_scaled) if data is None else
+            tuple(data[f"{DATA_INPUT}{k}"] for k in (f"lift_{i}.delta_lags", f"lift_{i}.window", f"lift_{i}.se",
+                                                     f"lift_test_{i}")))
         w = carryover_matrix(params, layout, pt)[0, c]            # (L,)
         carried = design.lags[:, c, :] @ w
-        delta = test.delta_lags @ w
+        delta = delta_lags @ w
         kind = layout.saturation[c]
         p = {n: params[n][0, layout.users(n).index(layout.channels[c])] for n in SATURATIONS[kind].params}
         gain = saturation(kind, carried + delta, p, pt) - saturation(kind, carried, p, pt)
-        pm.Normal(f"lift_test_{i}", mu=effect[c] * pt.sum(gain * test.window), sigma=test.se_scaled,
-                  observed=test.lift_scaled)
+        pm.Normal(f"lift_test_{i}", mu=effect[c] * pt.sum(gain * window), sigma=se, observed=measured)
 
 
 def add_likelihood(spec: Spec, mu: Any, pr: dict[str, Prior], scaling: Any, kpi_scaled: np.ndarray,
-                   kpi_counts: np.ndarray | None, *, plan: dict[str, Prior] | None = None) -> None:
+                   kpi_counts: np.ndarray | None, *, plan: dict[str, Prior] | None = None,
+                   data: dict[str, Any] | None = None) -> None:
     """The KPI likelihood of ``spec.model.likelihood`` around the scaled mean ``mu`` (inside a model).
 
-    With ``plan`` (:func:`mmm.prior_plan.national_priors`) the priors are the plan's, as model inputs."""
+    With ``plan`` (:func:`mmm.prior_plan.national_priors`) the priors are the plan's, as model inputs; with
+    ``data`` (:mod:`mmm.data_inputs`) the observed KPI and its scale are the named data inputs."""
+    kpi_scale = scaling.kpi_scale
+    if data is not None:
+        kpi_scale = data[DATA_INPUT + "kpi_scale"]
+        kpi_scaled = kpi_counts = data[DATA_INPUT + "kpi"]
+
     def prior(variable: str, name: str) -> Prior:
         return plan[variable] if plan is not None else pr[name]
 
@@ -223,7 +244,7 @@ def add_likelihood(spec: Spec, mu: Any, pr: dict[str, Prior], scaling: Any, kpi_
     lik = spec.model.likelihood
     if lik == "negative_binomial":
         alpha = _dist("nb_alpha", prior("nb_alpha", "nb_alpha"), "nb_alpha", as_inputs=inputs)
-        rate = scaling.kpi_scale * pt.softplus(20 * mu) / 20
+        rate = kpi_scale * pt.softplus(20 * mu) / 20
         pm.NegativeBinomial("kpi", mu=rate, alpha=alpha, observed=kpi_counts, dims="date")
         return
     sigma = _dist("sigma", prior("sigma", "noise"), "noise", as_inputs=inputs)

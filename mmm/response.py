@@ -143,15 +143,22 @@ def baseline_parts(params: dict[str, Any], design: Design, trend: str, xp: Any =
     else:
         tr = params["trend_slope"][:, None] * design.time[None, :]
         if trend == "piecewise":
-            hinge = np.maximum(design.time[:, None] - design.changepoints[None, :], 0.0)  # (T, P)
+            hinge = xp.maximum(design.time[:, None] - design.changepoints[None, :], 0.0)  # (T, P)
             tr = tr + xp.dot(params["trend_delta"], hinge.T)
         out["trend"] = tr
-    out["seasonality"] = xp.dot(params["seasonality"], design.fourier.T) if design.fourier.shape[1] else zeros
-    out["controls"] = params["control_effect"][:, None, :] * design.controls[None] if design.controls.shape[1] \
+    out["seasonality"] = xp.dot(params["seasonality"], design.fourier.T) if _columns(design.fourier) else zeros
+    out["controls"] = params["control_effect"][:, None, :] * design.controls[None] if _columns(design.controls) \
         else xp.zeros((S, T, 0))
-    out["events"] = params["event_effect"][:, None, :] * design.events[None] if design.events.shape[1] \
+    out["events"] = params["event_effect"][:, None, :] * design.events[None] if _columns(design.events) \
         else xp.zeros((S, T, 0))
     return out
+
+
+def _columns(x: Any) -> int:
+    """The number of columns of a design array: a NumPy array, or a tensor of static shape (the national
+    model's named data inputs, :mod:`mmm.data_inputs`)."""
+    shape = x.type.shape if hasattr(x, "type") else np.shape(x)
+    return int(shape[1])
 
 
 def components(params: dict[str, Any], design: Design, layout: Layout, trend: str, xp: Any = np) -> dict[str, Any]:

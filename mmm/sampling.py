@@ -120,12 +120,20 @@ def sample_recorded(inputs: str | None, fit: FitSettings, *, dense_mass: bool | 
     same posterior (same draws for the same seed), or None when there is no usable record (the model is
     then built): none saved, or saved with other sampler settings (fits with a dense mass matrix are never
     recorded, :func:`mmm.compiled.sample`). ``input_values``: the values of the model's named inputs that the
-    digest leaves out (prior parameters, :mod:`mmm.prior_plan`); the record runs with them."""
+    digest leaves out (prior parameters, :mod:`mmm.prior_plan`; data, :mod:`mmm.data_inputs`); the record runs
+    with them, and the observed data are then the current ones."""
     from mmm import compiled
 
     rec = compiled.load_record(inputs)
     if rec is None:
         return None
+    observed = {name[len("observed:"):]: a for name, a in rec.arrays.items() if name.startswith("observed:")}
+    if any(k.startswith("data:") for k in input_values or {}):
+        # the data are inputs of the run: the observed data are the current ones (an observed variable's data
+        # are the input named after it, mmm.data_inputs), never the record's
+        if not all(f"data:{name}" in input_values for name in observed):
+            return None
+        observed = {name: np.asarray(input_values[f"data:{name}"]) for name in observed}
     notes = rec.notes
     settings = _settings(fit, int(notes["observations"]), dense_mass, mass_adaptation)
     start = time.perf_counter()
@@ -133,7 +141,6 @@ def sample_recorded(inputs: str | None, fit: FitSettings, *, dense_mass: bool | 
                                      values=input_values)
     if draws is None:
         return None
-    observed = {name[len("observed:"):]: a for name, a in rec.arrays.items() if name.startswith("observed:")}
     coords = {name[len("coord:"):]: a for name, a in rec.arrays.items() if name.startswith("coord:")}
     return _inference_data(draws, fit, observed, coords, notes["dims"], time.perf_counter() - start, "recorded")
 

@@ -72,7 +72,11 @@ def test_refit_of_same_structure_compiles_once(two_fits):
     assert after_a.compiles - before.compiles == 1
     assert after_b.compiles == after_a.compiles          # new data and prior value: no compilation
     assert after_b.hits == after_a.hits + 1              # ... the program compiled for A ran B
-    assert after_b.recorded == after_a.recorded == before.recorded  # new inputs: the model was built
+    # the same weeks and shapes: A's record ran with B's data and prior values, the model was not built
+    assert after_a.recorded == before.recorded and after_b.recorded == after_a.recorded + 1
+    assert b.idata.posterior.attrs["sampler_inputs"] == "recorded"
+    kpi_b = small_frame(seed=1)[0]["revenue"].to_numpy()
+    np.testing.assert_allclose(b.idata.observed_data["kpi"].values, kpi_b / b.scaling.kpi_scale)  # B's, not A's
     # the swap is real: B's posterior is B's, not A's
     assert not np.allclose(a.idata.posterior["mu"].values, b.idata.posterior["mu"].values)
     kpi_b = small_frame(seed=1)[0]["revenue"].to_numpy()
@@ -155,19 +159,22 @@ FRESH = textwrap.dedent("""
     from mmm.fitted import Model
     from mmm import compiled
     spec = small_spec(priors={noise!r})
-    fit = Model(spec).fit(small_frame(seed=1)[0], progressbar=False, **{draws!r})
+    frame = small_frame(seed=1)[0]
+    frame.loc[:9, "revenue"] *= {bump!r}                 # corrected data: the same weeks, other values
+    fit = Model(spec).fit(frame, progressbar=False, **{draws!r})
     info = compiled.cache_info()
     print("RESULT " + json.dumps({{"mu": fit.idata.posterior["mu"].values.mean(axis=(0, 1)).tolist(),
                                    "compiles": info.compiles, "loaded": info.loaded, "recorded": info.recorded,
                                    "pymc": "pymc" in sys.modules, "inputs": fit.idata.posterior.attrs["sampler_inputs"],
-                                   "build_seconds": fit.diagnostics.build_seconds}}))
+                                   "build_seconds": fit.diagnostics.build_seconds,
+                                   "observed": fit.idata.observed_data["kpi"].values.tolist()}}))
 """)
 
 
-def _fresh_refit(cache_dir, without_records: bool, priors: dict = NOISE) -> dict:
+def _fresh_refit(cache_dir, without_records: bool, priors: dict = NOISE, bump: float = 1.0) -> dict:
     root = str(Path(__file__).resolve().parents[1])
     code = FRESH.format(root=root, noise=priors, draws=DRAWS, records=str(cache_dir / "records"),
-                        without_records=without_records)
+                        without_records=without_records, bump=bump)
     env = {**os.environ, "MMM_JAX_CACHE": str(cache_dir), "PYTHONWARNINGS": "ignore"}
     env.pop("MMM_FAST", None)
     r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300, cwd=root)
@@ -215,15 +222,18 @@ def test_a_refit_with_other_prior_values_runs_from_the_record_with_them(two_fits
 
 
 def test_record_values_go_in_by_name_shape_and_dtype_only():
-    """A named value replaces every argument of its name; a name the record lacks, or another shape or dtype,
-    refuses the record (the model is then built), and the record's own arrays are never modified."""
+    """A named value replaces every argument of its name; a name the program holds as structure, or another
+    shape or dtype, refuses the record (the model is then built); a name the graph does not use is ignored; the
+    record's own arrays are never modified."""
     from mmm import compiled
 
     args = [np.zeros(3), np.asarray(0.5), np.asarray(0.5), np.ones((2, 2))]
-    rec = compiled.Recorded(args, [], [], "p.xla", None, {}, {}, None, [None, "prior:s.sigma", "prior:s.sigma", "prior:r.mu"])
+    rec = compiled.Recorded(args, [], [], "p.xla", None, {}, {}, None,
+                            [None, "prior:s.sigma", "prior:s.sigma", "prior:r.mu"], ["data:index"])
     out = compiled._with_values(rec, {"prior:s.sigma": np.asarray(0.2)})
     assert [float(out[1]), float(out[2])] == [0.2, 0.2] and out[0] is args[0] and float(args[1]) == 0.5
-    assert compiled._with_values(rec, {"prior:other.mu": np.asarray(1.0)}) is None         # not in the record
+    assert compiled._with_values(rec, {"data:unused": np.zeros((5, 0))}) is not None     # not in the graph
+    assert compiled._with_values(rec, {"data:index": np.asarray(3)}) is None              # structure
     assert compiled._with_values(rec, {"prior:r.mu": np.ones(2)}) is None                  # another shape
     assert compiled._with_values(rec, {"prior:s.sigma": np.asarray(1, dtype="int64")}) is None   # another dtype
     assert compiled._with_values(rec, {})[3] is args[3]
@@ -291,14 +301,78 @@ def test_prior_values_reach_the_model_only_as_named_inputs(form, cache_dir):
 
     graph_a, graph_b = compiled.lift_model(inputs_a.build()), compiled.lift_model(inputs_b.build())
     assert graph_a.key == graph_b.key and graph_a.arg_names == graph_b.arg_names
-    named = {n for n in graph_a.arg_names if n}
-    assert named == set(values_a) and all(n.startswith(PRIOR_INPUT) for n in named)
+    named = {n for n in graph_a.arg_names if n and n.startswith(PRIOR_INPUT)}
+    assert named == set(values_a)
     for name, x, y in zip(graph_a.arg_names, graph_a.args, graph_b.args, strict=True):
-        if name is None:
+        if name is None or not name.startswith(PRIOR_INPUT):
             np.testing.assert_array_equal(x, y)
         else:
             np.testing.assert_array_equal(x, values_a[name])
             np.testing.assert_array_equal(y, values_b[name])
+
+
+def test_a_refit_on_corrected_data_runs_from_the_record_with_them(two_fits, cache_dir):
+    """Corrected data (the same weeks, ten KPI values changed): a new process runs B's record with the new data,
+    never imports PyMC, gives exactly a built model's draws, and its observed data are the corrected ones."""
+    _fresh_refit(cache_dir, without_records=False)          # B's record, written by this module's code
+    rerun = _fresh_refit(cache_dir, without_records=False, bump=1.25)
+    assert rerun["inputs"] == "recorded" and not rerun["pymc"] and rerun["compiles"] == 0
+    built = _fresh_refit(cache_dir, without_records=True, bump=1.25)
+    assert built["inputs"] == "built" and built["pymc"]
+    np.testing.assert_array_equal(rerun["mu"], built["mu"])
+    np.testing.assert_array_equal(rerun["observed"], built["observed"])
+    b_observed = two_fits[1].idata.observed_data["kpi"].values
+    assert not np.allclose(rerun["observed"], b_observed)    # the corrected weeks, not the record's
+
+
+@pytest.mark.parametrize("form", [
+    {"adstock": "geometric", "saturation": "logistic", "trend": "linear"},
+    {"adstock": "delayed", "saturation": "hill", "trend": "piecewise", "changepoints": 3, "likelihood": "student_t"},
+    {"adstock": "weibull_pdf", "saturation": "michaelis_menten", "trend": "none"},
+])
+def test_data_values_reach_the_model_only_as_named_inputs(form, cache_dir):
+    """Every array of data the national model reads is a named input of its compiled program: with the KPI,
+    spend, a control, an event and a lift test's numbers all changed (the same weeks), the program's structure,
+    the record's digest and every unnamed argument are the same, and each named argument is the new value. (A
+    value computed from the data anywhere else would be a stale constant in a record rerun with new data.)"""
+    from mmm import compiled
+    from mmm.data import load_data
+    from mmm.fitted import Model
+    from mmm.spec import spec_from_dict
+
+    frame = small_frame(seed=2)[0]
+    n = len(frame)
+    frame["launch"] = (np.arange(n) % 26 == 3).astype(float)
+    d = small_spec(**form).to_dict()
+    d["events"] = ["launch"]
+    d["lift_tests"] = [{"channel": "search", "start": "2023-06-05", "end": "2023-07-03", "spend_change": 300.0,
+                        "lift": 4000.0, "lift_se": 1500.0}]
+    spec = spec_from_dict(d)
+    rng = np.random.default_rng(7)
+    other = frame.copy()
+    other["revenue"] = other["revenue"] * rng.uniform(0.9, 1.1, n)
+    other["tv_spend"] = other["tv_spend"] * rng.uniform(0.8, 1.2, n)
+    other["search_spend"] = other["search_spend"] * 1.1
+    other["promo"] = rng.random(n)
+    other["launch"] = (np.arange(n) % 26 == 5).astype(float)
+    inputs_a = Model(spec).model_inputs(load_data(frame, spec))
+    inputs_b = Model(spec).model_inputs(load_data(other, spec))
+    assert inputs_a.digest() == inputs_b.digest()
+    graph_a, graph_b = compiled.lift_model(inputs_a.build()), compiled.lift_model(inputs_b.build())
+    assert graph_a.key == graph_b.key and graph_a.arg_names == graph_b.arg_names
+    # held as structure: only the dimensions' lengths (PyMC's coordinates), never a data or prior input
+    assert not [n for n in graph_a.baked_names + graph_b.baked_names if n.startswith(("data:", "prior:"))]
+    values_b = inputs_b.input_values()
+    changed = set()
+    for name, x, y in zip(graph_a.arg_names, graph_a.args, graph_b.args, strict=True):
+        if name is None:
+            np.testing.assert_array_equal(x, y)
+        else:
+            np.testing.assert_array_equal(y, values_b[name])
+            if not np.array_equal(x, y):
+                changed.add(name)
+    assert {"data:kpi", "data:lags", "data:controls", "data:events", "data:spend_total", "data:kpi_scale",
+            "data:lift_0.delta_lags"} <= changed
 
 
 def test_records_fall_back_to_the_model_when_they_cannot_be_used(two_fits, cache_dir):
