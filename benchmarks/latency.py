@@ -21,6 +21,9 @@ in ``peer.yaml``:
 * ``refit_prior``  the same fit with the noise prior's value changed (HalfNormal sigma 0.2; same
   structure, new prior values: the record ``fit`` left runs with them, the program read from the
   folder ``fit`` compiled it into; the PyMC model is built only when the record cannot be used)
+* ``refit_data``  the same fit on corrected data: the first ten weeks' KPI values raised 5% (same weeks and
+  shapes, new values: the record ``fit`` left runs with them; the PyMC model is built only when the record
+  cannot be used)
 * ``fit_fast``  the same fit with ``MMM_FAST=1`` (few draws; ``--fast`` when ``mmm fit`` has it)
 * ``notebook_refit``  in one Python process: ``Model(spec).fit()``, then the noise prior's
   value changed and ``fit()`` again; the time of the second fit (the notebook case: one
@@ -76,10 +79,11 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SAMPLES = ROOT / "data" / "samples"
-COMMANDS = ("help", "validate", "fit", "refit", "refit_prior", "fit_fast", "notebook_refit", "plan", "report")
+COMMANDS = ("help", "validate", "fit", "refit", "refit_prior", "refit_data", "fit_fast", "notebook_refit", "plan",
+            "report")
 #: Commands ``--before`` can compare (the fits would compile and sample twice per repeat).
 BEFORE_COMMANDS = ("help", "validate", "plan", "report")
-QUICK_SKIP = ("fit", "refit", "refit_prior", "fit_fast", "notebook_refit", "report")
+QUICK_SKIP = ("fit", "refit", "refit_prior", "refit_data", "fit_fast", "notebook_refit", "report")
 #: ``notebook_refit``: fit, change a prior value, fit again in the same process; the second fit is timed.
 NOTEBOOK_REFIT = """
 import json, sys, time, warnings
@@ -211,6 +215,25 @@ def write_prior_variant(config: Path) -> Path:
     return out
 
 
+def write_data_variant(config: Path) -> Path:
+    """A copy of the spec ``config`` and its data with the first ten weeks' KPI raised 5% (same weeks, new values)."""
+    import pandas as pd
+    import yaml
+
+    from mmm.spec import load_spec
+
+    spec = load_spec(config)
+    raw = spec.to_dict()
+    data = pd.read_csv(config.parent / spec.data)
+    data.loc[:9, spec.kpi.column] = data.loc[:9, spec.kpi.column] * 1.05
+    csv = config.with_name(config.stem + "_corrected.csv")
+    data.to_csv(csv, index=False)
+    raw["data"] = csv.name
+    out = config.with_name(config.stem + "_corrected.yaml")
+    out.write_text(yaml.safe_dump(raw, sort_keys=False))
+    return out
+
+
 def plan_phases(outdir: Path) -> dict[str, float]:
     """The optimizer's and the brand split's own seconds, from ``plan.json``."""
     try:
@@ -287,6 +310,8 @@ def run(commands: list[str], repeats: int, dataset: str, timeout: float, plan_fi
         config = f"{dataset}.yaml"
         if "refit_prior" in commands:
             prior_config = write_prior_variant(tmp / config).name
+        if "refit_data" in commands:
+            data_config = write_data_variant(tmp / config).name
         for rep in range(repeats):
             env = {**base_env, "MMM_JAX_CACHE": str(tmp / f"jax-cache-{rep}")}  # cold for `fit`, warm for `refit`
             out = tmp / f"out-{rep}"
@@ -310,6 +335,8 @@ def run(commands: list[str], repeats: int, dataset: str, timeout: float, plan_fi
                     argv = [*mmm, "fit", config, "--out", str(out)]
                 elif cmd == "refit_prior":
                     argv = [*mmm, "fit", prior_config, "--out", str(tmp / f"out-prior-{rep}")]
+                elif cmd == "refit_data":
+                    argv = [*mmm, "fit", data_config, "--out", str(tmp / f"out-data-{rep}")]
                 elif cmd == "fit_fast":
                     argv = [*mmm, "fit", config, "--out", str(fast_out)] + (["--fast"] if fast_flag else [])
                     if not fast_flag:
@@ -350,8 +377,9 @@ def run(commands: list[str], repeats: int, dataset: str, timeout: float, plan_fi
                 codes[cmd].append(code)
                 if code not in (0, 3):
                     tails[cmd] = tail
-                if cmd in ("fit", "refit", "refit_prior", "fit_fast"):
-                    fit_out = {"fit_fast": fast_out, "refit_prior": tmp / f"out-prior-{rep}"}.get(cmd, out)
+                if cmd in ("fit", "refit", "refit_prior", "refit_data", "fit_fast"):
+                    fit_out = {"fit_fast": fast_out, "refit_prior": tmp / f"out-prior-{rep}",
+                               "refit_data": tmp / f"out-data-{rep}"}.get(cmd, out)
                     ph = diagnostics_phases(fit_out)
                     source = sampler_program(fit_out)
                     if source:
@@ -395,7 +423,7 @@ def run(commands: list[str], repeats: int, dataset: str, timeout: float, plan_fi
             notes[cmd].insert(0, shape + ", ".join(f"{k} {fmt.format(v)} s" for k, v in med.items()))
         if cmd == "fit_fast":
             notes[cmd].append("--fast" if fast_flag else "MMM_FAST=1")
-        if cmd in ("refit", "refit_prior"):
+        if cmd in ("refit", "refit_prior", "refit_data"):
             notes[cmd].append("warm JAX cache")
         if cmd == "fit":
             notes[cmd].append("cold JAX cache")
