@@ -175,20 +175,13 @@ def build_model(spec: Spec, design: Design, kpi_scaled: np.ndarray, scaling: Any
         # against every channel's near-constant media level (correlation about -0.9): slow mixing.
         level = _dist("level", plan["level"], "level", as_inputs=True)
         params["intercept"] = pt.zeros(1)
-        if "trend_slope" in plan:
-            params["trend_slope"] = _dist("trend_slope", plan["trend_slope"], "trend", as_inputs=True)[None]
-        if "trend_delta" in plan:
-            params["trend_delta"] = _dist("trend_delta", plan["trend_delta"], "changepoints", dims="changepoint",
-                                          as_inputs=True)[None, :]
-        if "seasonality" in plan:
-            params["seasonality"] = _dist("seasonality", plan["seasonality"], "seasonality", dims="fourier",
-                                          as_inputs=True)[None, :]
-        if "control_effect" in plan:
-            params["control_effect"] = _dist("control_effect", plan["control_effect"], "controls", dims="control",
-                                             as_inputs=True)[None, :]
-        if "event_effect" in plan:
-            params["event_effect"] = _dist("event_effect", plan["event_effect"], "events", dims="event",
-                                           as_inputs=True)[None, :]
+        # the baseline's variables the plan has (by the spec's trend, seasonality, controls and events), with a
+        # leading draw axis of 1: (variable, the spec's prior name for messages, dims)
+        for name, where, dims in (("trend_slope", "trend", None), ("trend_delta", "changepoints", "changepoint"),
+                                  ("seasonality", "seasonality", "fourier"), ("control_effect", "controls", "control"),
+                                  ("event_effect", "events", "event")):
+            if name in plan:
+                params[name] = _dist(name, plan[name], where, dims=dims, as_inputs=True)[None]
         parts = baseline_parts(params, design, spec.model.trend, pt)
         parts["media"] = sat * params["media_beta"][:, None, :]
         rest = total_mean(parts, pt)[0]

@@ -127,13 +127,15 @@ def sample_recorded(inputs: str | None, fit: FitSettings, *, dense_mass: bool | 
     rec = compiled.load_record(inputs)
     if rec is None:
         return None
+    from mmm.data_inputs import DATA_INPUT
+
     observed = {name[len("observed:"):]: a for name, a in rec.arrays.items() if name.startswith("observed:")}
-    if any(k.startswith("data:") for k in input_values or {}):
+    if any(k.startswith(DATA_INPUT) for k in input_values or {}):
         # the data are inputs of the run: the observed data are the current ones (an observed variable's data
         # are the input named after it, mmm.data_inputs), never the record's
-        if not all(f"data:{name}" in input_values for name in observed):
+        if not all(DATA_INPUT + name in input_values for name in observed):
             return None
-        observed = {name: np.asarray(input_values[f"data:{name}"]) for name in observed}
+        observed = {name: np.asarray(input_values[DATA_INPUT + name]) for name in observed}
     notes = rec.notes
     settings = _settings(fit, int(notes["observations"]), dense_mass, mass_adaptation)
     start = time.perf_counter()
