@@ -41,7 +41,7 @@ from common import CompileClock, load_dataset, ours_spec, peak_rss_mb, peer_fram
 
 class SampleClock:
     """Wall time of the sampler calls: ``pymc.sample`` (the peer; ours for nutpie and pymc) and
-    ``mmm.sampling.sample_compiled`` (ours for numpyro: :mod:`mmm.compiled`)."""
+    ``mmm.sampling.sample_compiled`` / ``sample_native`` (ours for numpyro: :mod:`mmm.compiled`)."""
 
     def __init__(self) -> None:
         self.seconds = 0.0
@@ -60,8 +60,9 @@ class SampleClock:
         pymc.sample = self._wrap(pymc.sample)
         try:
             import mmm.sampling as sampling
-            if hasattr(sampling, "sample_compiled"):
-                sampling.sample_compiled = self._wrap(sampling.sample_compiled)
+            for name in ("sample_compiled", "sample_native"):  # the PyMC model's program, or the model in JAX
+                if hasattr(sampling, name):
+                    setattr(sampling, name, self._wrap(getattr(sampling, name)))
         except ImportError:  # the peer's venv without mmm
             pass
         return self

@@ -30,6 +30,11 @@ What is *not* lifted: integer constants that index or shape (they are structure)
 constant subgraphs PyTensor would have folded (data-only expressions; here they are cheap:
 the design arrays are already computed in NumPy by :mod:`mmm.design`).
 
+The national model is also written directly in JAX (:mod:`mmm.native`, checked against the PyMC model by
+``tests/test_native.py``): its log density, start point and outputs come as JAX functions of the sampled
+values and the named inputs, with no PyMC graph to build, lift or convert (:func:`sample_graph`). The
+program, the on-disk cache and the records are the same for both.
+
 :func:`compile_count` and :func:`cache_info` say how many programs were compiled, reused and
 loaded (tests count compilations, not seconds).
 """
@@ -292,6 +297,16 @@ def _jax_function(inputs: list[Any], outputs: list[Any]) -> Any:
 # ---------------------------------------------------------------------- sampler side (JAX)
 
 
+def _graph_functions(graph: Any) -> tuple[Any, Any, Any]:
+    """``(logp, start, outputs)`` as JAX functions: PyTensor's JAX forms of a :class:`LiftedGraph`'s graphs, or
+    the functions a graph written in JAX holds (:class:`mmm.native.NativeGraph`)."""
+    if not isinstance(graph, LiftedGraph):
+        return graph.functions
+    n_values = len(graph.value_names)
+    return (_jax_function(graph.inputs, [graph.logp]), _jax_function(graph.inputs[n_values:], graph.start),
+            _jax_function(graph.inputs, graph.outs))
+
+
 def _build_program(graph: LiftedGraph, settings: SamplerSettings) -> _Program:
     """Trace and compile the whole fit for ``graph``'s structure: start, warm-up, draws, outputs."""
     import jax
@@ -301,10 +316,7 @@ def _build_program(graph: LiftedGraph, settings: SamplerSettings) -> _Program:
     from numpyro.infer.hmc import hmc
     from numpyro.infer.util import ParamInfo
 
-    n_values = len(graph.value_names)
-    logp_fn = _jax_function(graph.inputs, [graph.logp])
-    start_fn = _jax_function(graph.inputs[n_values:], graph.start)
-    out_fn = _jax_function(graph.inputs, graph.outs)
+    logp_fn, start_fn, out_fn = _graph_functions(graph)
     tune, draws = settings.tune, settings.draws
 
     # a structured (block) mass matrix names its blocks by variable, so the sampler's position is then a
@@ -531,9 +543,11 @@ _STATS = ("diverging", "num_steps", "potential_energy", "energy", "step_size", "
 
 def _canonical(obj: Any) -> str:
     """A text form of a structure key that is the same in every process (no ids, no addresses)."""
-    from pytensor.graph.op import Op
+    import sys
 
-    if isinstance(obj, Op):
+    # a graph written in JAX (mmm.native) has no PyTensor operations: PyTensor is not imported for it
+    Op = sys.modules["pytensor.graph.op"].Op if "pytensor.graph.op" in sys.modules else ()
+    if Op and isinstance(obj, Op):
         props = getattr(obj, "__props__", None)
         name = f"{type(obj).__module__}.{type(obj).__qualname__}"
         if props is None:
@@ -697,8 +711,13 @@ def sample(model: Any, settings: SamplerSettings, seed: int, *, record: Record |
     was built from, and the caller's arrays and notes), the lifted arguments and the program's file
     are saved under that digest: :func:`sample_recorded` reruns the same inputs without the model.
     """
+    return sample_graph(lift_model(model), settings, seed, record=record)
+
+
+def sample_graph(graph: Any, settings: SamplerSettings, seed: int, *, record: Record | None = None) -> Draws:
+    """:func:`sample` for a model already lifted (:class:`LiftedGraph`) or written in JAX
+    (:class:`mmm.native.NativeGraph`): the compiled program of its structure, run on its arguments."""
     _start_jax()
-    graph = lift_model(model)
     prog = program_for(graph, settings)
     try:
         draws = _run(prog, graph.args, settings, seed)

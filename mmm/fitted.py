@@ -119,7 +119,7 @@ class Model:
         # the model is built only when needed: a refit of inputs fitted before reruns their record, without PyMC
         idata, diagnostics = sample_and_judge(inputs.build, spec.fit, progressbar=progressbar,
                                               build_seconds=build_seconds, inputs=inputs.digest(),
-                                              input_values=inputs.input_values())
+                                              input_values=inputs.input_values(), native=inputs.native_graph)
         fitted = FittedModel(spec=spec, dataset=dataset, scaling=scaling, idata=idata, diagnostics=diagnostics,
                              train_weeks=dataset.n_weeks - spec.fit.holdout_weeks)
         fitted.check_fit()
@@ -147,6 +147,22 @@ class ModelInputs:
         return build_model(self.spec, self.design, self.kpi_scaled, self.scaling, dates=self.dates,
                            lift=self.lift, kpi_counts=self.counts)
 
+    def native_graph(self) -> Any:
+        """The model written in JAX (:func:`mmm.native.native_graph`: the same model, sampled without PyMC), or
+        None where that path does not write it."""
+        from mmm.native import native_graph
+
+        return native_graph(self.spec, self.design, self.dates, self.priors(), self.prior_values(),
+                            self.data_values(), [test.channel_index for test in self.lift],
+                            structure=self.structure())
+
+    def structure(self) -> tuple:
+        """What of these inputs is the model's structure (:meth:`digest` hashes it with the weeks)."""
+        from dataclasses import replace
+
+        return (without_priors(replace(self.spec, fit=None, data=None)),
+                data_structure(self.data_values(), self.lift), plan_structure(self.priors()))
+
     def priors(self) -> dict[str, Prior]:
         """Every random variable of the model and its prior (:func:`mmm.prior_plan.national_priors`)."""
         layout = Layout.from_spec(self.spec)
@@ -171,16 +187,14 @@ class ModelInputs:
         """A digest of these inputs' structure (:func:`mmm.compiled.inputs_digest`; None when not recordable):
         a refit that changes only prior values or data values (same weeks, same shapes) reruns the record with
         :meth:`input_values`, without building the model."""
-        from dataclasses import replace
-
         from mmm.compiled import inputs_digest
 
         # the fit settings are left out: the sampler's (draws, chains, ...) are checked against the record's,
         # and the seed only seeds the run. The priors' values and the data are model inputs; which variables the
         # model draws, from which families, with parameters of which shapes, which weeks and which shapes of
         # data, is structure (the data file's path is left out: what it held is in)
-        return inputs_digest("national", without_priors(replace(self.spec, fit=None, data=None)), self.dates,
-                             data_structure(self.data_values(), self.lift), plan_structure(self.priors()))
+        spec, data, plan = self.structure()
+        return inputs_digest("national", spec, self.dates, data, plan)
 
 
 def lift_data(spec: Spec, train: Dataset, scaling: Scaling, layout: Layout) -> list[LiftData]:

@@ -29,6 +29,7 @@ import pytensor.tensor as pt
 from mmm.data_inputs import DATA_INPUT, data_inputs
 from mmm.design import Design
 from mmm.errors import SpecError
+from mmm.native import model_coords
 from mmm.prior_plan import PRIOR_INPUT, channel_priors, national_priors, prior_defaults
 from mmm.response import (  # noqa: F401 - re-exported: the forward path lives in mmm.response
     PARAM_USERS,
@@ -88,16 +89,7 @@ def model_setup(spec: Spec, design: Design, kpi_scaled: np.ndarray, scaling: Any
     """Layout, default priors, priors with user overrides, and PyMC coordinates of a model."""
     layout = Layout.from_spec(spec)
     defaults, pr = prior_defaults(spec, kpi_scaled, scaling, layout)
-    coords: dict[str, Any] = {"date": list(dates), "channel": list(layout.channels),
-                              "control": list(spec.controls), "event": list(spec.events),
-                              "fourier": [f"{f}_{k}" for k in range(1, spec.model.yearly_seasonality + 1)
-                                          for f in ("sin", "cos")],
-                              "changepoint": list(range(len(design.changepoints)))}
-    for param in PARAM_USERS:
-        users = layout.users(param)
-        if users:
-            coords[f"{param}_channel"] = users
-    return layout, defaults, pr, coords
+    return layout, defaults, pr, model_coords(spec, layout, design, dates)
 
 
 def media_priors(spec: Spec, layout: Layout, defaults: dict[str, Prior],

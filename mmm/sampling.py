@@ -8,13 +8,13 @@ small modules.
 from __future__ import annotations
 
 import os
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-import arviz as az
 import numpy as np
 
 from mmm.diagnostics import Diagnostics  # noqa: F401 - re-exported
@@ -22,6 +22,7 @@ from mmm.errors import FitError
 from mmm.spec import FitSettings
 
 if TYPE_CHECKING:  # pragma: no cover - PyMC is imported when a model is built, not before
+    import arviz as az
     import pymc as pm
 
     #: a built model, or a function that builds it (called only when the fit cannot be rerun from a record)
@@ -113,6 +114,45 @@ def sample_compiled(model: pm.Model, fit: FitSettings, *, dense_mass: bool | tup
     return _inference_data(draws, fit, observed, coords, dims, time.perf_counter() - start, "built")
 
 
+def import_in_background(*modules: str) -> threading.Thread:
+    """Import ``modules`` in a thread: started when the sampler's program starts compiling or loading, the
+    imports that only the steps after the draws need (ArviZ, for the InferenceData and the convergence
+    checks: 1.2 s of a cold ``mmm fit``, with matplotlib and SciPy) run while XLA compiles, which releases
+    the interpreter. JAX and numpyro are imported first, here: the thread then imports none of the modules
+    the compiler's caller imports. Importing a module the thread is importing waits for it."""
+    import importlib
+
+    import jax  # noqa: F401
+    import numpyro.infer.hmc  # noqa: F401
+
+    def run() -> None:
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - the main thread's own import reports it
+                return
+
+    thread = threading.Thread(target=run, name="mmm-imports", daemon=True)
+    thread.start()
+    return thread
+
+
+def sample_native(graph: Any, fit: FitSettings, *, mass_adaptation: str | None = None,
+                  inputs: str | None = None) -> az.InferenceData:
+    """:func:`sample_compiled` for a model written in JAX (:class:`mmm.native.NativeGraph`): the same program,
+    posterior, names, dims and record, without PyMC."""
+    from mmm import compiled
+
+    n_observed = sum(int(np.size(v)) for v in graph.observed.values())
+    settings = _settings(fit, n_observed, False, mass_adaptation)
+    record = _record(inputs, graph.observed, graph.coords, graph.dims, n_observed) if inputs else None
+    start = time.perf_counter()
+    import_in_background("arviz")
+    draws = compiled.sample_graph(graph, settings, seed=int(fit.seed) if fit.seed is not None else 0, record=record)
+    return _inference_data(draws, fit, graph.observed, graph.coords, graph.dims, time.perf_counter() - start, "built",
+                           log_density="mmm")
+
+
 def sample_recorded(inputs: str | None, fit: FitSettings, *, dense_mass: bool | tuple = False,
                     mass_adaptation: str | None = None,
                     input_values: dict[str, np.ndarray] | None = None) -> az.InferenceData | None:
@@ -139,6 +179,7 @@ def sample_recorded(inputs: str | None, fit: FitSettings, *, dense_mass: bool | 
     notes = rec.notes
     settings = _settings(fit, int(notes["observations"]), dense_mass, mass_adaptation)
     start = time.perf_counter()
+    import_in_background("arviz")
     draws = compiled.sample_recorded(rec, settings, seed=int(fit.seed) if fit.seed is not None else 0,
                                      values=input_values)
     if draws is None:
@@ -185,9 +226,14 @@ def _plain_array(values: Any) -> np.ndarray:
 
 
 def _inference_data(draws: Any, fit: FitSettings, observed: dict, coords: dict, dims: dict, seconds: float,
-                    inputs: str) -> az.InferenceData:
+                    inputs: str, log_density: str = "pymc") -> az.InferenceData:
+    """``log_density``: who wrote the model's log density, ``pymc`` (a PyMC model, lifted) or ``mmm`` (in JAX,
+    :mod:`mmm.native`); a rerun of a record (``inputs`` = ``recorded``) says ``recorded``."""
     attrs = {"inference_library": "numpyro", "sampling_time": round(seconds, 6),
-             "tuning_steps": fit.tune, "sampler_program": draws.program, "sampler_inputs": inputs}
+             "tuning_steps": fit.tune, "sampler_program": draws.program, "sampler_inputs": inputs,
+             "log_density": "recorded" if inputs == "recorded" else log_density}
+    import arviz as az
+
     idata = az.from_dict(posterior=draws.posterior, sample_stats=draws.sample_stats,
                          observed_data=observed, coords=coords, dims=dims)
     idata.posterior.attrs.update(attrs)
@@ -201,7 +247,8 @@ CHECK_EXCLUDE = ("mu", "media_beta")
 def run_sampler(model: ModelOrBuilder, fit: FitSettings, *, progressbar: bool = True,
                 dense_mass: bool | tuple = False, mass_adaptation: str | None = None,
                 inputs: str | None = None,
-                input_values: dict[str, np.ndarray] | None = None) -> tuple[az.InferenceData, float, float]:
+                input_values: dict[str, np.ndarray] | None = None,
+                native: Callable[[], Any] | None = None) -> tuple[az.InferenceData, float, float]:
     """Sample ``model`` with the settings in ``fit``; return the posterior, the seconds sampling took and the
     seconds building the model took (0 for a built one).
 
@@ -215,6 +262,8 @@ def run_sampler(model: ModelOrBuilder, fit: FitSettings, *, progressbar: bool = 
     (:func:`mmm.compiled.inputs_digest`): a numpyro fit of inputs fitted before (a refit in a new process)
     then runs from its record (:func:`sample_recorded`, with ``input_values``), without PyMC; the model is
     built only when needed.
+    ``native``: a function giving the model written in JAX (:func:`mmm.native.native_graph`, or None where
+    that path does not write it): a numpyro fit with a diagonal mass matrix samples it, and PyMC is not loaded.
     """
     start = time.perf_counter()
     if fit.sampler == "numpyro" and inputs:
@@ -222,6 +271,13 @@ def run_sampler(model: ModelOrBuilder, fit: FitSettings, *, progressbar: bool = 
                                 input_values=input_values)
         if idata is not None:
             return idata, time.perf_counter() - start, 0.0
+    if fit.sampler == "numpyro" and native is not None and not dense_mass:
+        graph = native()
+        if graph is not None:
+            built = time.perf_counter() - start
+            start = time.perf_counter()
+            idata = sample_native(graph, fit, mass_adaptation=mass_adaptation, inputs=inputs)
+            return idata, time.perf_counter() - start, built
     build_seconds = 0.0
     if callable(model):
         model = model()
@@ -276,16 +332,19 @@ def fast_mode(spec: Any) -> Any:
 def sample_and_judge(model: ModelOrBuilder, fit: FitSettings, *, progressbar: bool = True,
                      build_seconds: float = 0.0, dense_mass: bool | tuple = False,
                      mass_adaptation: str | None = None, inputs: str | None = None,
-                     input_values: dict[str, np.ndarray] | None = None) -> tuple[az.InferenceData, Diagnostics]:
+                     input_values: dict[str, np.ndarray] | None = None,
+                     native: Callable[[], Any] | None = None) -> tuple[az.InferenceData, Diagnostics]:
     """Sample a model and judge it: the one path every fit takes from graph to verdict.
 
     ``model``: a built model, or a function that builds it; ``inputs``: the digest of what it is built from,
     and ``input_values`` the values of its named inputs, to rerun a recorded fit without building it
-    (:func:`run_sampler`). Returns the posterior and its
+    (:func:`run_sampler`); ``native``: a function giving the model written in JAX (:mod:`mmm.native`), sampled
+    without PyMC where it gives one. Returns the posterior and its
     :class:`Diagnostics` (timing, R-hat, ESS, divergences, the verdict, and FAST MODE when ``MMM_FAST`` is set).
     """
     idata, seconds, built = run_sampler(model, fit, progressbar=progressbar, dense_mass=dense_mass,
-                                        mass_adaptation=mass_adaptation, inputs=inputs, input_values=input_values)
+                                        mass_adaptation=mass_adaptation, inputs=inputs, input_values=input_values,
+                                        native=native)
     diagnostics = judge(idata, fit, seconds)
     diagnostics.build_seconds = round(build_seconds + built, 2)
     if os.environ.get("MMM_FAST"):
@@ -299,6 +358,8 @@ def _without_numba() -> Iterator[None]:
     """ArviZ's NumPy code paths for R-hat and ESS: on a few dozen parameters they are faster than
     compiling ArviZ's Numba kernels, which a fresh process (every ``mmm fit``) would do first
     (about 1 s). The same numbers either way."""
+    import arviz as az
+
     numba = getattr(az, "Numba", None)
     was = bool(getattr(numba, "numba_flag", False))
     if was:
@@ -316,6 +377,8 @@ def judge(idata: az.InferenceData, fit: FitSettings, seconds: float) -> Diagnost
     Converged means: max R-hat <= 1.01, min bulk ESS >= 100 per chain, and no
     divergent transitions. ADVI fits are labelled approximate and never "converged".
     """
+    import arviz as az
+
     post = idata.posterior
     names = [v for v in post.data_vars if v not in CHECK_EXCLUDE]
     approximate = fit.sampler == "advi"

@@ -166,6 +166,7 @@ FRESH = textwrap.dedent("""
     print("RESULT " + json.dumps({{"mu": fit.idata.posterior["mu"].values.mean(axis=(0, 1)).tolist(),
                                    "compiles": info.compiles, "loaded": info.loaded, "recorded": info.recorded,
                                    "pymc": "pymc" in sys.modules, "inputs": fit.idata.posterior.attrs["sampler_inputs"],
+                                   "log_density": fit.idata.posterior.attrs["log_density"],
                                    "build_seconds": fit.diagnostics.build_seconds,
                                    "observed": fit.idata.observed_data["kpi"].values.tolist()}}))
 """)
@@ -188,7 +189,8 @@ def test_fresh_process_loads_the_program_and_reproduces_the_draws(two_fits, cach
     b = two_fits[1]
     out = _fresh_refit(cache_dir, without_records=True)
     assert out["compiles"] == 0 and out["loaded"] == 1     # the program came from disk
-    assert out["recorded"] == 0 and out["inputs"] == "built" and out["pymc"]
+    # built: written in JAX (mmm.native), so PyMC is not imported either
+    assert out["recorded"] == 0 and out["inputs"] == "built" and out["log_density"] == "mmm" and not out["pymc"]
     np.testing.assert_allclose(out["mu"], b.idata.posterior["mu"].values.mean(axis=(0, 1)), rtol=1e-9)
 
 
@@ -215,7 +217,7 @@ def test_a_refit_with_other_prior_values_runs_from_the_record_with_them(two_fits
     rerun = _fresh_refit(cache_dir, without_records=False, priors=other)
     assert rerun["inputs"] == "recorded" and not rerun["pymc"] and rerun["compiles"] == 0
     built = _fresh_refit(cache_dir, without_records=True, priors=other)
-    assert built["inputs"] == "built" and built["pymc"]
+    assert built["inputs"] == "built" and built["log_density"] == "mmm" and not built["pymc"]
     np.testing.assert_array_equal(rerun["mu"], built["mu"])
     # and the new priors did change the posterior (the ROAS prior is centred 10x lower than the default)
     assert np.max(np.abs(np.asarray(rerun["mu"]) - b.idata.posterior["mu"].values.mean(axis=(0, 1)))) > 1e-3
@@ -318,7 +320,7 @@ def test_a_refit_on_corrected_data_runs_from_the_record_with_them(two_fits, cach
     rerun = _fresh_refit(cache_dir, without_records=False, bump=1.25)
     assert rerun["inputs"] == "recorded" and not rerun["pymc"] and rerun["compiles"] == 0
     built = _fresh_refit(cache_dir, without_records=True, bump=1.25)
-    assert built["inputs"] == "built" and built["pymc"]
+    assert built["inputs"] == "built" and built["log_density"] == "mmm" and not built["pymc"]
     np.testing.assert_array_equal(rerun["mu"], built["mu"])
     np.testing.assert_array_equal(rerun["observed"], built["observed"])
     b_observed = two_fits[1].idata.observed_data["kpi"].values
