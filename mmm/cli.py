@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import warnings
 from pathlib import Path
 from typing import Annotated
@@ -694,15 +693,18 @@ _register_many(app)
 
 def main() -> None:  # pragma: no cover - console-script entry
     """Entry point that maps unexpected errors to exit code 1 with a short message."""
-    from mmm.startup import arviz_without_numba, console_process
+    from mmm.startup import arviz_without_numba, console_process, end_process
 
     console_process()
     arviz_without_numba()
     try:
         app()
+    except SystemExit as exc:  # every command ends here (typer's standalone mode)
+        end_process(exc.code)
     except Exception as exc:  # noqa: BLE001
         console.print(f"[bold red]Internal error[/bold red] ({type(exc).__name__}): {exc}")
-        sys.exit(EXIT_INTERNAL)
+        end_process(EXIT_INTERNAL)
+    end_process(0)
 
 
 if os.environ.get("MMM_CLI_DEBUG"):  # pragma: no cover

@@ -57,3 +57,42 @@ def test_one_model_commands_write_model_files_without_dask() -> None:
 
     assert run("from mmm.startup import console_process; console_process()") == ["False", "False", "True", "True"]
     assert run("")[0] == "True"                    # not the console script: xarray finds and imports Dask
+
+
+END_PROBE = """
+import atexit, sys, threading, time
+from pathlib import Path
+from mmm.startup import end_process
+atexit.register(lambda: Path({marker!r}).write_text("exit handlers ran"))
+print("last line", end="")                     # buffered, no newline: must still reach the pipe
+if {worker!r}:
+    def late():
+        time.sleep(0.3)
+        Path({marker!r}).with_suffix(".worker").write_text("worker finished")
+    threading.Thread(target=late).start()      # not a daemon: the process must wait for it
+end_process({code!r})
+raise AssertionError("end_process returned")
+"""
+
+
+def _end(tmp_path, code, worker=False):
+    marker = tmp_path / f"marker-{code}-{worker}.txt"
+    out = subprocess.run([sys.executable, "-c", END_PROBE.format(marker=str(marker), code=code, worker=worker)],
+                         capture_output=True, text=True, timeout=120)
+    return out, marker
+
+
+def test_end_process_keeps_exit_status_output_and_exit_handlers(tmp_path) -> None:
+    """The console script ends without the interpreter's teardown, but with everything a user sees: the exit
+    status (None -> 0, a number, a message -> 1 with the message on stderr), buffered output flushed, exit
+    handlers run; and a live worker thread makes it end the usual way, after the worker."""
+    for code, status in ((None, 0), (0, 0), (2, 2), ("Spec error: bad", 1)):
+        out, marker = _end(tmp_path, code)
+        assert out.returncode == status, out.stderr
+        assert out.stdout == "last line"
+        assert marker.read_text() == "exit handlers ran"
+        assert ("Spec error: bad" in out.stderr) == (code == "Spec error: bad")
+    out, marker = _end(tmp_path, 2, worker=True)
+    assert out.returncode == 2 and out.stdout == "last line"
+    assert marker.with_suffix(".worker").read_text() == "worker finished"
+    assert marker.read_text() == "exit handlers ran"
