@@ -95,7 +95,8 @@ def end_process(code: Any) -> None:
     0.6-0.8 s after the last output was written, measured on a 2-core machine: about a tenth of a cold
     ``mmm fit`` and more of a refit. Exit handlers still run (``atexit``: log handlers flushed, temporary
     folders removed) and the standard streams are flushed; then the process ends. Where a thread other than
-    a daemon is still alive (a pool of workers), the process ends the usual way.
+    a daemon is still alive (a pool of workers), or a profiler or tracer is on (``python -m cProfile``,
+    coverage), the process ends the usual way.
     """
     import atexit
     import contextlib
@@ -108,8 +109,8 @@ def end_process(code: Any) -> None:
         print(code, file=sys.stderr)
         code = 1
     others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon and t.is_alive()]
-    if others:
-        sys.exit(code)
+    if others or sys.getprofile() is not None or sys.gettrace() is not None:
+        sys.exit(code)  # a profiler or a coverage tracer writes its results after the script returns
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more can be written anyway

@@ -37,10 +37,12 @@ FORMS = {
                     "changepoints": {"distribution": "Laplace", "mu": 0.0, "b": 0.1},
                     "level": {"distribution": "StudentT", "nu": 5.0, "mu": 1.0, "lam": 16.0},
                     "trend": {"distribution": "Normal", "tau": 4.0}}},
-        # per-channel priors of one family with other parameter sets: one variable per channel
+        # per-channel priors of one family with other parameter sets (one vector variable, mmm.prior_plan), and
+        # of other families (one variable per channel)
         {"tv": {"carryover": {"distribution": "Beta", "mu": 0.6, "sigma": 0.15},
                 "roas": {"distribution": "LogNormal", "mu": 0.5, "tau": 2.0}},
-         "search": {"carryover": {"distribution": "Beta", "mu": 0.5, "nu": 8.0}}},
+         "search": {"carryover": {"distribution": "Beta", "mu": 0.5, "nu": 8.0},
+                    "roas": {"distribution": "Gamma", "mu": 2.0, "sigma": 1.0}}},
         {"lift": True}),
     "weibull-mm-none-negative_binomial": (
         {"adstock": "weibull_pdf", "saturation": "michaelis_menten", "trend": "none",
@@ -217,3 +219,29 @@ def test_native_and_pymc_fits_agree(tmp_path, monkeypatch):
     mcse = np.hypot(az.mcse(a.to_dataset())["roas"].values, az.mcse(b.to_dataset())["roas"].values)
     diff = np.abs(a.mean(("chain", "draw")).values - b.mean(("chain", "draw")).values)
     assert np.all(diff <= 3 * mcse + 0.02 * np.abs(b.mean(("chain", "draw")).values))
+
+
+@pytest.mark.parametrize("prior", [
+    {"distribution": "Gamma", "mu": 3.5, "sigma": 1.5}, {"distribution": "Beta", "mu": 0.3, "sigma": 0.1},
+    {"distribution": "Beta", "mu": 0.6, "nu": 12.0}, {"distribution": "Normal", "tau": 4.0},
+    {"distribution": "LogNormal", "mu": 0.2}, {"distribution": "HalfNormal", "tau": 25.0},
+    {"distribution": "StudentT", "nu": 3.0, "lam": 9.0}, {"distribution": "Gamma", "alpha": 2.0, "beta": 0.5},
+])
+def test_one_parameter_set_per_family_is_the_same_distribution(prior):
+    """Per-channel priors of one family under other parameter sets become one vector variable under one set
+    (:func:`mmm.prior_plan._canonical`): the converted prior has the same density everywhere."""
+    import jax
+
+    from mmm.native import _distribution
+    from mmm.prior_plan import _canonical
+    from mmm.spec import Prior
+
+    jax.config.update("jax_enable_x64", True)
+    given = Prior(prior["distribution"], {k: v for k, v in prior.items() if k != "distribution"})
+    converted = _canonical(given)
+    assert converted is not None and converted.distribution == given.distribution
+    x = np.array([0.05, 0.3, 0.55, 0.9]) if given.distribution == "Beta" else np.array([0.1, 0.7, 2.0, 5.5])
+    a = np.asarray(_distribution(given.distribution, given.params).log_prob(x))
+    b = np.asarray(_distribution(converted.distribution, converted.params).log_prob(x))
+    np.testing.assert_allclose(a, b, rtol=1e-12)
+    assert _canonical(Prior("Laplace", {"mu": 0.0, "b": 1.0})) is None   # no other set to convert
