@@ -127,7 +127,10 @@ def saturated_media(params: dict[str, Any], lags: np.ndarray, layout: Layout, xp
             continue
         idx = [layout.channels.index(c) for c in chans]
         p = {n: _take(params, layout, n, chans)[:, None, :] for n in form.params}
-        parts.append(saturation(kind, carried[:, :, idx], p, xp))
+        # NumPy (every posterior draw's contributions): the form's faster NumPy function, the same values (the
+        # logistic's exp(-lam x) falls to subnormal numbers on strongly saturated weeks, which the CPU computes
+        # slowly: 0.38 s of the b2b sample's fit checks; its tanh form does not, 0.03 s)
+        parts.append(form.fast_value(carried[:, :, idx], p) if xp is np else saturation(kind, carried[:, :, idx], p, xp))
         order += idx
     return _concat(parts, order, axis=2, xp=xp)
 
