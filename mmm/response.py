@@ -115,11 +115,9 @@ def carryover_matrix(params: dict[str, Any], layout: Layout, xp: Any = np) -> An
 def saturated_media(params: dict[str, Any], lags: np.ndarray, layout: Layout, xp: Any = np) -> Any:
     """Saturation of carried-over scaled spend, shape ``(draws, T, C)``."""
     weights = carryover_matrix(params, layout, xp)
-    if xp is np:
-        carried = np.einsum("tcl,scl->stc", lags, weights)
-    else:
-        # broadcast-and-sum: PyTensor's einsum becomes an opaque op that is slow to convert to JAX
-        carried = xp.sum(lags[None] * weights[:, None], axis=-1)
+    # one contraction over the lags (NumPy's einsum; in JAX a dot_general, from jax.numpy or PyTensor's einsum):
+    # summing a broadcast product instead made the 40-geo model's gradient 20-35% slower (benchmarks/README.md)
+    carried = xp.einsum("tcl,scl->stc", lags, weights)
     parts, order = [], []
     for kind, form in SATURATIONS.items():
         chans = [c for c, k in zip(layout.channels, layout.saturation, strict=True) if k == kind]
