@@ -194,8 +194,8 @@ def _unconstrain(support: str, x: Any) -> Any:
 
 
 def native_graph(spec: Spec, design: Design, dates: Any, plan: dict[str, Prior], priors: dict[str, np.ndarray],
-                 data: dict[str, np.ndarray], lift_channels: list[int],
-                 structure: Any = None) -> NativeGraph | None:
+                 data: dict[str, np.ndarray], lift_channels: list[int], *,
+                 structure: Any) -> NativeGraph | None:
     """The national model (:func:`mmm.model.build_model`) as JAX functions, or None where this path does not
     write it (then the PyMC model is built).
 
@@ -210,9 +210,10 @@ def native_graph(spec: Spec, design: Design, dates: Any, plan: dict[str, Prior],
         (:func:`mmm.data_inputs.data_inputs`).
     lift_channels : list of int
         Each lift test's channel index.
-    structure : optional
-        Anything that identifies the model's structure (the record digest's parts); with this module's
-        package digest it keys the compiled program.
+    structure
+        What else identifies the model's structure (:meth:`mmm.fitted.ModelInputs.structure`). With the spec
+        (without its priors' values), the variables, the inputs' shapes and this package's digest, it keys the
+        compiled program.
     """
     if os.environ.get("MMM_PYMC_GRAPH"):
         return None
@@ -322,10 +323,14 @@ def native_graph(spec: Spec, design: Design, dates: Any, plan: dict[str, Prior],
     dims = {n: dims[n] for n in [*out_names, "kpi"] if n in dims}  # PyMC's order: posterior, then observed
     observed = {"kpi": np.asarray(data[DATA_INPUT + "kpi"])}
     observed.update({f"lift_test_{i}": np.asarray(data[f"{DATA_INPUT}lift_test_{i}"]) for i in range(len(lift_channels))})
+    from dataclasses import replace
+
     from mmm.compiled import _feed, _package_digest
+    from mmm.prior_plan import without_priors
 
     h = hashlib.sha256()
-    stable = _feed(h, (structure, [(v.name, v.prior.distribution, sorted(v.prior.params), v.shape) for v in variables],
+    # the spec is structure too (each channel's carryover window, for one, is a constant of the program)
+    stable = _feed(h, (without_priors(replace(spec, fit=None, data=None)), structure, [(v.name, v.prior.distribution, sorted(v.prior.params), v.shape) for v in variables],
                        [(n, a.dtype.str, a.shape) for n, a in zip(arg_names, args, strict=True)]))
     # a structure with no stable text form keys the program in this process only (never on disk)
     key = ("native", _package_digest(), h.hexdigest() if stable else ("other", id(h)))

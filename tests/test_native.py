@@ -152,6 +152,15 @@ def test_native_structure_key_follows_structure_not_values():
         keys.append(graph.key)
         assert graph.args[graph.arg_names.index("prior:sigma.sigma")] == sigma
     assert keys[0] == keys[1] != keys[2]
+    # a shorter carryover window on one channel: the same variables and shapes, another program
+    from mmm.spec import spec_from_dict
+
+    d = small_spec().to_dict()
+    d["channels"]["search"]["l_max"] = 4
+    m = Model(spec_from_dict(d))
+    other = m.model_inputs(load_data(frame, m.spec)).native_graph()
+    assert other.value_names == Model(small_spec()).model_inputs(load_data(frame, small_spec())).native_graph().value_names
+    assert other.key != keys[0]
 
 
 def test_a_prior_the_native_path_does_not_write_builds_the_pymc_model(monkeypatch):
