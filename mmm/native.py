@@ -252,9 +252,9 @@ def native_graph(spec: Spec, design: Design, dates: Any, plan: dict[str, Prior],
             if param not in x:  # one variable per channel, stacked (a Deterministic in the PyMC model)
                 det[param] = jnp.stack([x[f"{param}_{c}"] for c in users])
             params[param] = (x[param] if param in x else det[param])[None, :]
-        d_ = Design(**{f: a[DATA_INPUT + f] for f in ("lags", "time", "fourier", "controls", "events",
+        week_design = Design(**{f: a[DATA_INPUT + f] for f in ("lags", "time", "fourier", "controls", "events",
                                                      "changepoints")})
-        sat = saturated_media(params, d_.lags, layout, jnp)
+        sat = saturated_media(params, week_design.lags, layout, jnp)
         beta = params["roas"][0] * a[DATA_INPUT + "spend_total"] / (a[DATA_INPUT + "kpi_scale"] * jnp.sum(sat[0], axis=0))
         det["media_beta"] = beta
         params["media_beta"] = beta[None, :]
@@ -262,24 +262,24 @@ def native_graph(spec: Spec, design: Design, dates: Any, plan: dict[str, Prior],
         for name in ("trend_slope", "trend_delta", "seasonality", "control_effect", "event_effect"):
             if name in x:
                 params[name] = x[name][None]
-        parts = baseline_parts(params, d_, trend, jnp)
+        parts = baseline_parts(params, week_design, trend, jnp)
         parts["media"] = sat * params["media_beta"][:, None, :]
         rest = total_mean(parts, jnp)[0]
         det["intercept"] = x["level"] - jnp.mean(rest)
         params["intercept"] = det["intercept"][None]
         det["mu"] = rest + det["intercept"]
-        return logp, x, det, (params, d_)
+        return logp, x, det, (params, week_design)
 
     def logp_fn(*xs: Any) -> list[Any]:
         import jax.numpy as jnp
         import numpyro.distributions as dist
 
         values, a = unpack(xs)
-        logp, x, det, (params, d_) = forward(values, a)
+        logp, x, det, (params, week_design) = forward(values, a)
         mu = det["mu"]
         for i, c in enumerate(lift_channels):
             w = carryover_matrix(params, layout, jnp)[0, c]
-            carried = d_.lags[:, c, :] @ w
+            carried = week_design.lags[:, c, :] @ w
             delta = a[f"{DATA_INPUT}lift_{i}.delta_lags"] @ w
             kind = layout.saturation[c]
             p = {n: params[n][0, layout.users(n).index(layout.channels[c])] for n in SATURATIONS[kind].params}
