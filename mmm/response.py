@@ -115,9 +115,14 @@ def carryover_matrix(params: dict[str, Any], layout: Layout, xp: Any = np) -> An
 def saturated_media(params: dict[str, Any], lags: np.ndarray, layout: Layout, xp: Any = np) -> Any:
     """Saturation of carried-over scaled spend, shape ``(draws, T, C)``."""
     weights = carryover_matrix(params, layout, xp)
-    # one contraction over the lags (NumPy's einsum; in JAX a dot_general, from jax.numpy or PyTensor's einsum):
-    # summing a broadcast product instead made the 40-geo model's gradient 20-35% slower (benchmarks/README.md)
-    carried = xp.einsum("tcl,scl->stc", lags, weights)
+    # one contraction over the lags, a dot_general in JAX: summing a broadcast product instead made the 40-geo
+    # model's gradient 25-30% slower (benchmarks/README.md). PyTensor: a batched matrix product per channel (its
+    # einsum op compares by identity, so two builds of one model would not share a compiled program)
+    if getattr(xp, "__name__", "").startswith("pytensor"):
+        lags_t = xp.as_tensor_variable(lags)
+        carried = xp.matmul(lags_t.dimshuffle(1, 0, 2), weights.dimshuffle(1, 2, 0)).dimshuffle(2, 1, 0)
+    else:
+        carried = xp.einsum("tcl,scl->stc", lags, weights)
     parts, order = [], []
     for kind, form in SATURATIONS.items():
         chans = [c for c, k in zip(layout.channels, layout.saturation, strict=True) if k == kind]
