@@ -116,7 +116,7 @@ def saturated_media(params: dict[str, Any], lags: np.ndarray, layout: Layout, xp
     """Saturation of carried-over scaled spend, shape ``(draws, T, C)``."""
     weights = carryover_matrix(params, layout, xp)
     # one contraction over the lags, a dot_general in JAX: summing a broadcast product instead made the 40-geo
-    # model's gradient 25-30% slower (benchmarks/README.md). PyTensor: a batched matrix product per channel (its
+    # model's gradient 15-30% slower (benchmarks/README.md). PyTensor: a batched matrix product per channel (its
     # einsum op compares by identity, so two builds of one model would not share a compiled program)
     if getattr(xp, "__name__", "").startswith("pytensor"):
         lags_t = xp.as_tensor_variable(lags)

@@ -17,7 +17,7 @@ import importlib.machinery
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NoReturn
 
 
 class _ArvizWithoutNumba(importlib.abc.MetaPathFinder):
@@ -87,7 +87,7 @@ def dask_hidden() -> Iterator[None]:
             del sys.modules["dask"]
 
 
-def end_process(code: Any) -> None:
+def end_process(code: Any) -> NoReturn:
     """End the console script's process with exit status ``code`` (``SystemExit``'s: None, a number or a
     message), without the interpreter's teardown.
 
