@@ -82,7 +82,7 @@ class NativeGraph:
 
 
 @dataclass(frozen=True)
-class _Variable:
+class Variable:
     """One random variable of the plan: its prior, shape, support and sampled (value) name."""
 
     name: str
@@ -110,7 +110,7 @@ def model_coords(spec: Spec, layout: Layout, design: Design, dates: Any) -> dict
     return coords
 
 
-def _variables(plan: dict[str, Prior], layout: Layout, design: Design) -> list[_Variable] | None:
+def _variables(plan: dict[str, Prior], layout: Layout, design: Design) -> list[Variable] | None:
     """The plan's variables with shapes and dims, in the model's order; None when one is not written here."""
     sizes = {"trend_delta": ("changepoint", len(design.changepoints)),
              "seasonality": ("fourier", design.fourier.shape[1]),
@@ -125,11 +125,11 @@ def _variables(plan: dict[str, Prior], layout: Layout, design: Design) -> list[_
         if family is None or frozenset(prior.params) not in family[1]:
             return None
         dim, n = sizes.get(name, (None, 0))
-        out.append(_Variable(name, prior, (n,) if dim else (), family[0], (dim,) if dim else ()))
+        out.append(Variable(name, prior, (n,) if dim else (), family[0], (dim,) if dim else ()))
     return out
 
 
-def _distribution(family: str, p: dict[str, Any]) -> Any:
+def distribution(family: str, p: dict[str, Any]) -> Any:
     """numpyro's distribution for PyMC's ``family`` with PyMC's parameters ``p`` (and its defaults)."""
     import numpyro.distributions as dist
 
@@ -158,7 +158,7 @@ def _distribution(family: str, p: dict[str, Any]) -> Any:
     raise ValueError(family)  # pragma: no cover - _variables admits only FAMILIES
 
 
-def _support_point(family: str, d: Any) -> Any:
+def support_point(family: str, d: Any) -> Any:
     """PyMC's start value of a variable of ``family`` (its ``support_point``) for numpyro's ``d``."""
     import jax.numpy as jnp
 
@@ -171,7 +171,7 @@ def _support_point(family: str, d: Any) -> Any:
     return d.mean  # Gamma, Beta
 
 
-def _constrain(support: str, z: Any) -> tuple[Any, Any]:
+def constrain(support: str, z: Any) -> tuple[Any, Any]:
     """The variable's value from its sampled value ``z``, and the log Jacobian of PyMC's transform."""
     import jax
     import jax.numpy as jnp
@@ -183,7 +183,7 @@ def _constrain(support: str, z: Any) -> tuple[Any, Any]:
     return z, jnp.zeros_like(z)
 
 
-def _unconstrain(support: str, x: Any) -> Any:
+def unconstrain(support: str, x: Any) -> Any:
     import jax.numpy as jnp
 
     if support == "positive":
@@ -227,7 +227,7 @@ def native_graph(spec: Spec, design: Design, dates: Any, plan: dict[str, Prior],
     trend, likelihood = spec.model.trend, spec.model.likelihood
 
     def distributions(a: dict[str, Any]) -> list[Any]:
-        return [_distribution(v.prior.distribution, {k: a[f"{PRIOR_INPUT}{v.name}.{k}"] for k in v.prior.params})
+        return [distribution(v.prior.distribution, {k: a[f"{PRIOR_INPUT}{v.name}.{k}"] for k in v.prior.params})
                 for v in variables]
 
     def unpack(xs: tuple[Any, ...]) -> tuple[list[Any], dict[str, Any]]:
@@ -240,7 +240,7 @@ def native_graph(spec: Spec, design: Design, dates: Any, plan: dict[str, Prior],
         logp = 0.0
         x: dict[str, Any] = {}
         for v, d, z in zip(variables, distributions(a), values, strict=True):
-            value, log_jacobian = _constrain(v.support, z)
+            value, log_jacobian = constrain(v.support, z)
             logp = logp + jnp.sum(d.log_prob(value)) + jnp.sum(log_jacobian)
             x[v.name] = value
         det: dict[str, Any] = {}
@@ -300,7 +300,7 @@ def native_graph(spec: Spec, design: Design, dates: Any, plan: dict[str, Prior],
         import jax.numpy as jnp
 
         a = dict(zip(arg_names, xs, strict=True))
-        return [_unconstrain(v.support, jnp.broadcast_to(_support_point(v.prior.distribution, d), v.shape)
+        return [unconstrain(v.support, jnp.broadcast_to(support_point(v.prior.distribution, d), v.shape)
                              .astype("float64"))
                 for v, d in zip(variables, distributions(a), strict=True)]
 

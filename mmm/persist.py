@@ -524,7 +524,7 @@ def _funnel(idata: Any, record: dict, spec, dataset, scaling, diagnostics,
 
 def _geo(idata: Any, record: dict, spec, dataset, scaling, diagnostics, train_weeks: int) -> Any:
     from mmm.geo.fit import GeoFit
-    from mmm.geo.model import GeoScaling
+    from mmm.geo.inputs import GeoScaling
 
     if "geo_panel" not in idata:
         raise KeyError("geo_panel")

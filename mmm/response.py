@@ -138,6 +138,26 @@ def saturated_media(params: dict[str, Any], lags: np.ndarray, layout: Layout, xp
     return _concat(parts, order, axis=2, xp=xp)
 
 
+def saturate_channels_first(params: dict[str, Any], carried: Any, layout: Layout, xp: Any = np) -> Any:
+    """Saturation of carried-over scaled spend held channels first, ``(C, ...)`` (one draw's parameters,
+    leading axis of 1); the geo model's layout (:mod:`mmm.geo.native`), where each channel's geo-weeks are
+    contiguous."""
+    parts, order = [], []
+    for kind, form in SATURATIONS.items():
+        chans = [c for c, k in zip(layout.channels, layout.saturation, strict=True) if k == kind]
+        if not chans:
+            continue
+        idx = [layout.channels.index(c) for c in chans]
+        trailing = (1,) * (carried.ndim - 1)
+        p = {n: _take(params, layout, n, chans)[0].reshape((len(chans), *trailing)) for n in form.params}
+        part = carried if idx == list(range(len(layout.channels))) else carried[np.asarray(idx)]
+        parts.append(saturation(kind, part, p, xp))
+        order += idx
+    out = xp.concatenate(parts, axis=0) if len(parts) > 1 else parts[0]
+    inverse = np.argsort(order)
+    return out if list(inverse) == list(range(len(order))) else out[inverse]
+
+
 def baseline_parts(params: dict[str, Any], design: Design, trend: str, xp: Any = np) -> dict[str, Any]:
     """Intercept, trend, seasonality (``(draws, T)``), controls and events (``(draws, T, K)``)."""
     S = params["intercept"].shape[0]

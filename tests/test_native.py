@@ -241,7 +241,7 @@ def test_one_parameter_set_per_family_is_the_same_distribution(prior):
     (:func:`mmm.prior_plan._canonical`): the converted prior has the same density everywhere."""
     import jax
 
-    from mmm.native import _distribution
+    from mmm.native import distribution
     from mmm.prior_plan import _canonical
     from mmm.spec import Prior
 
@@ -250,7 +250,7 @@ def test_one_parameter_set_per_family_is_the_same_distribution(prior):
     converted = _canonical(given)
     assert converted is not None and converted.distribution == given.distribution
     x = np.array([0.05, 0.3, 0.55, 0.9]) if given.distribution == "Beta" else np.array([0.1, 0.7, 2.0, 5.5])
-    a = np.asarray(_distribution(given.distribution, given.params).log_prob(x))
-    b = np.asarray(_distribution(converted.distribution, converted.params).log_prob(x))
+    a = np.asarray(distribution(given.distribution, given.params).log_prob(x))
+    b = np.asarray(distribution(converted.distribution, converted.params).log_prob(x))
     np.testing.assert_allclose(a, b, rtol=1e-12)
     assert _canonical(Prior("Laplace", {"mu": 0.0, "b": 1.0})) is None   # no other set to convert

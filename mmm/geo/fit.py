@@ -61,7 +61,7 @@ def national_dataset(spec: Spec, panel: GeoPanel) -> Dataset:
     spend = panel.national_spend()
     for c, ch in enumerate(nspec.channels):
         frame[ch.spend] = spend[:, c]
-    from mmm.geo.model import panel_controls, panel_events
+    from mmm.geo.inputs import panel_controls, panel_events
 
     controls, events = panel_controls(panel).mean(axis=0), panel_events(panel)
     for k, name in enumerate(nspec.controls[: controls.shape[1]]):
@@ -129,7 +129,7 @@ class GeoFit:
 
     def designs(self) -> list[Design]:
         """One scaled design per geo."""
-        from mmm.geo.model import geo_designs
+        from mmm.geo.inputs import geo_designs
 
         return geo_designs(self.spec, self.panel, self.scaling)
 
@@ -314,7 +314,7 @@ class GeoTotalView(FittedModel):
     @classmethod
     def of(cls, fit: GeoFit) -> GeoTotalView:
         """The national view of ``fit``."""
-        from mmm.geo.model import national_scaling
+        from mmm.geo.inputs import national_scaling
 
         dataset = national_dataset(fit.spec, fit.panel)
         view = cls(spec=dataset.spec, dataset=dataset, scaling=national_scaling(fit.panel), idata=fit.idata,
@@ -406,24 +406,37 @@ def fit_geo(spec: Spec | str | Path | dict, data: Any = None, *, draws: int | No
         from mmm.geo.load import load_panel
 
         panel = load_panel(spec, data, aggregate_daily=aggregate_daily)
-    from mmm.geo.model import (
-        build_geo_model,
-        geo_designs,
-        geo_lift_data,
-        geo_scaling,
-        mass_matrix_setting,
-    )
+    from mmm.geo.inputs import geo_designs, geo_lift_data, geo_scaling
 
     t0 = time.perf_counter()
     scaling = geo_scaling(panel)
-    model = build_geo_model(spec, panel, scaling, geo_designs(spec, panel, scaling),
-                            lift=geo_lift_data(spec, panel, scaling))
+    designs, lift = geo_designs(spec, panel, scaling), geo_lift_data(spec, panel, scaling)
+
+    def build() -> Any:
+        from mmm.geo.model import build_geo_model
+
+        return build_geo_model(spec, panel, scaling, designs, lift=lift)
+
+    def native() -> Any:
+        from mmm.geo.native import geo_native_graph
+
+        return geo_native_graph(spec, panel, scaling, designs, lift)
+
+    # the diagonal mass matrix (the default) samples the model written in JAX (mmm.geo.native: the same model,
+    # without PyMC, and a gradient 1.2-1.7x cheaper); a dense or global one needs the PyMC model's variables
+    model: Any = build
+    dense_mass: bool | tuple = False
+    if mass_matrix != "diagonal":
+        from mmm.geo.model import mass_matrix_setting
+
+        model = build()
+        dense_mass = mass_matrix_setting(model, mass_matrix)
     build_seconds = time.perf_counter() - t0
     # warm-up learns the diagonal mass from draws and gradients (mmm.compiled.gradient_mass_updates, every fit's
     # default): a panel's scales differ ten-thousandfold, and numpyro's windows kept the identity for 100 draws of
     # 1,023 leapfrog steps each (10 geos, 2 chains: sampling 57 s -> 26-30 s, the same posterior; benchmarks/README.md)
     idata, diagnostics = sample_and_judge(model, spec.fit, progressbar=progressbar, build_seconds=build_seconds,
-                                          dense_mass=mass_matrix_setting(model, mass_matrix))
+                                          dense_mass=dense_mass, native=native)
     fit = GeoFit(spec=spec, panel=panel, scaling=scaling, idata=idata, diagnostics=diagnostics)
     fit.check_fit()
     fit.check_health()

@@ -16,7 +16,7 @@ import numpy as np
 
 from mmm.diagnostics import Diagnostics
 from mmm.geo.fit import GeoFit
-from mmm.geo.model import geo_scaling
+from mmm.geo.inputs import geo_scaling
 from mmm.response import Layout
 from mmm.spec import Spec
 from mmm.transforms import CARRYOVERS, SATURATIONS
