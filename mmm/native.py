@@ -29,7 +29,7 @@ import numpy as np
 
 from mmm.data_inputs import DATA_INPUT
 from mmm.design import Design
-from mmm.prior_plan import PRIOR_INPUT
+from mmm.prior_plan import PRIOR_INPUT, canonical_parameters
 from mmm.response import (
     PARAM_USERS,
     Layout,
@@ -129,33 +129,25 @@ def _variables(plan: dict[str, Prior], layout: Layout, design: Design) -> list[V
     return out
 
 
+#: numpyro's name of each of PyMC's parameters (:func:`mmm.prior_plan.canonical_parameters`' sets), per family
+_NUMPYRO_NAMES: dict[str, dict[str, str]] = {
+    "Normal": {"mu": "loc", "sigma": "scale"}, "LogNormal": {"mu": "loc", "sigma": "scale"},
+    "HalfNormal": {"sigma": "scale"}, "StudentT": {"nu": "df", "mu": "loc", "sigma": "scale"},
+    "Laplace": {"mu": "loc", "b": "scale"}, "Gamma": {"alpha": "concentration", "beta": "rate"},
+    "Beta": {"alpha": "concentration1", "beta": "concentration0"},
+}
+
+
 def distribution(family: str, p: dict[str, Any]) -> Any:
-    """numpyro's distribution for PyMC's ``family`` with PyMC's parameters ``p`` (and its defaults)."""
+    """numpyro's distribution for PyMC's ``family`` with PyMC's parameters ``p`` (and its defaults), converted by
+    :func:`mmm.prior_plan.canonical_parameters` (the same conversion the prior plan merges priors with)."""
     import numpyro.distributions as dist
 
-    def scale(name: str = "sigma", precision: str = "tau") -> Any:
-        return p[name] if name in p else (p[precision] ** -0.5 if precision in p else 1.0)
-
-    if family == "Normal":
-        return dist.Normal(p.get("mu", 0.0), scale())
-    if family == "LogNormal":
-        return dist.LogNormal(p.get("mu", 0.0), scale())
-    if family == "HalfNormal":
-        return dist.HalfNormal(scale())
-    if family == "StudentT":
-        return dist.StudentT(p["nu"], p.get("mu", 0.0), scale(precision="lam"))
-    if family == "Laplace":
-        return dist.Laplace(p["mu"], p["b"])
-    if family == "Gamma":
-        if "alpha" in p:
-            return dist.Gamma(p["alpha"], p["beta"])
-        return dist.Gamma(p["mu"] ** 2 / p["sigma"] ** 2, p["mu"] / p["sigma"] ** 2)
-    if family == "Beta":
-        if "alpha" in p:
-            return dist.Beta(p["alpha"], p["beta"])
-        kappa = p["nu"] if "nu" in p else p["mu"] * (1 - p["mu"]) / p["sigma"] ** 2 - 1
-        return dist.Beta(p["mu"] * kappa, (1 - p["mu"]) * kappa)
-    raise ValueError(family)  # pragma: no cover - _variables admits only FAMILIES
+    c = canonical_parameters(family, p)
+    if c is None or family not in _NUMPYRO_NAMES:  # pragma: no cover - _variables admits only FAMILIES
+        raise ValueError(f"{family}{sorted(p)}")
+    names = _NUMPYRO_NAMES[family]
+    return getattr(dist, family)(**{names[k]: v for k, v in c.items()})
 
 
 def support_point(family: str, d: Any) -> Any:

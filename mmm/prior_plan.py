@@ -58,31 +58,43 @@ def channel_priors(name: str, channels: list[str], spec: Spec, defaults: dict[st
     return {f"{name}_{c}": p for c, p in zip(channels, priors, strict=True)}
 
 
-def _canonical(prior: Prior) -> Prior | None:
-    """``prior`` under one parameter set per family, converted as PyMC converts them: Gamma and Beta by
-    ``alpha`` and ``beta``, the location-scale families by ``mu`` and ``sigma`` (their defaults filled in), a
-    Student-t by ``nu``, ``mu`` and ``sigma``; None for a family or set with no such form here."""
-    p = {k: float(v) for k, v in prior.params.items()}
-    keys = set(p)
-    family = prior.distribution
+def canonical_parameters(family: str, p: dict[str, Any]) -> dict[str, Any] | None:
+    """PyMC's parameters ``p`` of ``family`` under one parameter set per family, converted as PyMC converts them:
+    Gamma and Beta by ``alpha`` and ``beta``; Normal, LogNormal and HalfNormal by ``mu`` and ``sigma`` (their
+    defaults filled in); Student-t by ``nu``, ``mu`` and ``sigma``; Laplace by ``mu`` and ``b``. None for a family
+    or parameter set with no such form here.
 
-    def scale(precision: str = "tau") -> float:
+    Plain arithmetic, so the values may be numbers, NumPy arrays or JAX arrays: the prior plan merges per-channel
+    priors with it (:func:`channel_priors`), and the models written in JAX (:mod:`mmm.native`) convert their prior
+    inputs with it inside the program.
+    """
+    keys = set(p)
+
+    def scale(precision: str = "tau") -> Any:
         return p["sigma"] if "sigma" in p else (p[precision] ** -0.5 if precision in p else 1.0)
 
     if family == "Gamma" and keys == {"mu", "sigma"}:
-        return Prior(family, {"alpha": p["mu"] ** 2 / p["sigma"] ** 2, "beta": p["mu"] / p["sigma"] ** 2})
+        return {"alpha": p["mu"] ** 2 / p["sigma"] ** 2, "beta": p["mu"] / p["sigma"] ** 2}
     if family == "Beta" and keys in ({"mu", "sigma"}, {"mu", "nu"}):
         kappa = p["nu"] if "nu" in p else p["mu"] * (1 - p["mu"]) / p["sigma"] ** 2 - 1
-        return Prior(family, {"alpha": p["mu"] * kappa, "beta": (1 - p["mu"]) * kappa})
+        return {"alpha": p["mu"] * kappa, "beta": (1 - p["mu"]) * kappa}
     if family in ("Gamma", "Beta") and keys == {"alpha", "beta"}:
-        return Prior(family, {"alpha": p["alpha"], "beta": p["beta"]})
+        return {"alpha": p["alpha"], "beta": p["beta"]}
     if family in ("Normal", "LogNormal") and keys <= {"mu", "sigma", "tau"} and not {"sigma", "tau"} <= keys:
-        return Prior(family, {"mu": p.get("mu", 0.0), "sigma": scale()})
+        return {"mu": p.get("mu", 0.0), "sigma": scale()}
     if family == "HalfNormal" and keys <= {"sigma", "tau"} and len(keys) <= 1:
-        return Prior(family, {"sigma": scale()})
+        return {"sigma": scale()}
     if family == "StudentT" and "nu" in keys and keys <= {"nu", "mu", "sigma", "lam"} and not {"sigma", "lam"} <= keys:
-        return Prior(family, {"nu": p["nu"], "mu": p.get("mu", 0.0), "sigma": scale("lam")})
+        return {"nu": p["nu"], "mu": p.get("mu", 0.0), "sigma": scale("lam")}
+    if family == "Laplace" and keys == {"mu", "b"}:
+        return {"mu": p["mu"], "b": p["b"]}
     return None
+
+
+def _canonical(prior: Prior) -> Prior | None:
+    """``prior`` under its family's one parameter set (:func:`canonical_parameters`), or None."""
+    params = canonical_parameters(prior.distribution, {k: float(v) for k, v in prior.params.items()})
+    return None if params is None else Prior(prior.distribution, params)
 
 
 def national_priors(spec: Spec, layout: Layout, defaults: dict[str, Prior], pr: dict[str, Prior],

@@ -235,11 +235,14 @@ def test_native_and_pymc_fits_agree(tmp_path, monkeypatch):
     {"distribution": "Beta", "mu": 0.6, "nu": 12.0}, {"distribution": "Normal", "tau": 4.0},
     {"distribution": "LogNormal", "mu": 0.2}, {"distribution": "HalfNormal", "tau": 25.0},
     {"distribution": "StudentT", "nu": 3.0, "lam": 9.0}, {"distribution": "Gamma", "alpha": 2.0, "beta": 0.5},
+    {"distribution": "Laplace", "mu": 0.5, "b": 2.0},
 ])
 def test_one_parameter_set_per_family_is_the_same_distribution(prior):
     """Per-channel priors of one family under other parameter sets become one vector variable under one set
-    (:func:`mmm.prior_plan._canonical`): the converted prior has the same density everywhere."""
+    (:func:`mmm.prior_plan.canonical_parameters`), and the models written in JAX convert their priors with it:
+    the converted prior has PyMC's density of the prior as given, everywhere."""
     import jax
+    import pymc as pm
 
     from mmm.native import distribution
     from mmm.prior_plan import _canonical
@@ -250,7 +253,10 @@ def test_one_parameter_set_per_family_is_the_same_distribution(prior):
     converted = _canonical(given)
     assert converted is not None and converted.distribution == given.distribution
     x = np.array([0.05, 0.3, 0.55, 0.9]) if given.distribution == "Beta" else np.array([0.1, 0.7, 2.0, 5.5])
-    a = np.asarray(distribution(given.distribution, given.params).log_prob(x))
-    b = np.asarray(distribution(converted.distribution, converted.params).log_prob(x))
-    np.testing.assert_allclose(a, b, rtol=1e-12)
-    assert _canonical(Prior("Laplace", {"mu": 0.0, "b": 1.0})) is None   # no other set to convert
+    # float64 parameters: PyTensor holds a Python float that float32 represents exactly as a float32 constant
+    params = {k: np.float64(v) for k, v in given.params.items()}
+    pymc_logp = pm.logp(getattr(pm, given.distribution).dist(**params), x).eval()
+    for p in (given, converted):
+        np.testing.assert_allclose(np.asarray(distribution(p.distribution, p.params).log_prob(x)), pymc_logp,
+                                   rtol=1e-10)
+    assert _canonical(Prior("Beta", {"mu": 0.3})) is None   # not a parameter set PyMC takes

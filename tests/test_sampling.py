@@ -202,7 +202,8 @@ def test_a_refit_of_the_same_inputs_runs_from_their_record_without_pymc(two_fits
     out = _fresh_refit(cache_dir, without_records=False)
     assert out["compiles"] == 0 and out["loaded"] == 1 and out["recorded"] == 1
     assert out["inputs"] == "recorded" and not out["pymc"]  # the model was never built
-    assert out["build_seconds"] == 0
+    # what is left is preparing the inputs (0.00 s here, 0.01 s on CI's slower machine), not a model build
+    assert out["build_seconds"] < 0.25
     np.testing.assert_array_equal(out["mu"], b.idata.posterior["mu"].values.mean(axis=(0, 1)))
 
 

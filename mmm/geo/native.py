@@ -6,9 +6,10 @@ compiled sampler (:mod:`mmm.compiled`) builds its program from, as :mod:`mmm.nat
 model. The media priors come from :func:`mmm.prior_plan.channel_priors`, the mean from :mod:`mmm.response`
 (its JAX form), the distributions are numpyro's under PyMC's transforms (:mod:`mmm.native`).
 
-Why: the geo gradient is where a geo fit's time goes (about 85% of a 40-geo fit, ``benchmarks/README.md``),
-and PyTensor's graph converted to JAX computes it with more passes over the geo-week arrays than the model
-needs. ``tests/test_geo_native.py`` checks that log density, gradient, start point and outputs equal PyMC's
+Why: the geo gradient is where a geo fit's time goes (about 85% of a 40-geo fit), and here its arrays are laid
+out for it (channels first, lags contiguous): on a 100-geo panel one log density and gradient take about 0.6x
+the time of PyMC's graph converted to JAX (``benchmarks/geo_gradient.py``, ``benchmarks/README.md``). A geo fit
+also no longer builds, lifts and converts a PyMC graph. ``tests/test_geo_native.py`` checks that log density, gradient, start point and outputs equal PyMC's
 at random points.
 
 A prior this path does not write (:data:`mmm.native.FAMILIES`), ``MMM_PYMC_GRAPH=1``, or a mass matrix other
@@ -109,7 +110,7 @@ def geo_native_graph(spec: Spec, panel: GeoPanel, scaling: Any, designs: list[De
     ----------
     spec, panel, scaling, designs, lift
         As :func:`mmm.geo.model.build_geo_model` takes them: the spec, the training weeks, their
-        :class:`~mmm.geo.model.GeoScaling`, one design per geo and the lift tests (:func:`~mmm.geo.model.geo_lift_data`).
+        :class:`~mmm.geo.inputs.GeoScaling`, one design per geo and the lift tests (:func:`~mmm.geo.inputs.geo_lift_data`).
     """
     if os.environ.get("MMM_PYMC_GRAPH"):
         return None
@@ -135,8 +136,8 @@ def geo_native_graph(spec: Spec, panel: GeoPanel, scaling: Any, designs: list[De
     counts = spec.model.likelihood == "negative_binomial"
     data: dict[str, np.ndarray] = {
         # channels first, lags last and contiguous: the contraction over the lags is then a batched product over
-        # channels; the national model's (week, channel, lag) layout made XLA transpose the 100-geo panel's lags
-        # at every gradient, 3x slower (benchmarks/README.md)
+        # channels. With the national model's (week, channel, lag) layout XLA rearranged the 100-geo panel's lags
+        # at every gradient: the media part alone took 3.5 ms against 1.05 ms (a micro-benchmark, 2026-12-01)
         "data:lags": np.ascontiguousarray(np.stack([d.lags for d in designs]).transpose(2, 0, 1, 3)),
         "data:controls": np.stack([d.controls for d in designs]),
         "data:time": nat.time, "data:fourier": nat.fourier, "data:events": nat.events,
@@ -222,13 +223,13 @@ def geo_native_graph(spec: Spec, panel: GeoPanel, scaling: Any, designs: list[De
         det["intercept"] = x["level"] - jnp.mean(rest, axis=1)
         mu = rest + det["intercept"][:, None]
         for i, c in enumerate(lift_channels):
-            det[f"lift_test_{i}_predicted"] = _lift_predicted(i, c, params, carried[c], beta, a)
+            det[f"lift_test_{i}_predicted"] = lift_predicted(i, c, params, carried[c], beta, a)
         if likelihood != "negative_binomial":
             det["noise_geo_offset"] = basis @ x[_NOISE_OFFSET]
             det["sigma"] = x["sigma_national"] * jnp.exp(det["noise_geo_offset"])
         return logp, x, det, mu
 
-    def _lift_predicted(i: int, c: int, params: dict[str, Any], carried: Any, beta: Any, a: dict[str, Any]) -> Any:
+    def lift_predicted(i: int, c: int, params: dict[str, Any], carried: Any, beta: Any, a: dict[str, Any]) -> Any:
         """The lift test's predicted lift, KPI units: the gain of its spend change over its window, every geo."""
         import jax.numpy as jnp
 
