@@ -27,7 +27,8 @@ def spec_file(tmp_path):
 
 
 def _run(args: list[str]):
-    return CliRunner().invoke(app, args)
+    # a wide terminal: the error names a file by its full path, which a narrow one wraps mid-name
+    return CliRunner().invoke(app, args, env={"COLUMNS": "400"})
 
 
 def test_forms_flag_and_spec_key(spec_file, tmp_path) -> None:
