@@ -7,10 +7,10 @@ model. The media priors come from :func:`mmm.prior_plan.channel_priors`, the mea
 (its JAX form), the distributions are numpyro's under PyMC's transforms (:mod:`mmm.native`).
 
 Why: the geo gradient is where a geo fit's time goes (about 85% of a 40-geo fit), and here its arrays are laid
-out for it (channels first, lags contiguous): on a 100-geo panel one log density and gradient take about 0.6x
-the time of PyMC's graph converted to JAX (``benchmarks/geo_gradient.py``, ``benchmarks/README.md``). A geo fit
-also no longer builds, lifts and converts a PyMC graph. ``tests/test_geo_native.py`` checks that log density, gradient, start point and outputs equal PyMC's
-at random points.
+out for it (channels first, lags contiguous): one log density and gradient take 0.72-0.80x the time of PyMC's
+graph converted to JAX on 10-100 geos (``benchmarks/geo_gradient.py``, ``benchmarks/README.md``). A geo fit
+also no longer builds, lifts and converts a PyMC graph. ``tests/geo/test_geo_native.py`` checks that log density,
+gradient, start point and outputs equal PyMC's at random points.
 
 A prior this path does not write (:data:`mmm.native.FAMILIES`), ``MMM_PYMC_GRAPH=1``, or a mass matrix other
 than the diagonal one builds the PyMC model as before.
