@@ -7,6 +7,7 @@ chain, and no divergent transition, except that the b2b sample may have one: ove
 model that differ only in rounding had one isolated divergence (at Google Search's peak lag near 0, the edge of
 its prior) in 0 of 16, 1 of 16 and 2 of 8 seeds, never more (benchmarks/README.md, 2026-12-01). The product
 calls such a fit "do not trust"; this test is about recovery, and a seed's coin toss is not what it tests.
+Timings of the same fits are in benchmarks/README.md.
 
 The b2b sample's 90% bar is 3 of 5 channels, not 4: two of its true ROAS sit at the edge of their intervals in
 every seed (display's at the posterior's 3.1-3.6th percentile, webinars' at the 89-90th, seeds 1, 3, 5 and 7,
@@ -14,7 +15,6 @@ every seed (display's at the posterior's 3.1-3.6th percentile, webinars' at the 
 machine: 3 of 5, 2026-12-01). Both samples must also have every true ROAS inside its central 98% interval: no
 channel confidently wrong. The sample's misleading display and webinars data are the known fit problem of
 tests/test_planning.py.
-Timings of the same fits are in benchmarks/README.md.
 """
 
 from __future__ import annotations
